@@ -1,0 +1,102 @@
+// Command hops runs the internet in one program: ping, traceroute and more
+// across a simulated world of hosts, routers, ISPs and datacenters, with
+// every packet real and capturable.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// usageError marks errors in how hops was called or in an input file; they
+// exit with status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes hops with args and returns the exit status: 0 on success,
+// 1 when the run fails, 2 for bad usage or a bad scenario file.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var se silentExit
+	if errors.As(err, &se) {
+		return se.code
+	}
+	fmt.Fprintf(stderr, "hops: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// globals are the flags every subcommand understands.
+type globals struct {
+	seed     uint64
+	world    string
+	json     bool
+	pcap     string
+	capture  []string
+	events   string
+	stdout   io.Writer
+	staticRt bool
+}
+
+func newRoot(stdout io.Writer) *cobra.Command {
+	g := &globals{stdout: stdout}
+	root := &cobra.Command{
+		Use:   "hops",
+		Short: "The internet, simulated byte for byte",
+		Long: `hops builds a world of laptops, home routers, ISPs, Internet Exchange Points,
+backbone routers and datacenters, and runs real IPv4, ICMP and UDP between
+them in virtual time. Every packet can be captured (pcapng, opens in
+Wireshark) and the same seed always replays the same run.
+
+Without --world, hops uses its embedded default internet (see 'hops world').`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.Uint64Var(&g.seed, "seed", 1, "seed for every random choice in the run (same seed, same run)")
+	pf.StringVar(&g.world, "world", "", "scenario `FILE` (YAML); default: the embedded default world")
+	pf.BoolVar(&g.json, "json", false, "print the result as JSON")
+	pf.StringVar(&g.pcap, "pcap", "", "write a pcapng capture to `FILE`")
+	pf.StringSliceVar(&g.capture, "capture", nil, "capture only these `NODE,...` (default: every node)")
+	pf.StringVar(&g.events, "events", "", "write the event log (JSON Lines) to `FILE`")
+	pf.BoolVar(&g.staticRt, "static-routes", false, "keep the initial routes when links fail (no rerouting)")
+	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g))
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with a usage error.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError{fmt.Errorf("%s: %w", cmd.Name(), err)}
+		}
+		return nil
+	}
+}
+
+// silentExit ends hops with a status and no message (ping with no reply
+// exits 1, like the real one).
+type silentExit struct{ code int }
+
+func (e silentExit) Error() string { return fmt.Sprintf("exit status %d", e.code) }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hopsnet/hops/app/ping"
+	"github.com/spf13/cobra"
+)
+
+func newPingCmd(g *globals) *cobra.Command {
+	var (
+		from     string
+		cfg      ping.Config
+		interval time.Duration
+		ttl      int
+	)
+	cmd := &cobra.Command{
+		Use:   "ping [flags] DEST",
+		Short: "Send ICMP echo requests to DEST (an IPv4 address or a node name)",
+		Long: `ping sends ICMP echo requests from a node (default: the laptop) to DEST and
+prints the replies and statistics the way Linux ping does, with round-trip
+times from the simulation's virtual clock.`,
+		Example: `  hops ping www.example.com
+  hops ping -c 100 --world lossy.yaml server
+  hops ping -s 3000 --pcap ping.pcapng www.example.com   # fragments`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.Count <= 0 || cfg.Size < 0 || cfg.Size > 65507 || ttl < 0 || ttl > 255 {
+				return usageError{fmt.Errorf("ping: -c must be at least 1, -s between 0 and 65507, --ttl between 0 and 255")}
+			}
+			cfg.Interval, cfg.TTL = interval, uint8(ttl)
+			s, err := newSession(g)
+			if err != nil {
+				return err
+			}
+			src, err := s.source(from)
+			if err != nil {
+				return err
+			}
+			dst, err := s.resolve(args[0])
+			if err != nil {
+				return err
+			}
+			var res *ping.Result
+			done := false
+			ping.Start(src, args[0], dst, cfg, func(r *ping.Result) { res, done = r, true })
+			s.runUntilDone(&done)
+			if err := s.close(); err != nil {
+				return err
+			}
+			if res == nil {
+				return fmt.Errorf("ping did not finish within %v of virtual time", maxVirtual)
+			}
+			if g.json {
+				return s.printJSON(res)
+			}
+			res.Write(g.stdout)
+			if res.Received == 0 {
+				return silentExit{1}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&from, "from", "", "`NODE` to ping from (default: the laptop)")
+	f.IntVarP(&cfg.Count, "count", "c", 4, "stop after `N` echo requests")
+	f.IntVarP(&cfg.Size, "size", "s", 56, "ICMP data `BYTES` per request")
+	f.DurationVarP(&interval, "interval", "i", time.Second, "time between requests")
+	f.DurationVarP(&cfg.Timeout, "timeout", "W", 10*time.Second, "how long to wait for the last reply")
+	f.IntVarP(&ttl, "ttl", "t", 0, "IP time to live (0: the node's default, 64)")
+	f.BoolVarP(&cfg.DontFrag, "dont-fragment", "M", false, "set the Don't Fragment bit (path MTU discovery)")
+	return cmd
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hopsnet/hops/world"
+	"github.com/hopsnet/hops/world/scenario"
+	"github.com/spf13/cobra"
+)
+
+func newWorldCmd(g *globals) *cobra.Command {
+	var dot, yaml bool
+	cmd := &cobra.Command{
+		Use:   "world [flags]",
+		Short: "Print the world's nodes and links (or Graphviz DOT, or the default world's YAML)",
+		Example: `  hops world
+  hops world --dot | dot -Tsvg > world.svg
+  hops world --yaml > my-world.yaml   # start your own scenario from the default`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if yaml {
+				if g.world != "" {
+					return usageError{fmt.Errorf("--yaml prints the embedded default world; it takes no --world")}
+				}
+				_, err := g.stdout.Write(world.DefaultYAML())
+				return err
+			}
+			sc, err := world.Load(g.world)
+			if err != nil {
+				return usageError{err}
+			}
+			switch {
+			case dot:
+				writeDOT(g.stdout, sc)
+			case g.json:
+				enc := newJSON(g.stdout)
+				return enc.Encode(sc)
+			default:
+				writeWorld(g.stdout, sc)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dot, "dot", false, "print Graphviz DOT")
+	cmd.Flags().BoolVar(&yaml, "yaml", false, "print the embedded default world's scenario file")
+	return cmd
+}
+
+// linkSummary describes a link's properties in a few words.
+func linkSummary(l *scenario.Link) string {
+	var parts []string
+	if l.RateBps > 0 {
+		parts = append(parts, formatRate(l.RateBps))
+	}
+	parts = append(parts, l.Delay.String())
+	if l.MTU != scenario.DefaultMTU {
+		parts = append(parts, fmt.Sprintf("mtu %d", l.MTU))
+	}
+	if l.Loss > 0 {
+		parts = append(parts, fmt.Sprintf("loss %g%%", l.Loss*100))
+	}
+	if l.Burst != nil {
+		parts = append(parts, fmt.Sprintf("burst-loss p=%g%% r=%g%%", l.Burst.P*100, l.Burst.R*100))
+	}
+	if l.Duplicate > 0 {
+		parts = append(parts, fmt.Sprintf("dup %g%%", l.Duplicate*100))
+	}
+	if l.Reorder > 0 {
+		parts = append(parts, fmt.Sprintf("reorder %g%%", l.Reorder*100))
+	}
+	if l.Jitter > 0 {
+		parts = append(parts, "jitter "+l.Jitter.String())
+	}
+	if l.Corrupt > 0 {
+		parts = append(parts, fmt.Sprintf("corrupt %g%%", l.Corrupt*100))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func formatRate(bps int64) string {
+	switch {
+	case bps >= 1e9 && bps%1e9 == 0:
+		return fmt.Sprintf("%dGbps", bps/1e9)
+	case bps >= 1e6 && bps%1e6 == 0:
+		return fmt.Sprintf("%dMbps", bps/1e6)
+	case bps >= 1e3 && bps%1e3 == 0:
+		return fmt.Sprintf("%dkbps", bps/1e3)
+	}
+	return fmt.Sprintf("%dbps", bps)
+}
+
+func writeWorld(w io.Writer, sc *scenario.Scenario) {
+	addrs := map[string][]string{}
+	for _, l := range sc.Links {
+		addrs[l.A.Node] = append(addrs[l.A.Node], l.A.Iface+" "+l.A.Addr.String())
+		addrs[l.B.Node] = append(addrs[l.B.Node], l.B.Iface+" "+l.B.Addr.String())
+	}
+	fmt.Fprintf(w, "world %s: %d nodes, %d links\n\nNODES\n", sc.Name, len(sc.Nodes), len(sc.Links))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NAME\tROLE\tINTERFACES")
+	for _, n := range sc.Nodes {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", n.Name, n.Role, strings.Join(addrs[n.Name], ", "))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nLINKS")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NAME\tA\tB\tPROPERTIES")
+	for i := range sc.Links {
+		l := &sc.Links[i]
+		fmt.Fprintf(tw, "  %s\t%s:%s\t%s:%s\t%s\n", l.Name, l.A.Node, l.A.Iface, l.B.Node, l.B.Iface, linkSummary(l))
+	}
+	tw.Flush()
+	if len(sc.Events) > 0 {
+		fmt.Fprintln(w, "\nEVENTS")
+		for _, e := range sc.Events {
+			state := "down"
+			if e.Up {
+				state = "up"
+			}
+			fmt.Fprintf(w, "  at %v: link %s %s\n", e.At, e.Link, state)
+		}
+	}
+}
+
+// shapes gives each role a Graphviz shape.
+var shapes = map[scenario.Role]string{
+	"laptop": "note", "host": "box", "server": "box3d", "dns": "cylinder", "resolver": "cylinder",
+	"router": "ellipse", "home-router": "house", "isp": "ellipse", "backbone": "doublecircle",
+	"ixp": "hexagon", "datacenter": "octagon",
+}
+
+func writeDOT(w io.Writer, sc *scenario.Scenario) {
+	fmt.Fprintf(w, "graph %q {\n  layout=neato; overlap=false; splines=true;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=8];\n", sc.Name)
+	for _, n := range sc.Nodes {
+		shape := shapes[n.Role]
+		if shape == "" {
+			shape = "ellipse"
+		}
+		fmt.Fprintf(w, "  %q [shape=%s, label=%q];\n", n.Name, shape, n.Name+"\n"+string(n.Role))
+	}
+	for i := range sc.Links {
+		l := &sc.Links[i]
+		fmt.Fprintf(w, "  %q -- %q [label=%q, taillabel=%q, headlabel=%q];\n", l.A.Node, l.B.Node,
+			linkSummary(l), l.A.Addr.Addr().String(), l.B.Addr.Addr().String())
+	}
+	fmt.Fprintln(w, "}")
+}

@@ -1,0 +1,453 @@
+// Package link models full-duplex point-to-point links: a drop-tail queue
+// and a transmitter per direction that serializes packets at the link's
+// rate, a propagation delay, and impairments drawn from the link's own
+// random stream (uniform and Gilbert–Elliott loss, duplication, reordering,
+// jitter, bit corruption). Links go down and up; packets queued or in flight
+// when a link goes down are lost.
+//
+// A link carries whole IPv4 datagrams (packet.Packet). It never looks inside
+// them, except to flip a bit when it corrupts one. Each direction is
+// independent: side 0 sends to side 1 and side 1 to side 0.
+package link
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hopsnet/hops/packet"
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/trace"
+)
+
+// Config describes a link's behaviour. The zero value is an ideal link:
+// unlimited rate, no delay, 1000-packet queue, MTU 1500, no impairment.
+type Config struct {
+	RateBps      int64         // bits per second; 0 = no serialization delay
+	Delay        time.Duration // one-way propagation delay
+	QueuePackets int           // drop-tail limit in packets waiting (0 = none, unless QueueBytes is 0 too: then 1000)
+	QueueBytes   int           // drop-tail limit in bytes waiting (0 = none)
+	MTU          int           // largest datagram the link carries (0 = 1500)
+	Loss         float64       // uniform loss probability per packet
+	Burst        *GilbertElliott
+	Duplicate    float64       // probability a packet is delivered twice
+	Reorder      float64       // probability a packet is held back by ReorderDelay
+	ReorderDelay time.Duration // extra delay of a reordered packet (0 = 1ms)
+	Jitter       time.Duration // uniform extra delay in [0, Jitter]
+	Corrupt      float64       // probability one random bit of a packet is flipped
+}
+
+// GilbertElliott is the two-state bursty loss model. Before each packet
+// the channel moves from good to bad with probability P and from bad to
+// good with probability R; the packet is then lost with probability
+// LossGood or LossBad depending on the state.
+type GilbertElliott struct{ P, R, LossGood, LossBad float64 }
+
+// Receiver is the far end of a link: a node's interface.
+type Receiver interface {
+	Receive(now sim.Time, p *packet.Packet)
+}
+
+// Stats counts what happened in one direction of a link.
+type Stats struct {
+	Enqueued        uint64 // packets accepted for transmission
+	Sent            uint64 // packets fully serialized onto the wire
+	SentBytes       uint64
+	Delivered       uint64 // packets handed to the far end
+	DroppedQueue    uint64 // queue full (drop-tail)
+	DroppedLoss     uint64 // lost to a loss model
+	DroppedDown     uint64 // link down: refused, flushed from the queue or lost in flight
+	DroppedMTU      uint64 // larger than the MTU
+	Duplicated      uint64
+	Reordered       uint64
+	Corrupted       uint64
+	QueueHighBytes  int // high-water mark of bytes waiting
+	QueueHighPkts   int // high-water mark of packets waiting
+	QueueBytes      int // bytes waiting now
+	QueuePackets    int // packets waiting now
+	TransmitBusyNs  int64
+	lastTxStartTime sim.Time
+}
+
+// Dropped returns the total of all drop counters.
+func (s *Stats) Dropped() uint64 {
+	return s.DroppedQueue + s.DroppedLoss + s.DroppedDown + s.DroppedMTU
+}
+
+// End names one side of a link for tracing and tells where packets go.
+type End struct {
+	Node  string
+	Iface string
+	Recv  Receiver
+}
+
+// Link is a full-duplex point-to-point link.
+type Link struct {
+	name  string
+	cfg   Config
+	k     *sim.Kernel
+	pool  *packet.Pool
+	bus   *trace.Bus
+	rng   *sim.Rand
+	up    bool
+	epoch uint32 // bumped when the link goes down; older in-flight packets are lost
+	ends  [2]End
+	dir   [2]direction
+
+	flight     []inFlight
+	flightFree []uint32
+	watchers   []func(now sim.Time, up bool)
+}
+
+type direction struct {
+	q     ring
+	busy  bool
+	geBad bool
+	stats Stats
+}
+
+type inFlight struct {
+	p     *packet.Packet
+	epoch uint32
+}
+
+// Event argument layout: bit 63 = arrival (else transmit done), bit 62 =
+// side, low 32 bits = flight slot.
+const (
+	argArrive = 1 << 63
+	argSide1  = 1 << 62
+)
+
+// New returns a link that is up. Its impairments draw from rng (give each
+// link its own stream, e.g. kernel.Rand("link:"+name)).
+func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, rng *sim.Rand, name string, cfg Config) *Link {
+	if cfg.MTU == 0 {
+		cfg.MTU = 1500
+	}
+	if cfg.QueuePackets == 0 && cfg.QueueBytes == 0 {
+		cfg.QueuePackets = 1000
+	}
+	if cfg.Reorder > 0 && cfg.ReorderDelay == 0 {
+		cfg.ReorderDelay = time.Millisecond
+	}
+	return &Link{name: name, cfg: cfg, k: k, pool: pool, bus: bus, rng: rng, up: true}
+}
+
+// Name returns the link's name.
+func (l *Link) Name() string { return l.name }
+
+// Config returns the link's configuration, with defaults filled in.
+func (l *Link) Config() Config { return l.cfg }
+
+// MTU returns the largest datagram the link carries.
+func (l *Link) MTU() int { return l.cfg.MTU }
+
+// Up reports whether the link is up.
+func (l *Link) Up() bool { return l.up }
+
+// Attach connects side (0 or 1) to a receiver.
+func (l *Link) Attach(side int, e End) { l.ends[side] = e }
+
+// End returns what is attached to side.
+func (l *Link) End(side int) End { return l.ends[side] }
+
+// Stats returns the counters of the direction that side sends in.
+func (l *Link) Stats(side int) Stats { return l.dir[side].stats }
+
+// Watch registers f to be called whenever the link goes down or up.
+func (l *Link) Watch(f func(now sim.Time, up bool)) { l.watchers = append(l.watchers, f) }
+
+// SetUp brings the link up or down now. Going down drops every packet that
+// is queued or in flight.
+func (l *Link) SetUp(up bool) {
+	if up == l.up {
+		return
+	}
+	now := l.k.Now()
+	l.up = up
+	if !up {
+		l.epoch++
+		for side := range l.dir {
+			d := &l.dir[side]
+			for d.q.len() > 0 {
+				p := d.q.pop()
+				d.stats.QueueBytes -= len(p.Data)
+				d.stats.QueuePackets--
+				l.drop(now, side, p, trace.ReasonLinkDown)
+			}
+		}
+	}
+	if l.bus.Active() {
+		e := l.bus.Begin(now, trace.LinkState)
+		e.Link = l.name
+		e.Reason = "up"
+		if !up {
+			e.Reason = "down"
+		}
+		l.bus.Emit()
+	}
+	for _, f := range l.watchers {
+		f(now, up)
+	}
+}
+
+// Send hands p to the link at side for delivery to the other side. The link
+// owns p from now on.
+func (l *Link) Send(side int, p *packet.Packet) {
+	now := l.k.Now()
+	d := &l.dir[side]
+	switch {
+	case !l.up:
+		l.drop(now, side, p, trace.ReasonLinkDown)
+		return
+	case len(p.Data) > l.cfg.MTU:
+		l.drop(now, side, p, trace.ReasonTooBig)
+		return
+	}
+	if d.busy {
+		if (l.cfg.QueuePackets > 0 && d.q.len() >= l.cfg.QueuePackets) ||
+			(l.cfg.QueueBytes > 0 && d.stats.QueueBytes+len(p.Data) > l.cfg.QueueBytes) {
+			l.drop(now, side, p, trace.ReasonQueueFull)
+			return
+		}
+	}
+	d.stats.Enqueued++
+	l.emit(now, trace.Enqueue, side, p, "")
+	if !d.busy {
+		l.startTx(now, side, p)
+		return
+	}
+	d.q.push(p)
+	d.stats.QueueBytes += len(p.Data)
+	d.stats.QueuePackets++
+	if d.stats.QueueBytes > d.stats.QueueHighBytes {
+		d.stats.QueueHighBytes = d.stats.QueueBytes
+	}
+	if d.stats.QueuePackets > d.stats.QueueHighPkts {
+		d.stats.QueueHighPkts = d.stats.QueuePackets
+	}
+}
+
+// TxTime returns how long the link takes to serialize n bytes.
+func (l *Link) TxTime(n int) time.Duration {
+	if l.cfg.RateBps <= 0 {
+		return 0
+	}
+	return time.Duration(int64(n) * 8 * 1e9 / l.cfg.RateBps)
+}
+
+func (l *Link) startTx(now sim.Time, side int, p *packet.Packet) {
+	d := &l.dir[side]
+	d.busy = true
+	d.stats.lastTxStartTime = now
+	l.emit(now, trace.Transmit, side, p, "")
+	slot := l.hold(p)
+	arg := uint64(slot)
+	if side == 1 {
+		arg |= argSide1
+	}
+	l.k.After(l.TxTime(len(p.Data)), l, arg)
+}
+
+// Fire handles the link's own events: a transmission finishing and a packet
+// arriving at the far end.
+func (l *Link) Fire(now sim.Time, arg uint64) {
+	side := 0
+	if arg&argSide1 != 0 {
+		side = 1
+	}
+	slot := uint32(arg)
+	if arg&argArrive != 0 {
+		l.arrive(now, side, slot)
+		return
+	}
+	l.txDone(now, side, slot)
+}
+
+func (l *Link) txDone(now sim.Time, side int, slot uint32) {
+	d := &l.dir[side]
+	f := l.flight[slot]
+	p := f.p
+	d.busy = false
+	d.stats.TransmitBusyNs += int64(now - d.stats.lastTxStartTime)
+	if f.epoch != l.epoch {
+		// The link went down while the packet was being serialized.
+		l.release(slot)
+		l.drop(now, side, p, trace.ReasonLinkDown)
+	} else {
+		d.stats.Sent++
+		d.stats.SentBytes += uint64(len(p.Data))
+		if l.lost(d) {
+			l.release(slot)
+			l.drop(now, side, p, trace.ReasonLoss)
+		} else {
+			l.propagate(now, side, slot, p)
+		}
+	}
+	if l.up && d.q.len() > 0 {
+		next := d.q.pop()
+		d.stats.QueueBytes -= len(next.Data)
+		d.stats.QueuePackets--
+		l.startTx(now, side, next)
+	}
+}
+
+// lost draws the loss models for one packet.
+func (l *Link) lost(d *direction) bool {
+	if ge := l.cfg.Burst; ge != nil {
+		if d.geBad {
+			if l.rng.Chance(ge.R) {
+				d.geBad = false
+			}
+		} else if l.rng.Chance(ge.P) {
+			d.geBad = true
+		}
+		p := ge.LossGood
+		if d.geBad {
+			p = ge.LossBad
+		}
+		if l.rng.Chance(p) {
+			return true
+		}
+	}
+	return l.rng.Chance(l.cfg.Loss)
+}
+
+// propagate applies corruption, duplication, jitter and reordering, then
+// schedules the arrival of the packet held in slot.
+func (l *Link) propagate(now sim.Time, side int, slot uint32, p *packet.Packet) {
+	d := &l.dir[side]
+	if l.rng.Chance(l.cfg.Corrupt) && len(p.Data) > 0 {
+		bit := l.rng.IntN(len(p.Data) * 8)
+		p.Data[bit/8] ^= 1 << (bit % 8)
+		d.stats.Corrupted++
+		l.emit(now, trace.Impair, side, p, trace.ReasonCorrupted)
+	}
+	if l.rng.Chance(l.cfg.Duplicate) {
+		c := l.pool.Clone(p)
+		d.stats.Duplicated++
+		if l.bus.Active() {
+			e := l.event(now, trace.Impair, side, c, trace.ReasonDuplicated)
+			e.Parent = p.ID
+			l.bus.Emit()
+		}
+		l.schedArrival(now, side, l.hold(c), c)
+	}
+	l.schedArrival(now, side, slot, p)
+}
+
+func (l *Link) schedArrival(now sim.Time, side int, slot uint32, p *packet.Packet) {
+	d := &l.dir[side]
+	delay := l.cfg.Delay
+	if l.cfg.Jitter > 0 {
+		delay += time.Duration(l.rng.Int64N(int64(l.cfg.Jitter) + 1))
+	}
+	if l.rng.Chance(l.cfg.Reorder) {
+		delay += l.cfg.ReorderDelay
+		d.stats.Reordered++
+		l.emit(now, trace.Impair, side, p, trace.ReasonReordered)
+	}
+	arg := uint64(slot) | argArrive
+	if side == 1 {
+		arg |= argSide1
+	}
+	l.k.After(delay, l, arg)
+}
+
+func (l *Link) arrive(now sim.Time, side int, slot uint32) {
+	f := l.flight[slot]
+	l.release(slot)
+	if f.epoch != l.epoch {
+		l.drop(now, side, f.p, trace.ReasonLinkDown)
+		return
+	}
+	l.dir[side].stats.Delivered++
+	to := 1 - side
+	l.ends[to].Recv.Receive(now, f.p)
+}
+
+// hold parks p in the in-flight slab and returns its slot.
+func (l *Link) hold(p *packet.Packet) uint32 {
+	f := inFlight{p: p, epoch: l.epoch}
+	if n := len(l.flightFree); n > 0 {
+		s := l.flightFree[n-1]
+		l.flightFree = l.flightFree[:n-1]
+		l.flight[s] = f
+		return s
+	}
+	l.flight = append(l.flight, f)
+	return uint32(len(l.flight) - 1)
+}
+
+func (l *Link) release(slot uint32) {
+	l.flight[slot] = inFlight{}
+	l.flightFree = append(l.flightFree, slot)
+}
+
+func (l *Link) drop(now sim.Time, side int, p *packet.Packet, reason string) {
+	s := &l.dir[side].stats
+	switch reason {
+	case trace.ReasonQueueFull:
+		s.DroppedQueue++
+	case trace.ReasonLoss:
+		s.DroppedLoss++
+	case trace.ReasonLinkDown:
+		s.DroppedDown++
+	case trace.ReasonTooBig:
+		s.DroppedMTU++
+	}
+	l.emit(now, trace.Drop, side, p, reason)
+	l.pool.Put(p)
+}
+
+func (l *Link) emit(now sim.Time, k trace.Kind, side int, p *packet.Packet, reason string) {
+	if l.bus.Active() {
+		l.event(now, k, side, p, reason)
+		l.bus.Emit()
+	}
+}
+
+// event fills the bus's scratch event for a packet leaving side.
+func (l *Link) event(now sim.Time, k trace.Kind, side int, p *packet.Packet, reason string) *trace.Event {
+	e := l.bus.Begin(now, k)
+	e.Packet = p.ID
+	e.Node = l.ends[side].Node
+	e.Iface = l.ends[side].Iface
+	e.Link = l.name
+	e.Reason = reason
+	e.Data = p.Data
+	return e
+}
+
+// String describes the link for humans.
+func (l *Link) String() string {
+	return fmt.Sprintf("%s (%s:%s <-> %s:%s)", l.name, l.ends[0].Node, l.ends[0].Iface, l.ends[1].Node, l.ends[1].Iface)
+}
+
+// ring is a growable FIFO of packets.
+type ring struct {
+	buf        []*packet.Packet
+	head, size int
+}
+
+func (r *ring) len() int { return r.size }
+
+func (r *ring) push(p *packet.Packet) {
+	if r.size == len(r.buf) {
+		n := max(2*len(r.buf), 16)
+		nb := make([]*packet.Packet, n)
+		for i := 0; i < r.size; i++ {
+			nb[i] = r.buf[(r.head+i)%len(r.buf)]
+		}
+		r.buf, r.head = nb, 0
+	}
+	r.buf[(r.head+r.size)%len(r.buf)] = p
+	r.size++
+}
+
+func (r *ring) pop() *packet.Packet {
+	p := r.buf[r.head]
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) % len(r.buf)
+	r.size--
+	return p
+}

@@ -1,0 +1,134 @@
+package node
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/trace"
+	"github.com/hopsnet/hops/wire"
+)
+
+// ICMPPacket is an ICMP message delivered to a node, as listeners see it.
+// Slices alias the packet and are valid only during the call.
+type ICMPPacket struct {
+	IP  wire.IPv4Header // the header of the datagram that carried the message
+	Msg wire.ICMPMessage
+	// For error messages (time exceeded, destination unreachable): the
+	// header of the datagram the error is about and the first bytes of its
+	// payload (at least 8, RFC 792), when they parse.
+	Quoted        wire.IPv4Header
+	QuotedPayload []byte
+	HasQuote      bool
+}
+
+// IsError reports whether the message is an ICMP error.
+func (m *ICMPPacket) IsError() bool {
+	return m.Msg.Type == wire.ICMPDestUnreachable || m.Msg.Type == wire.ICMPTimeExceeded
+}
+
+// ListenICMP makes f receive every ICMP message addressed to the node
+// (echo replies, errors, and echo requests after the node has answered
+// them).
+func (n *Node) ListenICMP(f func(now sim.Time, m *ICMPPacket)) {
+	n.icmpListen = append(n.icmpListen, f)
+}
+
+// SendICMP sends m to dst and returns the datagram's packet ID.
+func (n *Node) SendICMP(dst netip.Addr, m *wire.ICMPMessage, opt SendOptions) (uint64, error) {
+	n.scratch = m.AppendTo(n.scratch[:0])
+	return n.SendIP(wire.ProtoICMP, dst, n.scratch, opt)
+}
+
+func (n *Node) sendICMPFrom(src, dst netip.Addr, m *wire.ICMPMessage) (uint64, error) {
+	buf := m.AppendTo(make([]byte, 0, m.Len()))
+	return n.SendIP(wire.ProtoICMP, dst, buf, SendOptions{Src: src})
+}
+
+// handleICMP is the node's ICMP protocol handler: it answers echo requests
+// (as every host and router does) and passes every message to listeners.
+func (n *Node) handleICMP(now sim.Time, h *wire.IPv4Header, payload []byte) {
+	msg, err := wire.ParseICMP(payload)
+	if err != nil {
+		reason := trace.ReasonMalformed
+		if err == wire.ErrBadChecksum {
+			reason = trace.ReasonBadChecksum
+		}
+		n.emit(trace.Drop, n.cur.in, n.cur.p, reason)
+		n.stats.Dropped++
+		return
+	}
+	if msg.Type == wire.ICMPEchoRequest && h.Dst.IsValid() && n.HasAddr(h.Dst) {
+		reply := wire.ICMPMessage{Type: wire.ICMPEchoReply, ID: msg.ID, Seq: msg.Seq, Data: msg.Data}
+		buf := reply.AppendTo(make([]byte, 0, reply.Len()))
+		if _, err := n.SendIP(wire.ProtoICMP, h.Src, buf, SendOptions{Src: h.Dst}); err == nil {
+			n.stats.ICMPSent++
+		}
+	}
+	if len(n.icmpListen) == 0 {
+		return
+	}
+	m := ICMPPacket{IP: *h, Msg: msg}
+	if m.IsError() {
+		if q, qp, err := wire.ParseIPv4(msg.Data); err == nil || err == wire.ErrBadChecksum {
+			m.Quoted, m.QuotedPayload, m.HasQuote = q, qp, true
+		} else if len(msg.Data) >= 20 {
+			// The quote is cut short (RFC 792 quotes 8 bytes of payload, so
+			// TotalLen is usually larger than what is here): parse the header
+			// on its own.
+			if q, qp, ok := parseQuote(msg.Data); ok {
+				m.Quoted, m.QuotedPayload, m.HasQuote = q, qp, true
+			}
+		}
+	}
+	for _, f := range n.icmpListen {
+		f(now, &m)
+	}
+}
+
+// parseQuote parses an IPv4 header whose payload was truncated by an ICMP
+// quote: it fixes up a copy of the header's total length so the codec
+// accepts it.
+func parseQuote(b []byte) (wire.IPv4Header, []byte, bool) {
+	ihl := int(b[0]&0x0f) * 4
+	if b[0]>>4 != 4 || ihl < 20 || ihl > len(b) {
+		return wire.IPv4Header{}, nil, false
+	}
+	c := append([]byte(nil), b...)
+	ip := wire.IPv4(c)
+	origLen := wire.IPv4(b).TotalLen()
+	ip.SetTotalLen(len(c))
+	h, payload, err := wire.ParseIPv4(c)
+	if err != nil && err != wire.ErrBadChecksum {
+		return wire.IPv4Header{}, nil, false
+	}
+	h.TotalLen = uint16(origLen)
+	return h, payload, true
+}
+
+// String describes an ICMP message like tcpdump does.
+func (m *ICMPPacket) String() string {
+	switch m.Msg.Type {
+	case wire.ICMPEchoRequest:
+		return fmt.Sprintf("echo request id %d seq %d", m.Msg.ID, m.Msg.Seq)
+	case wire.ICMPEchoReply:
+		return fmt.Sprintf("echo reply id %d seq %d", m.Msg.ID, m.Msg.Seq)
+	case wire.ICMPTimeExceeded:
+		return "time exceeded in transit"
+	case wire.ICMPDestUnreachable:
+		switch m.Msg.Code {
+		case wire.ICMPNetUnreachable:
+			return "net unreachable"
+		case wire.ICMPHostUnreachable:
+			return "host unreachable"
+		case wire.ICMPProtoUnreachable:
+			return "protocol unreachable"
+		case wire.ICMPPortUnreachable:
+			return "port unreachable"
+		case wire.ICMPFragNeeded:
+			return fmt.Sprintf("fragmentation needed (mtu %d)", m.Msg.MTU)
+		}
+		return fmt.Sprintf("destination unreachable code %d", m.Msg.Code)
+	}
+	return fmt.Sprintf("icmp type %d code %d", m.Msg.Type, m.Msg.Code)
+}

@@ -1,0 +1,396 @@
+// Package node is a host or a router: interfaces with addresses, a route
+// table with longest-prefix match, the IPv4 forwarding path (checksum
+// verification, TTL decrement with an incremental checksum update, ICMP
+// time exceeded and destination unreachable), fragmentation and
+// reassembly, a built-in ICMP echo responder, and the socket API that apps
+// and transports build on (UDP sockets, ICMP listeners, protocol handlers).
+//
+// Every step a packet takes through a node is reported on the trace bus.
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/hopsnet/hops/link"
+	"github.com/hopsnet/hops/packet"
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/trace"
+	"github.com/hopsnet/hops/wire"
+)
+
+// DefaultTTL is the TTL of datagrams a node originates (Linux's default).
+const DefaultTTL = 64
+
+// ReassemblyTimeout is how long a destination keeps fragments of an
+// incomplete datagram (Linux's ipfrag_time).
+const ReassemblyTimeout = 30 * time.Second
+
+// Errors returned by the sending API; test them with errors.Is.
+var (
+	ErrNoRoute       = errors.New("no route to host")
+	ErrLinkDown      = errors.New("network is down")
+	ErrTooBig        = errors.New("message too long")
+	ErrPortInUse     = errors.New("address already in use")
+	ErrNoAddress     = errors.New("node has no address")
+	ErrNoPorts       = errors.New("no ephemeral port free")
+	ErrClosed        = errors.New("socket closed")
+	ErrBadDatagram   = errors.New("datagram too large for IPv4")
+	errNotIPv4Source = errors.New("source address is not IPv4")
+)
+
+// ProtocolHandler receives datagrams of one IP protocol addressed to the
+// node, after reassembly. payload aliases the packet and is valid only
+// during the call.
+type ProtocolHandler func(now sim.Time, h *wire.IPv4Header, payload []byte)
+
+// Iface is one interface of a node: an address with its prefix, attached to
+// one side of a point-to-point link.
+type Iface struct {
+	Name   string
+	Prefix netip.Prefix // the interface's address and the subnet's length
+	Index  int
+	node   *Node
+	link   *link.Link
+	side   int
+}
+
+// Addr returns the interface's address.
+func (i *Iface) Addr() netip.Addr { return i.Prefix.Addr() }
+
+// Link returns the link the interface is attached to.
+func (i *Iface) Link() *link.Link { return i.link }
+
+// MTU returns the MTU of the interface's link.
+func (i *Iface) MTU() int { return i.link.MTU() }
+
+// Up reports whether the interface's link is up.
+func (i *Iface) Up() bool { return i.link.Up() }
+
+// Peer returns the node and interface at the other end of the link.
+func (i *Iface) Peer() (node, iface string) {
+	e := i.link.End(1 - i.side)
+	return e.Node, e.Iface
+}
+
+// Receive is called by the link when a packet arrives.
+func (i *Iface) Receive(now sim.Time, p *packet.Packet) { i.node.receive(now, i, p) }
+
+// Stats counts what a node did with packets.
+type Stats struct {
+	Received      uint64
+	Forwarded     uint64
+	Delivered     uint64
+	Sent          uint64
+	Dropped       uint64
+	ICMPSent      uint64
+	Fragmented    uint64
+	FragsCreated  uint64
+	Reassembled   uint64
+	ReasmTimeouts uint64
+}
+
+// Node is a host or a router.
+type Node struct {
+	Name string
+	// Forwarding makes the node a router: it forwards datagrams that are
+	// not addressed to it instead of dropping them.
+	Forwarding bool
+	// Routes is the forwarding table.
+	Routes RouteTable
+
+	k      *sim.Kernel
+	pool   *packet.Pool
+	bus    *trace.Bus
+	rng    *sim.Rand
+	ifaces []*Iface
+	ipID   uint16
+	stats  Stats
+
+	protos     map[uint8]ProtocolHandler
+	udp        map[uint16]*UDPConn
+	icmpListen []func(now sim.Time, m *ICMPPacket)
+	reasm      reassembler
+	scratch    []byte
+	cur        curPacket
+}
+
+// New returns a node with no interfaces. Its random stream (IP IDs,
+// ephemeral ports) is the kernel's stream "node:NAME".
+func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, name string) *Node {
+	n := &Node{
+		Name:   name,
+		k:      k,
+		pool:   pool,
+		bus:    bus,
+		rng:    k.Rand("node:" + name),
+		protos: map[uint8]ProtocolHandler{},
+		udp:    map[uint16]*UDPConn{},
+	}
+	n.ipID = uint16(n.rng.Uint32())
+	n.reasm.init(n)
+	n.protos[wire.ProtoICMP] = n.handleICMP
+	n.protos[wire.ProtoUDP] = n.handleUDP
+	return n
+}
+
+// Kernel returns the simulation kernel the node runs in.
+func (n *Node) Kernel() *sim.Kernel { return n.k }
+
+// Rand returns the node's random stream.
+func (n *Node) Rand() *sim.Rand { return n.rng }
+
+// Stats returns the node's counters.
+func (n *Node) Stats() Stats { return n.stats }
+
+// AddIface attaches the node to side of l with the given address and
+// prefix length, and returns the new interface.
+func (n *Node) AddIface(name string, prefix netip.Prefix, l *link.Link, side int) *Iface {
+	i := &Iface{Name: name, Prefix: prefix, Index: len(n.ifaces), node: n, link: l, side: side}
+	n.ifaces = append(n.ifaces, i)
+	l.Attach(side, link.End{Node: n.Name, Iface: name, Recv: i})
+	return i
+}
+
+// Ifaces returns the node's interfaces in the order they were added.
+func (n *Node) Ifaces() []*Iface { return n.ifaces }
+
+// Iface returns the interface called name, or nil.
+func (n *Node) Iface(name string) *Iface {
+	for _, i := range n.ifaces {
+		if i.Name == name {
+			return i
+		}
+	}
+	return nil
+}
+
+// Addr returns the node's primary address: its first interface's.
+func (n *Node) Addr() netip.Addr {
+	if len(n.ifaces) == 0 {
+		return netip.Addr{}
+	}
+	return n.ifaces[0].Addr()
+}
+
+// HasAddr reports whether a is one of the node's addresses.
+func (n *Node) HasAddr(a netip.Addr) bool {
+	for _, i := range n.ifaces {
+		if i.Prefix.Addr() == a {
+			return true
+		}
+	}
+	return false
+}
+
+// HandleProtocol makes h receive every datagram of IP protocol proto
+// addressed to the node (TCP registers itself here).
+func (n *Node) HandleProtocol(proto uint8, h ProtocolHandler) { n.protos[proto] = h }
+
+// SendOptions are per-datagram settings; the zero value means defaults.
+type SendOptions struct {
+	Src          netip.Addr // zero: the outgoing interface's address
+	TTL          uint8      // zero: DefaultTTL
+	TOS          uint8
+	DontFragment bool
+}
+
+// SendIP builds one IPv4 datagram around payload and sends it towards dst,
+// fragmenting it if the outgoing link's MTU requires and DF is not set. It
+// returns the packet ID of the datagram (of its first fragment).
+func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptions) (uint64, error) {
+	if 20+len(payload) > 65535 {
+		return 0, ErrBadDatagram
+	}
+	r, ok := n.Routes.Lookup(dst)
+	if !ok {
+		return 0, fmt.Errorf("%s: sending to %v: %w", n.Name, dst, ErrNoRoute)
+	}
+	out := n.ifaces[r.Iface]
+	if !out.Up() {
+		return 0, fmt.Errorf("%s: sending to %v via %s: %w", n.Name, dst, out.Name, ErrLinkDown)
+	}
+	src := opt.Src
+	if !src.IsValid() {
+		src = out.Addr()
+	}
+	if !src.Is4() {
+		return 0, errNotIPv4Source
+	}
+	ttl := opt.TTL
+	if ttl == 0 {
+		ttl = DefaultTTL
+	}
+	n.ipID++
+	h := wire.IPv4Header{TOS: opt.TOS, ID: n.ipID, DontFragment: opt.DontFragment, TTL: ttl, Protocol: proto, Src: src, Dst: dst}
+	if 20+len(payload) > out.MTU() && opt.DontFragment {
+		return 0, fmt.Errorf("%s: %d-byte datagram over %d-byte MTU with DF: %w", n.Name, 20+len(payload), out.MTU(), ErrTooBig)
+	}
+	p := n.pool.Get(20 + len(payload))
+	p.Data = h.AppendTo(p.Data[:0], len(payload))
+	p.Data = append(p.Data, payload...)
+	n.stats.Sent++
+	n.emit(trace.Send, out, p, "")
+	id := p.ID
+	n.output(out, p, r)
+	return id, nil
+}
+
+// output sends a complete datagram out of iface, fragmenting as needed.
+func (n *Node) output(out *Iface, p *packet.Packet, r Route) {
+	if len(p.Data) > out.MTU() {
+		n.fragment(out, p)
+		return
+	}
+	out.link.Send(out.side, p)
+}
+
+// receive is the input path of every packet arriving at any interface.
+func (n *Node) receive(now sim.Time, in *Iface, p *packet.Packet) {
+	n.stats.Received++
+	ip := wire.IPv4(p.Data)
+	if ip.Check() != nil {
+		n.drop(in, p, trace.ReasonMalformed)
+		return
+	}
+	n.emit(trace.Receive, in, p, "")
+	if !ip.ChecksumValid() {
+		n.drop(in, p, trace.ReasonBadChecksum)
+		return
+	}
+	// Anything after TotalLen is link padding; drop it.
+	p.Data = p.Data[:ip.TotalLen()]
+	dst := ip.Dst()
+	if n.HasAddr(dst) || dst == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		n.deliver(now, in, p)
+		return
+	}
+	if !n.Forwarding {
+		n.drop(in, p, trace.ReasonNotForUs)
+		return
+	}
+	n.forward(now, in, p)
+}
+
+// forward is the router's fast path: TTL, route lookup, MTU, send.
+func (n *Node) forward(now sim.Time, in *Iface, p *packet.Packet) {
+	ip := wire.IPv4(p.Data)
+	if ip.TTL() <= 1 {
+		n.icmpError(in, p, wire.ICMPTimeExceeded, wire.ICMPTTLExceeded, 0)
+		n.drop(in, p, trace.ReasonTTLExceeded)
+		return
+	}
+	r, ok := n.Routes.Lookup(ip.Dst())
+	if !ok {
+		n.icmpError(in, p, wire.ICMPDestUnreachable, wire.ICMPNetUnreachable, 0)
+		n.drop(in, p, trace.ReasonNoRoute)
+		return
+	}
+	out := n.ifaces[r.Iface]
+	if !out.Up() {
+		n.icmpError(in, p, wire.ICMPDestUnreachable, wire.ICMPNetUnreachable, 0)
+		n.drop(in, p, trace.ReasonLinkDown)
+		return
+	}
+	if len(p.Data) > out.MTU() && ip.DontFragment() {
+		// RFC 1191: report the next-hop MTU.
+		n.icmpError(in, p, wire.ICMPDestUnreachable, wire.ICMPFragNeeded, uint16(out.MTU()))
+		n.drop(in, p, trace.ReasonFragNeeded)
+		return
+	}
+	ip.DecTTL() // RFC 1624 incremental checksum update
+	n.stats.Forwarded++
+	n.emit(trace.Forward, out, p, "")
+	n.output(out, p, r)
+}
+
+// deliver hands a datagram addressed to this node to its protocol, after
+// reassembly if it is a fragment.
+func (n *Node) deliver(now sim.Time, in *Iface, p *packet.Packet) {
+	ip := wire.IPv4(p.Data)
+	if ip.MoreFragments() || ip.FragOffset() != 0 {
+		whole := n.reasm.add(now, in, p)
+		if whole == nil {
+			return
+		}
+		p = whole
+		ip = wire.IPv4(p.Data)
+	}
+	h, payload, err := wire.ParseIPv4(p.Data)
+	if err != nil {
+		n.drop(in, p, trace.ReasonMalformed)
+		return
+	}
+	handler := n.protos[h.Protocol]
+	if handler == nil {
+		n.icmpError(in, p, wire.ICMPDestUnreachable, wire.ICMPProtoUnreachable, 0)
+		n.drop(in, p, trace.ReasonNoListener)
+		return
+	}
+	n.stats.Delivered++
+	n.emit(trace.Deliver, in, p, "")
+	n.cur = curPacket{in: in, p: p}
+	handler(now, &h, payload)
+	n.cur = curPacket{}
+	n.pool.Put(p)
+}
+
+// curPacket is the datagram being delivered, so that a protocol handler
+// can ask for an ICMP error about it (port unreachable) or drop it with a
+// reason.
+type curPacket struct {
+	in *Iface
+	p  *packet.Packet
+}
+
+// icmpError sends an ICMP error about packet p, which arrived on in, back
+// to its source, following RFC 1812 4.3.2.7: never about an ICMP error,
+// a fragment other than the first, or a broadcast.
+func (n *Node) icmpError(in *Iface, p *packet.Packet, typ, code uint8, mtu uint16) {
+	ip := wire.IPv4(p.Data)
+	if ip.FragOffset() != 0 || !ip.Src().IsValid() || ip.Src().IsUnspecified() {
+		return
+	}
+	if ip.Protocol() == wire.ProtoICMP {
+		body := ip.Payload()
+		if len(body) < 1 {
+			return
+		}
+		switch body[0] {
+		case wire.ICMPEchoRequest, wire.ICMPEchoReply:
+		default:
+			return // never answer an error with an error
+		}
+	}
+	src := in.Addr()
+	m := wire.ICMPMessage{Type: typ, Code: code, MTU: mtu}
+	n.scratch = wire.QuoteDatagram(n.scratch[:0], p.Data)
+	m.Data = n.scratch
+	if _, err := n.sendICMPFrom(src, ip.Src(), &m); err == nil {
+		n.stats.ICMPSent++
+	}
+}
+
+func (n *Node) drop(in *Iface, p *packet.Packet, reason string) {
+	n.stats.Dropped++
+	n.emit(trace.Drop, in, p, reason)
+	n.pool.Put(p)
+}
+
+func (n *Node) emit(k trace.Kind, i *Iface, p *packet.Packet, reason string) {
+	if !n.bus.Active() {
+		return
+	}
+	e := n.bus.Begin(n.k.Now(), k)
+	e.Packet = p.ID
+	e.Node = n.Name
+	if i != nil {
+		e.Iface = i.Name
+		e.Link = i.link.Name()
+	}
+	e.Reason = reason
+	e.Data = p.Data
+	n.bus.Emit()
+}

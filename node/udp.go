@@ -1,0 +1,120 @@
+package node
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/trace"
+	"github.com/hopsnet/hops/wire"
+)
+
+// Ephemeral port range, as Linux's ip_local_port_range.
+const (
+	EphemeralMin = 32768
+	EphemeralMax = 60999
+)
+
+// Datagram is a UDP datagram delivered to a socket. Payload aliases the
+// packet and is valid only during the call.
+type Datagram struct {
+	Src, Dst netip.AddrPort
+	TTL      uint8
+	Payload  []byte
+}
+
+// UDPConn is a UDP socket bound to a port on every address of its node.
+type UDPConn struct {
+	// TTL and DontFragment apply to datagrams sent from now on; zero TTL
+	// means DefaultTTL.
+	TTL          uint8
+	DontFragment bool
+
+	n       *Node
+	port    uint16
+	handler func(now sim.Time, d *Datagram)
+	closed  bool
+	buf     []byte
+}
+
+// ListenUDP binds a UDP socket to port (0 picks a free ephemeral port)
+// whose arriving datagrams go to h (h may be nil for a send-only socket).
+func (n *Node) ListenUDP(port uint16, h func(now sim.Time, d *Datagram)) (*UDPConn, error) {
+	if port == 0 {
+		span := EphemeralMax - EphemeralMin + 1
+		start := n.rng.IntN(span)
+		for i := 0; i < span; i++ {
+			p := uint16(EphemeralMin + (start+i)%span)
+			if n.udp[p] == nil {
+				port = p
+				break
+			}
+		}
+		if port == 0 {
+			return nil, ErrNoPorts
+		}
+	}
+	if n.udp[port] != nil {
+		return nil, fmt.Errorf("%s: udp port %d: %w", n.Name, port, ErrPortInUse)
+	}
+	c := &UDPConn{n: n, port: port, handler: h}
+	n.udp[port] = c
+	return c, nil
+}
+
+// LocalPort returns the port the socket is bound to.
+func (c *UDPConn) LocalPort() uint16 { return c.port }
+
+// Close unbinds the socket.
+func (c *UDPConn) Close() {
+	if !c.closed {
+		c.closed = true
+		delete(c.n.udp, c.port)
+	}
+}
+
+// SendTo sends payload to dst and returns the datagram's packet ID.
+func (c *UDPConn) SendTo(dst netip.AddrPort, payload []byte) (uint64, error) {
+	if c.closed {
+		return 0, ErrClosed
+	}
+	n := c.n
+	r, ok := n.Routes.Lookup(dst.Addr())
+	if !ok {
+		return 0, fmt.Errorf("%s: sending to %v: %w", n.Name, dst.Addr(), ErrNoRoute)
+	}
+	src := n.ifaces[r.Iface].Addr()
+	c.buf = wire.AppendUDP(c.buf[:0], src, dst.Addr(), c.port, dst.Port(), payload)
+	return n.SendIP(wire.ProtoUDP, dst.Addr(), c.buf, SendOptions{Src: src, TTL: c.TTL, DontFragment: c.DontFragment})
+}
+
+// handleUDP demultiplexes UDP datagrams to sockets and answers ICMP port
+// unreachable when no socket is bound (which is how traceroute learns it
+// has arrived).
+func (n *Node) handleUDP(now sim.Time, h *wire.IPv4Header, payload []byte) {
+	u, data, err := wire.ParseUDP(payload)
+	if err != nil {
+		n.emit(trace.Drop, n.cur.in, n.cur.p, trace.ReasonMalformed)
+		n.stats.Dropped++
+		return
+	}
+	if !wire.VerifyUDPChecksum(h.Src, h.Dst, payload[:u.Length]) {
+		n.emit(trace.Drop, n.cur.in, n.cur.p, trace.ReasonBadChecksum)
+		n.stats.Dropped++
+		return
+	}
+	c := n.udp[u.DstPort]
+	if c == nil || c.handler == nil {
+		n.icmpError(n.cur.in, n.cur.p, wire.ICMPDestUnreachable, wire.ICMPPortUnreachable, 0)
+		n.emit(trace.Drop, n.cur.in, n.cur.p, trace.ReasonNoListener)
+		n.stats.Dropped++
+		return
+	}
+	d := Datagram{
+		Src:     netip.AddrPortFrom(h.Src, u.SrcPort),
+		Dst:     netip.AddrPortFrom(h.Dst, u.DstPort),
+		TTL:     h.TTL,
+		Payload: data,
+	}
+	c.handler(now, &d)
+}

@@ -1,0 +1,307 @@
+// Package sim is hops' discrete-event kernel: virtual time in nanoseconds,
+// an event queue with cancellable timers, and named random streams derived
+// from one seed.
+//
+// The kernel knows nothing of packets or protocols. Everything that happens
+// in a simulation is an event: a Handler and a 64-bit argument due at a
+// virtual instant. Events due at the same instant run in the order they were
+// scheduled (ties are broken by a sequence number, as in ns-3). The queue is
+// a 4-ary heap of value-typed entries, and a cancelled timer is skipped
+// lazily when it reaches the top, so Cancel is O(1) and scheduling allocates
+// nothing once the heap and slot table have grown to the working size.
+//
+// A simulation runs on one goroutine; the kernel is not safe for concurrent
+// use, and nothing in it reads the wall clock.
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// Time is a virtual instant: nanoseconds since the start of the simulation.
+// The zero Time is the start.
+type Time int64
+
+// Add returns t+d.
+func (t Time) Add(d time.Duration) Time { return t + Time(d) }
+
+// Sub returns the duration t-u.
+func (t Time) Sub(u Time) time.Duration { return time.Duration(t - u) }
+
+// Duration returns t as a duration since the start of the simulation.
+func (t Time) Duration() time.Duration { return time.Duration(t) }
+
+// Seconds returns t in seconds since the start.
+func (t Time) Seconds() float64 { return float64(t) / 1e9 }
+
+// String formats t as seconds with nanosecond precision, like "1.000250000s".
+func (t Time) String() string {
+	sign := ""
+	v := int64(t)
+	if v < 0 {
+		sign = "-"
+		v = -v
+	}
+	return fmt.Sprintf("%s%d.%09ds", sign, v/1e9, v%1e9)
+}
+
+// Never is a Time later than any event; it means "no deadline".
+const Never Time = 1<<63 - 1
+
+// Handler is what an event calls when it fires. The argument is the one
+// given when the event was scheduled; handlers use it to find their state
+// (an index into a slab, a flag) without allocating a closure per event.
+type Handler interface {
+	Fire(now Time, arg uint64)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(now Time, arg uint64)
+
+// Fire calls f(now, arg).
+func (f HandlerFunc) Fire(now Time, arg uint64) { f(now, arg) }
+
+// Timer identifies a scheduled event so it can be cancelled. The zero Timer
+// is valid and refers to no event.
+type Timer struct {
+	slot uint32
+	gen  uint32
+}
+
+// event is one entry of the heap.
+type event struct {
+	at   Time
+	seq  uint64
+	h    Handler
+	arg  uint64
+	slot uint32
+	gen  uint32
+}
+
+// before orders events by time, then by scheduling order.
+func (e *event) before(o *event) bool {
+	if e.at != o.at {
+		return e.at < o.at
+	}
+	return e.seq < o.seq
+}
+
+// Kernel is the event queue and virtual clock of one simulation.
+type Kernel struct {
+	now     Time
+	seq     uint64
+	heap    []event
+	gens    []uint32 // generation per timer slot; an event is live while its gen matches
+	free    []uint32 // free timer slots
+	fired   uint64
+	dead    int // cancelled entries still in the heap
+	stopped bool
+	seed    uint64
+}
+
+// NewKernel returns a kernel at time zero whose random streams derive from
+// seed.
+func NewKernel(seed uint64) *Kernel {
+	// Slot 0 is reserved so that the zero Timer never matches a live event.
+	return &Kernel{seed: seed, gens: []uint32{1}}
+}
+
+// Now returns the current virtual time.
+func (k *Kernel) Now() Time { return k.now }
+
+// Seed returns the seed the kernel was created with.
+func (k *Kernel) Seed() uint64 { return k.seed }
+
+// Fired returns how many events have run so far.
+func (k *Kernel) Fired() uint64 { return k.fired }
+
+// Pending returns the number of entries in the queue, including cancelled
+// timers that have not yet been skipped.
+func (k *Kernel) Pending() int { return len(k.heap) }
+
+// Schedule arranges for h.Fire(at, arg) to run at virtual time at. A time in
+// the past is treated as now: the kernel never moves backwards.
+func (k *Kernel) Schedule(at Time, h Handler, arg uint64) Timer {
+	if at < k.now {
+		at = k.now
+	}
+	var slot uint32
+	if n := len(k.free); n > 0 {
+		slot = k.free[n-1]
+		k.free = k.free[:n-1]
+	} else {
+		slot = uint32(len(k.gens))
+		k.gens = append(k.gens, 1)
+	}
+	gen := k.gens[slot]
+	k.seq++
+	k.push(event{at: at, seq: k.seq, h: h, arg: arg, slot: slot, gen: gen})
+	return Timer{slot: slot, gen: gen}
+}
+
+// After schedules h.Fire after d from now.
+func (k *Kernel) After(d time.Duration, h Handler, arg uint64) Timer {
+	return k.Schedule(k.now.Add(d), h, arg)
+}
+
+// AfterFunc schedules f after d from now. It allocates a closure; use After
+// with a Handler on hot paths.
+func (k *Kernel) AfterFunc(d time.Duration, f func()) Timer {
+	return k.After(d, funcHandler{f}, 0)
+}
+
+type funcHandler struct{ f func() }
+
+func (h funcHandler) Fire(Time, uint64) { h.f() }
+
+// Cancel stops t from firing. It reports whether t was pending; cancelling
+// a fired, cancelled or zero Timer does nothing and returns false.
+func (k *Kernel) Cancel(t Timer) bool {
+	if !k.Active(t) {
+		return false
+	}
+	k.release(t.slot)
+	k.dead++
+	if k.dead > 256 && k.dead > len(k.heap)/2 {
+		k.compact()
+	}
+	return true
+}
+
+// compact drops cancelled entries from the heap and restores heap order, so
+// timers that are armed and cancelled over and over (retransmission timers)
+// cannot grow the queue without bound.
+func (k *Kernel) compact() {
+	live := k.heap[:0]
+	for _, e := range k.heap {
+		if k.gens[e.slot] == e.gen {
+			live = append(live, e)
+		}
+	}
+	for i := len(live); i < len(k.heap); i++ {
+		k.heap[i] = event{}
+	}
+	k.heap = live
+	k.dead = 0
+	for i := (len(live) - 2) / 4; i >= 0; i-- {
+		k.down(i)
+	}
+}
+
+// Active reports whether t is scheduled and has not fired or been cancelled.
+func (k *Kernel) Active(t Timer) bool {
+	return t.slot != 0 && int(t.slot) < len(k.gens) && k.gens[t.slot] == t.gen
+}
+
+func (k *Kernel) release(slot uint32) {
+	k.gens[slot]++
+	k.free = append(k.free, slot)
+}
+
+// Step runs the next live event, advancing the clock to its time. It
+// reports false when the queue is empty.
+func (k *Kernel) Step() bool {
+	for len(k.heap) > 0 {
+		e := k.pop()
+		if k.gens[e.slot] != e.gen {
+			k.dead--
+			continue // cancelled
+		}
+		k.release(e.slot)
+		k.now = e.at
+		k.fired++
+		e.h.Fire(e.at, e.arg)
+		return true
+	}
+	return false
+}
+
+// NextAt returns the time of the next live event, or Never.
+func (k *Kernel) NextAt() Time {
+	for len(k.heap) > 0 {
+		e := &k.heap[0]
+		if k.gens[e.slot] == e.gen {
+			return e.at
+		}
+		k.pop()
+		k.dead--
+	}
+	return Never
+}
+
+// Run runs events until the queue is empty or Stop is called.
+func (k *Kernel) Run() {
+	k.stopped = false
+	for !k.stopped && k.Step() {
+	}
+}
+
+// RunUntil runs every event due at or before t, then sets the clock to t
+// (if it is later than the last event). It stops early if Stop is called.
+func (k *Kernel) RunUntil(t Time) {
+	k.stopped = false
+	for !k.stopped {
+		if k.NextAt() > t {
+			break
+		}
+		k.Step()
+	}
+	if !k.stopped && t > k.now && t != Never {
+		k.now = t
+	}
+}
+
+// Stop makes the current Run or RunUntil return after the running event.
+func (k *Kernel) Stop() { k.stopped = true }
+
+// push adds e to the 4-ary heap.
+func (k *Kernel) push(e event) {
+	k.heap = append(k.heap, e)
+	i := len(k.heap) - 1
+	h := k.heap
+	for i > 0 {
+		p := (i - 1) / 4
+		if !h[i].before(&h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+// pop removes and returns the earliest event.
+func (k *Kernel) pop() event {
+	h := k.heap
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = event{} // drop the Handler reference
+	k.heap = h[:n]
+	k.down(0)
+	return top
+}
+
+// down moves the entry at i towards the leaves until heap order holds.
+func (k *Kernel) down(i int) {
+	h := k.heap
+	n := len(h)
+	for {
+		c := 4*i + 1
+		if c >= n {
+			return
+		}
+		m := c
+		end := min(c+4, n)
+		for j := c + 1; j < end; j++ {
+			if h[j].before(&h[m]) {
+				m = j
+			}
+		}
+		if !h[m].before(&h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}

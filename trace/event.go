@@ -1,0 +1,125 @@
+// Package trace is the event stream of a simulation. Links and nodes emit
+// an Event at every step of a packet's life (sent, enqueued, transmitted,
+// received, forwarded, delivered, dropped and why); observers subscribe to
+// the Bus and never change what happens. Writers for the event log (JSON
+// Lines) live here; the pcapng writer is in trace/pcapng.
+package trace
+
+import "github.com/hopsnet/hops/sim"
+
+// Kind says what happened to a packet.
+type Kind uint8
+
+// The kinds of event, in the order a packet meets them.
+const (
+	// Send: a node originated the packet and handed it to an interface.
+	Send Kind = iota + 1
+	// Enqueue: the link accepted the packet into its transmit queue.
+	Enqueue
+	// Transmit: the link started serializing the packet onto the wire.
+	Transmit
+	// Impair: the link duplicated, reordered or corrupted the packet
+	// (Reason says which).
+	Impair
+	// Receive: the packet arrived at a node's interface.
+	Receive
+	// Forward: a router forwards the packet out of an interface.
+	Forward
+	// Deliver: the packet reached its destination node's own stack.
+	Deliver
+	// Drop: the packet was discarded; Reason says why.
+	Drop
+	// Fragment: a node split the packet; the fragments are new packets
+	// whose Parent is this packet's ID.
+	Fragment
+	// Reassemble: a destination rebuilt a datagram from fragments.
+	Reassemble
+	// LinkState: a link went down or up (no packet; Reason is "down"/"up").
+	LinkState
+)
+
+var kindNames = [...]string{"", "send", "enqueue", "transmit", "impair", "receive", "forward", "deliver", "drop", "fragment", "reassemble", "link"}
+
+// String returns the kind's lower-case name, as used in the event log.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Why a packet was dropped or impaired. Reasons are plain strings so that
+// logs and tests read naturally; these are the ones hops emits.
+const (
+	ReasonQueueFull      = "queue-full"
+	ReasonLoss           = "loss"
+	ReasonLinkDown       = "link-down"
+	ReasonTooBig         = "mtu-exceeded"
+	ReasonTTLExceeded    = "ttl-exceeded"
+	ReasonNoRoute        = "no-route"
+	ReasonBadChecksum    = "bad-checksum"
+	ReasonMalformed      = "malformed"
+	ReasonFragNeeded     = "fragmentation-needed"
+	ReasonReassemblyTime = "reassembly-timeout"
+	ReasonNoListener     = "no-listener"
+	ReasonNotForUs       = "not-for-us"
+	ReasonDuplicated     = "duplicated"
+	ReasonReordered      = "reordered"
+	ReasonCorrupted      = "corrupted"
+	ReasonJitter         = "jitter"
+)
+
+// Event is one step in a packet's life. An observer receives a pointer that
+// is only valid during the call; Data aliases the packet and must be copied
+// to be kept.
+type Event struct {
+	At     sim.Time
+	Kind   Kind
+	Packet uint64 // packet ID (0 for link events)
+	Parent uint64 // for fragments and duplicates: the original packet's ID
+	Node   string // node where it happened ("" for in-flight link events)
+	Iface  string // node's interface, when there is one
+	Link   string // link name, when there is one
+	Reason string // for Drop and Impair
+	Data   []byte // the packet's bytes at this moment (may be nil)
+}
+
+// Observer receives events.
+type Observer interface {
+	Observe(e *Event)
+}
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(e *Event)
+
+// Observe calls f(e).
+func (f ObserverFunc) Observe(e *Event) { f(e) }
+
+// Bus delivers events to its observers in subscription order. The zero Bus
+// has no observers; emitting into it costs one branch.
+type Bus struct {
+	obs []Observer
+	ev  Event
+}
+
+// Subscribe adds o to the bus.
+func (b *Bus) Subscribe(o Observer) { b.obs = append(b.obs, o) }
+
+// Active reports whether anyone listens. Emitters check it first so that an
+// unobserved simulation pays nothing for tracing.
+func (b *Bus) Active() bool { return b != nil && len(b.obs) > 0 }
+
+// Begin returns the bus's scratch event, reset and stamped with the time
+// and kind; the caller fills in the rest and calls Emit. Using one scratch
+// event keeps emitting free of allocation.
+func (b *Bus) Begin(at sim.Time, k Kind) *Event {
+	b.ev = Event{At: at, Kind: k}
+	return &b.ev
+}
+
+// Emit delivers the scratch event to every observer.
+func (b *Bus) Emit() {
+	for _, o := range b.obs {
+		o.Observe(&b.ev)
+	}
+}

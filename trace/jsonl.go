@@ -1,0 +1,138 @@
+package trace
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+
+	"github.com/hopsnet/hops/wire"
+)
+
+// JSONL writes every event it observes as one JSON object per line:
+//
+//	{"t_ns":21000000,"kind":"forward","packet":7,"node":"isp-a-edge","iface":"eth1","link":"isp-a-edge--isp-a-core","len":84,"summary":"ICMP 192.168.1.100 > 203.0.113.10 echo request id 4660 seq 1 ttl 62"}
+//
+// Fields that do not apply are left out. Call Flush at the end.
+type JSONL struct {
+	w   *bufio.Writer
+	buf []byte
+	err error
+}
+
+// NewJSONL returns an observer that writes the event log to w.
+func NewJSONL(w io.Writer) *JSONL { return &JSONL{w: bufio.NewWriter(w)} }
+
+// Observe writes one event.
+func (j *JSONL) Observe(e *Event) {
+	if j.err != nil {
+		return
+	}
+	b := j.buf[:0]
+	b = append(b, `{"t_ns":`...)
+	b = strconv.AppendInt(b, int64(e.At), 10)
+	b = append(b, `,"kind":"`...)
+	b = append(b, e.Kind.String()...)
+	b = append(b, '"')
+	if e.Packet != 0 {
+		b = append(b, `,"packet":`...)
+		b = strconv.AppendUint(b, e.Packet, 10)
+	}
+	if e.Parent != 0 {
+		b = append(b, `,"parent":`...)
+		b = strconv.AppendUint(b, e.Parent, 10)
+	}
+	b = appendField(b, "node", e.Node)
+	b = appendField(b, "iface", e.Iface)
+	b = appendField(b, "link", e.Link)
+	b = appendField(b, "reason", e.Reason)
+	if e.Data != nil {
+		b = append(b, `,"len":`...)
+		b = strconv.AppendInt(b, int64(len(e.Data)), 10)
+		b = appendField(b, "summary", Summary(e.Data))
+	}
+	b = append(b, "}\n"...)
+	j.buf = b
+	_, j.err = j.w.Write(b)
+}
+
+// Flush writes out buffered events and returns the first error met.
+func (j *JSONL) Flush() error {
+	if err := j.w.Flush(); j.err == nil {
+		j.err = err
+	}
+	return j.err
+}
+
+func appendField(b []byte, key, val string) []byte {
+	if val == "" {
+		return b
+	}
+	b = append(b, `,"`...)
+	b = append(b, key...)
+	b = append(b, `":`...)
+	return strconv.AppendQuote(b, val)
+}
+
+// Summary describes an IPv4 datagram in one line, like tcpdump: protocol,
+// addresses, ports or ICMP type, fragment and TTL.
+func Summary(b []byte) string {
+	ip := wire.IPv4(b)
+	if ip.Check() != nil {
+		return "malformed IPv4"
+	}
+	s := ""
+	frag := ip.MoreFragments() || ip.FragOffset() != 0
+	switch ip.Protocol() {
+	case wire.ProtoICMP:
+		s = "ICMP " + ip.Src().String() + " > " + ip.Dst().String()
+		if p := ip.Payload(); !frag || ip.FragOffset() == 0 {
+			if len(p) >= 8 {
+				s += " " + icmpText(wire.ICMP(p))
+			}
+		}
+	case wire.ProtoUDP:
+		s = "UDP " + ip.Src().String()
+		p := ip.Payload()
+		if ip.FragOffset() == 0 && len(p) >= 8 {
+			u := wire.UDP(p)
+			s += ":" + strconv.Itoa(int(u.SrcPort())) + " > " + ip.Dst().String() + ":" + strconv.Itoa(int(u.DstPort()))
+		} else {
+			s += " > " + ip.Dst().String()
+		}
+	case wire.ProtoTCP:
+		s = "TCP " + ip.Src().String() + " > " + ip.Dst().String()
+	default:
+		s = "IP proto " + strconv.Itoa(int(ip.Protocol())) + " " + ip.Src().String() + " > " + ip.Dst().String()
+	}
+	if frag {
+		s += " frag off " + strconv.Itoa(ip.FragOffset())
+		if ip.MoreFragments() {
+			s += "+"
+		}
+	}
+	return s + " ttl " + strconv.Itoa(int(ip.TTL()))
+}
+
+func icmpText(m wire.ICMP) string {
+	switch m.Type() {
+	case wire.ICMPEchoRequest:
+		return "echo request id " + strconv.Itoa(int(m.ID())) + " seq " + strconv.Itoa(int(m.Seq()))
+	case wire.ICMPEchoReply:
+		return "echo reply id " + strconv.Itoa(int(m.ID())) + " seq " + strconv.Itoa(int(m.Seq()))
+	case wire.ICMPTimeExceeded:
+		return "time exceeded"
+	case wire.ICMPDestUnreachable:
+		switch m.Code() {
+		case wire.ICMPNetUnreachable:
+			return "net unreachable"
+		case wire.ICMPHostUnreachable:
+			return "host unreachable"
+		case wire.ICMPPortUnreachable:
+			return "port unreachable"
+		case wire.ICMPFragNeeded:
+			return "fragmentation needed, mtu " + strconv.Itoa(int(m.NextHopMTU()))
+		}
+		return "unreachable code " + strconv.Itoa(int(m.Code()))
+	}
+	return "type " + strconv.Itoa(int(m.Type()))
+}
