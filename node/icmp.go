@@ -68,7 +68,8 @@ func (n *Node) handleICMP(now sim.Time, h *wire.IPv4Header, payload []byte) {
 	if len(n.icmpListen) == 0 {
 		return
 	}
-	m := ICMPPacket{IP: *h, Msg: msg}
+	n.curICMP = ICMPPacket{IP: *h, Msg: msg}
+	m := &n.curICMP
 	if m.IsError() {
 		if q, qp, err := wire.ParseIPv4(msg.Data); err == nil || err == wire.ErrBadChecksum {
 			m.Quoted, m.QuotedPayload, m.HasQuote = q, qp, true
@@ -82,7 +83,7 @@ func (n *Node) handleICMP(now sim.Time, h *wire.IPv4Header, payload []byte) {
 		}
 	}
 	for _, f := range n.icmpListen {
-		f(now, &m)
+		f(now, m)
 	}
 }
 

@@ -115,6 +115,11 @@ type Node struct {
 	reasm      reassembler
 	scratch    []byte
 	cur        curPacket
+	// Per-delivery scratch values handed to handlers by pointer, so that
+	// delivering a datagram does not allocate.
+	curHdr  wire.IPv4Header
+	curDgm  Datagram
+	curICMP ICMPPacket
 }
 
 // New returns a node with no interfaces. Its random stream (IP IDs,
@@ -238,6 +243,27 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	return id, nil
 }
 
+// SendRaw sends a datagram exactly as given (header and all) towards its
+// destination address, without checking or changing it. It is for tests
+// and tools that inject hand-made or broken packets.
+func (n *Node) SendRaw(datagram []byte) (uint64, error) {
+	ip := wire.IPv4(datagram)
+	if ip.Check() != nil {
+		return 0, fmt.Errorf("%s: SendRaw: not an IPv4 datagram", n.Name)
+	}
+	r, ok := n.Routes.Lookup(ip.Dst())
+	if !ok {
+		return 0, fmt.Errorf("%s: sending to %v: %w", n.Name, ip.Dst(), ErrNoRoute)
+	}
+	out := n.ifaces[r.Iface]
+	p := n.pool.Get(len(datagram))
+	copy(p.Data, datagram)
+	n.stats.Sent++
+	n.emit(trace.Send, out, p, "")
+	out.link.Send(out.side, p)
+	return p.ID, nil
+}
+
 // output sends a complete datagram out of iface, fragmenting as needed.
 func (n *Node) output(out *Iface, p *packet.Packet, r Route) {
 	if len(p.Data) > out.MTU() {
@@ -323,6 +349,7 @@ func (n *Node) deliver(now sim.Time, in *Iface, p *packet.Packet) {
 		n.drop(in, p, trace.ReasonMalformed)
 		return
 	}
+	n.curHdr = h
 	handler := n.protos[h.Protocol]
 	if handler == nil {
 		n.icmpError(in, p, wire.ICMPDestUnreachable, wire.ICMPProtoUnreachable, 0)
@@ -332,7 +359,7 @@ func (n *Node) deliver(now sim.Time, in *Iface, p *packet.Packet) {
 	n.stats.Delivered++
 	n.emit(trace.Deliver, in, p, "")
 	n.cur = curPacket{in: in, p: p}
-	handler(now, &h, payload)
+	handler(now, &n.curHdr, payload)
 	n.cur = curPacket{}
 	n.pool.Put(p)
 }

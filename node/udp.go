@@ -110,11 +110,11 @@ func (n *Node) handleUDP(now sim.Time, h *wire.IPv4Header, payload []byte) {
 		n.stats.Dropped++
 		return
 	}
-	d := Datagram{
+	n.curDgm = Datagram{
 		Src:     netip.AddrPortFrom(h.Src, u.SrcPort),
 		Dst:     netip.AddrPortFrom(h.Dst, u.DstPort),
 		TTL:     h.TTL,
 		Payload: data,
 	}
-	c.handler(now, &d)
+	c.handler(now, &n.curDgm)
 }

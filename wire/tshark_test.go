@@ -56,7 +56,11 @@ func TestTshark(t *testing.T) {
 		t.Skip("tshark not installed")
 	}
 	pcap := filepath.Join(t.TempDir(), "wire.pcap")
-	pkts := tsharkPackets()
+	// The last packet is a negative control: a SYN with a corrupted TCP
+	// checksum, which tshark must flag, proving validation is on.
+	bad := append([]byte(nil), fixSYN...)
+	bad[len(bad)-1] ^= 0x01
+	pkts := append(tsharkPackets(), bad)
 	if err := writePcap(pcap, pkts); err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +82,17 @@ func TestTshark(t *testing.T) {
 	if len(lines) != len(pkts) {
 		t.Fatalf("tshark decoded %d packets, want %d:\n%s", len(lines), len(pkts), out)
 	}
-	for _, l := range lines {
+	for i, l := range lines {
 		f := strings.Split(l, "\t")
 		t.Log(l)
 		if len(f) < 4 {
 			t.Fatalf("unexpected tshark line %q", l)
+		}
+		if i == len(lines)-1 {
+			if !strings.Contains(f[2], "8388608") {
+				t.Errorf("corrupted checksum not flagged: %s", l)
+			}
+			continue
 		}
 		// Severities: chat 0x00200000, note 0x00400000, warn 0x00600000,
 		// error 0x00800000. Chat and note items are informational.

@@ -126,7 +126,11 @@ func (d *decoder) decode(data []byte) *Scenario {
 			continue
 		}
 		if body != nil {
-			d.errorf(d.posOr(doc, d.pos(doc.Body)), "a scenario file must hold a single YAML document, found a second one")
+			pos := tokenPos(doc.Start)
+			if pos.Line == 0 {
+				pos = d.pos(doc.Body)
+			}
+			d.errorf(pos, "a scenario file must hold a single YAML document, found a second one")
 			break
 		}
 		body = doc.Body
@@ -164,7 +168,7 @@ func (d *decoder) decode(data []byte) *Scenario {
 		if f.val.isNull() || isEmptyList(f.val) {
 			d.errorf(f.val.pos, `"nodes" is empty: a scenario needs at least one node`)
 		}
-	} else if !top.has("nodes") {
+	} else if top.missing("nodes") {
 		d.errorf(top.pos, `missing required field "nodes" (the list of hosts and routers)`)
 	}
 
@@ -245,7 +249,7 @@ func (d *decoder) node(v value) (nodeInfo, bool) {
 		if name, ok := d.text(f); ok && d.checkName(f.val.pos, "node", name) {
 			n.Name, n.namePos, n.hasName = name, f.val.pos, true
 		}
-	} else if !o.has("name") {
+	} else if o.missing("name") {
 		d.errorf(o.pos, `node is missing required field "name"`)
 	}
 	if f := o.get("role"); f != nil {
@@ -258,7 +262,7 @@ func (d *decoder) node(v value) (nodeInfo, bool) {
 				d.errorf(f.val.pos, "unknown role %s (valid roles: %s)", quoteShort(role), strings.Join(roleNames, ", "))
 			}
 		}
-	} else if !o.has("role") {
+	} else if o.missing("role") {
 		what := "node"
 		if n.hasName {
 			what = fmt.Sprintf("node %q", n.Name)
@@ -283,7 +287,7 @@ func (d *decoder) link(v value) (linkInfo, bool) {
 	for i, key := range []string{"a", "b"} {
 		if f := o.get(key); f != nil {
 			d.endpoint(f, l.end(i), &l.ends[i])
-		} else if !o.has(key) {
+		} else if o.missing(key) {
 			d.errorf(o.pos, `link is missing required field %q (e.g. %s: "r1:eth0 10.0.0.%d/30")`, key, key, i+1)
 		}
 	}
@@ -337,7 +341,7 @@ func (d *decoder) link(v value) (linkInfo, bool) {
 				d.errorf(f.val.pos, "%v", err)
 			} else if rd <= 0 {
 				d.errorf(f.val.pos, "reorder-delay must be greater than 0, got %q", s)
-			} else if !o.has("reorder") {
+			} else if o.missing("reorder") {
 				d.errorf(f.keyPos, "reorder-delay has no effect without reorder (the probability that a packet is held back)")
 			} else {
 				l.ReorderDelay = rd
@@ -419,7 +423,7 @@ func (d *decoder) queue(f *field, l *Link) {
 				}
 			}
 		}
-		if !o.has("packets") && !o.has("bytes") {
+		if o.missing("packets") && o.missing("bytes") {
 			d.errorf(o.pos, `queue needs "packets", "bytes" or both`)
 		}
 		return
@@ -506,7 +510,7 @@ func (d *decoder) burst(f *field) *GilbertElliott {
 	} {
 		if kf := o.get(k.key); kf != nil {
 			*k.dst = d.probability(kf)
-		} else if k.help != "" && !o.has(k.key) {
+		} else if k.help != "" && o.missing(k.key) {
 			d.errorf(o.pos, "burst-loss is missing required field %q (%s)", k.key, k.help)
 		}
 	}
@@ -585,7 +589,7 @@ func (d *decoder) endpointMapping(v value, ep *Endpoint, info *endInfo) {
 		if name, ok := d.text(f); ok && d.checkName(f.val.pos, "node", name) {
 			ep.Node, info.hasNode = name, true
 		}
-	} else if !o.has("node") {
+	} else if o.missing("node") {
 		d.errorf(o.pos, `endpoint is missing required field "node"`)
 	}
 	if f := o.get("iface"); f != nil {
@@ -599,7 +603,7 @@ func (d *decoder) endpointMapping(v value, ep *Endpoint, info *endInfo) {
 		if s, ok := d.text(f); ok {
 			d.address(f.val.pos, s, ep, info)
 		}
-	} else if !o.has("addr") {
+	} else if o.missing("addr") {
 		d.errorf(o.pos, `endpoint is missing required field "addr" (e.g. addr: 10.0.0.1/30)`)
 	}
 }
@@ -733,7 +737,7 @@ func (d *decoder) event(v value) (eventInfo, bool) {
 				e.At = at
 			}
 		}
-	} else if !o.has("at") {
+	} else if o.missing("at") {
 		d.errorf(o.pos, `event is missing required field "at" (e.g. at: 2s)`)
 	}
 	up, down := o.fields["up"], o.fields["down"]

@@ -73,6 +73,9 @@ func yamlMessage(msg string) string {
 	if msg == "" {
 		msg = "invalid YAML"
 	}
+	if strings.Contains(msg, "\t") {
+		msg = strings.ReplaceAll(msg, "\t", `\t`) + " (indent with spaces: YAML does not allow tabs here)"
+	}
 	return "YAML syntax error: " + msg
 }
 
@@ -333,6 +336,7 @@ type object struct {
 	what   string // what the mapping describes, for messages ("link")
 	pos    Pos
 	fields map[string]*field
+	hinted map[string]bool // known keys suggested for unknown ones ("dealy" → "delay")
 }
 
 // get returns the field for key, or nil if the key is absent or its value
@@ -351,6 +355,12 @@ func (o *object) get(key string) *field {
 // has reports whether key is present (even with a bad value).
 func (o *object) has(key string) bool {
 	return o != nil && o.fields[key] != nil
+}
+
+// missing reports whether a required key is absent and should be reported
+// as such: not when it was already suggested for a misspelt key.
+func (o *object) missing(key string) bool {
+	return o != nil && o.fields[key] == nil && !o.hinted[key]
 }
 
 // schema describes a kind of mapping.
@@ -408,7 +418,12 @@ func (d *decoder) addFields(o *object, sc *schema, values []*ast.MappingValueNod
 		}
 		if !contains(sc.known, key) {
 			if sc.extra == nil || !sc.extra(key) {
-				d.unknownField(keyPos, key, sc)
+				if hint := d.unknownField(keyPos, key, sc); hint != "" {
+					if o.hinted == nil {
+						o.hinted = make(map[string]bool)
+					}
+					o.hinted[hint] = true
+				}
 			}
 			continue
 		}
@@ -467,17 +482,18 @@ func (d *decoder) key(mv *ast.MappingValueNode) (string, Pos, bool) {
 }
 
 // unknownField reports key as unknown in a mapping of schema sc, with a
-// "did you mean" hint or the list of known fields.
-func (d *decoder) unknownField(pos Pos, key string, sc *schema) {
+// "did you mean" hint or the list of known fields. It returns the hint.
+func (d *decoder) unknownField(pos Pos, key string, sc *schema) string {
 	hint := sc.synonyms[strings.ToLower(key)]
 	if hint == "" {
 		hint = suggest(key, sc.known)
 	}
 	if hint != "" {
 		d.errorf(pos, "unknown field %s in %s (did you mean %q?)", quoteShort(key), sc.what, hint)
-		return
+		return hint
 	}
 	d.errorf(pos, "unknown field %s in %s (known fields: %s)", quoteShort(key), sc.what, strings.Join(sc.known, ", "))
+	return ""
 }
 
 // list returns the items of a list value; an empty value is an empty

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hopsnet/hops/app/ping"
+	"github.com/hopsnet/hops/app/traceroute"
+	"github.com/hopsnet/hops/internal/tsharkcheck"
+)
+
+// hops runs the CLI in-process and returns stdout, stderr and the status.
+func hops(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTracerouteDefaultWorldPath(t *testing.T) {
+	out, errs, code := hops(t, "traceroute", "www.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// The path of the classic picture: home router, the ISP, the IXP, the
+	// datacenter router, the server.
+	want := []string{"home-router (192.168.1.1)", "isp-a-edge (198.51.100.1)", "isp-a-core (198.18.1.2)",
+		"ixp (198.18.100.2)", "dc-router (198.18.100.6)", "www.example.com (203.0.113.10)"}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(want)+1 || !strings.HasPrefix(lines[0], "traceroute to www.example.com (203.0.113.10), 30 hops max, 60 byte packets") {
+		t.Fatalf("output:\n%s", out)
+	}
+	for i, w := range want {
+		re := regexp.MustCompile(fmt.Sprintf(`^ ?%d  %s(  [0-9]+\.[0-9]{3} ms){3}$`, i+1, regexp.QuoteMeta(w)))
+		if !re.MatchString(lines[i+1]) {
+			t.Errorf("hop %d: %q, want %s and three times", i+1, lines[i+1], w)
+		}
+	}
+}
+
+func TestTracerouteJSON(t *testing.T) {
+	out, errs, code := hops(t, "--json", "traceroute", "--from", "api.example.com", "laptop")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var r traceroute.Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Reached || len(r.Hops) != 6 || r.Hops[5].Probes[0].From.String() != "192.168.1.100" {
+		t.Fatalf("result %+v", r)
+	}
+	if got := r.Hops[0].Probes[0].From.String(); got != "203.0.113.13" {
+		t.Fatalf("first hop %s, want the datacenter router 203.0.113.13", got)
+	}
+}
+
+func TestPingDefaultWorld(t *testing.T) {
+	out, errs, code := hops(t, "ping", "-c", "3", "www.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"PING www.example.com (203.0.113.10) 56(84) bytes of data.",
+		"64 bytes from 203.0.113.10: icmp_seq=1 ttl=59 time=",
+		"3 packets transmitted, 3 received, 0% packet loss",
+		"rtt min/avg/max/mdev = ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
+
+// lossy is a two-host world with 10% loss on the one link (each way).
+const lossy = `
+nodes: [{name: client, role: laptop}, {name: server, role: server}]
+links:
+  - {a: client 10.0.0.1/30, b: server 10.0.0.2/30, rate: 10Mbps, delay: 5ms, loss: 10%}
+`
+
+func TestPingLossRate(t *testing.T) {
+	path := writeFile(t, "lossy.yaml", lossy)
+	for _, seed := range []string{"1", "2", "3"} {
+		out, errs, code := hops(t, "--world", path, "--seed", seed, "--json", "ping", "-c", "100", "-i", "10ms", "server")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var r ping.Result
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		// A request survives with probability 0.9 each way: 0.81. Over 100
+		// requests the loss has mean 19 and standard deviation about 3.9;
+		// accept four deviations.
+		lost := r.Transmitted - r.Received
+		if r.Transmitted != 100 || math.Abs(float64(lost)-19) > 16 || lost == 0 {
+			t.Fatalf("seed %s: %d of %d lost, want about 19", seed, lost, r.Transmitted)
+		}
+	}
+}
+
+func TestSameSeedSameCapture(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, "lossy.yaml", strings.Replace(lossy, "loss: 10%", "loss: 10%, jitter: 2ms, duplicate: 5%, reorder: 5%", 1))
+	capture := func(name, seed string) []byte {
+		p := filepath.Join(dir, name)
+		if _, errs, code := hops(t, "--world", path, "--seed", seed, "--pcap", p, "ping", "-c", "50", "-i", "1ms", "server"); code > 1 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	a, b, c := capture("a.pcapng", "7"), capture("b.pcapng", "7"), capture("c.pcapng", "8")
+	if !bytes.Equal(a, b) {
+		t.Fatal("same seed, different captures")
+	}
+	if bytes.Equal(a, c) {
+		t.Fatal("different seeds, identical captures: the seed is not used")
+	}
+}
+
+// TestCapturesDecodeCleanly runs tshark over captures of ping, traceroute
+// and a fragmented ping, with checksum validation on, and fails on any
+// warning (these runs are loss-free).
+func TestCapturesDecodeCleanly(t *testing.T) {
+	tsharkcheck.Require(t)
+	runs := []struct {
+		name    string
+		args    []string
+		packets int // at least this many packets decoded
+	}{
+		{"ping", []string{"ping", "-c", "3", "www.example.com"}, 3 * 2 * 12},
+		{"traceroute", []string{"traceroute", "www.example.com"}, 18},
+		{"ping-fragmented", []string{"ping", "-c", "2", "-s", "3000", "www.example.com"}, 2 * 2 * 3 * 12},
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), r.name+".pcapng")
+			args := append([]string{"--pcap", p}, r.args...)
+			if _, errs, code := hops(t, args...); code > 1 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			problems, err := tsharkcheck.Problems(p, "warning")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(problems) > 0 {
+				t.Fatalf("tshark reports:\n%s", strings.Join(problems, "\n"))
+			}
+			lines, err := tsharkcheck.Decode(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lines) < r.packets {
+				t.Fatalf("tshark decoded %d packets, want at least %d", len(lines), r.packets)
+			}
+		})
+	}
+}
+
+func TestFragmentsInCapture(t *testing.T) {
+	tsharkcheck.Require(t)
+	p := filepath.Join(t.TempDir(), "frag.pcapng")
+	if _, errs, code := hops(t, "--pcap", p, "--capture", "www.example.com", "ping", "-c", "1", "-s", "3000", "www.example.com"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	rows, err := tsharkcheck.Fields(p, "frame.interface_name", "ip.flags.mf", "ip.frag_offset", "icmp.type")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server receives 3 fragments of the request (offsets 0, 1480 and
+	// 2960 bytes, which tshark prints in 8-byte units; it reassembles the
+	// ICMP message at the last) and sends 3 of the reply.
+	var got []string
+	for _, r := range rows {
+		got = append(got, strings.Join(r, " "))
+	}
+	want := []string{
+		"www.example.com:eth0 1 0 ", "www.example.com:eth0 1 185 ", "www.example.com:eth0 0 370 8",
+		"www.example.com:eth0 1 0 ", "www.example.com:eth0 1 185 ", "www.example.com:eth0 0 370 0",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("captured:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestEventLog(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "events.jsonl")
+	if _, errs, code := hops(t, "--events", p, "ping", "-c", "1", "www.example.com"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Follow the echo request (the first packet) hop by hop.
+	var path []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var e struct {
+			Kind, Node string
+			Packet     uint64
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("bad line %q: %v", line, err)
+		}
+		if e.Packet == 1 && (e.Kind == "send" || e.Kind == "forward" || e.Kind == "deliver") {
+			path = append(path, e.Kind+" "+e.Node)
+		}
+	}
+	want := "send laptop, forward home-router, forward isp-a-edge, forward isp-a-core, forward ixp, forward dc-router, deliver www.example.com"
+	if got := strings.Join(path, ", "); got != want {
+		t.Fatalf("path %s\nwant %s", got, want)
+	}
+}
+
+func TestLinkCut(t *testing.T) {
+	// Cutting the IXP link reroutes through the backbone carriers.
+	cut := strings.Replace(defaultWorldYAML(t), "links:", "events:\n  - {at: 1500ms, down: isp-a-core--ixp}\nlinks:", 1)
+	path := writeFile(t, "cut.yaml", cut)
+	out, errs, code := hops(t, "--world", path, "--json", "ping", "-c", "4", "www.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var r ping.Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Received != 4 {
+		t.Fatalf("received %d of 4 after rerouting", r.Received)
+	}
+	// Before the cut: 20.2ms over the IXP; after: the longer carrier path.
+	if r.Replies[0].RTT >= r.Replies[3].RTT || r.Replies[3].TTL != r.Replies[0].TTL-1 {
+		t.Fatalf("replies before/after the cut: %+v / %+v", r.Replies[0], r.Replies[3])
+	}
+	// With static routes the ISP router keeps pointing at the dead link and
+	// answers net unreachable.
+	out, errs, code = hops(t, "--world", path, "--static-routes", "ping", "-c", "4", "www.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "From 198.18.1.2 icmp_seq=3 Destination Net Unreachable") ||
+		!strings.Contains(out, "4 packets transmitted, 2 received, +2 errors, 50% packet loss") {
+		t.Fatalf("static routes after a cut:\n%s", out)
+	}
+}
+
+func defaultWorldYAML(t *testing.T) string {
+	out, errs, code := hops(t, "world", "--yaml")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	return out
+}
+
+func TestTracerouteAfterCutGoesAround(t *testing.T) {
+	cut := strings.Replace(defaultWorldYAML(t), "links:", "events:\n  - {at: 0s, down: isp-a-core--ixp}\nlinks:", 1)
+	path := writeFile(t, "cut.yaml", cut)
+	out, errs, code := hops(t, "--world", path, "traceroute", "www.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, hop := range []string{" 4  carrier-1 (198.18.2.2)", " 5  carrier-2 (198.18.3.2)", " 6  dc-router (198.18.4.2)", " 7  www.example.com"} {
+		if !strings.Contains(out, hop) {
+			t.Fatalf("missing %q in:\n%s", hop, out)
+		}
+	}
+}
+
+func TestWorldCommands(t *testing.T) {
+	out, _, code := hops(t, "world")
+	if code != 0 || !strings.Contains(out, "world default: 15 nodes, 16 links") || !strings.Contains(out, "ixp--dc-router") {
+		t.Fatalf("hops world:\n%s", out)
+	}
+	out, _, code = hops(t, "world", "--dot")
+	if code != 0 || !strings.HasPrefix(out, `graph "default" {`) || !strings.Contains(out, `"ixp" -- "dc-router"`) {
+		t.Fatalf("hops world --dot:\n%s", out)
+	}
+}
+
+func TestUserErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"ping", "no-such-host"}, 2, `unknown host "no-such-host"`},
+		{[]string{"ping", "--from", "nobody", "laptop"}, 2, `--from: unknown node "nobody"`},
+		{[]string{"ping", "-c", "0", "laptop"}, 2, "-c must be at least 1"},
+		{[]string{"traceroute"}, 2, "accepts 1 arg(s), received 0"},
+		{[]string{"ping", "--bogus", "x"}, 2, "unknown flag: --bogus"},
+		{[]string{"--world", "/nonexistent.yaml", "world"}, 2, "/nonexistent.yaml"},
+		{[]string{"--capture", "laptop", "ping", "laptop"}, 2, "--capture needs --pcap"},
+		{[]string{"ping", "2001:db8::1"}, 2, "only IPv4"},
+	}
+	for _, tt := range tests {
+		_, errs, code := hops(t, tt.args...)
+		if code != tt.code || !strings.Contains(errs, tt.want) {
+			t.Errorf("hops %s: exit %d, stderr %q; want exit %d and %q", strings.Join(tt.args, " "), code, errs, tt.code, tt.want)
+		}
+	}
+}
+
+// TestBadScenarioFiles checks that mistakes in a scenario file exit with
+// status 2 and a file:line:col message pointing at the mistake.
+func TestBadScenarioFiles(t *testing.T) {
+	head := "nodes:\n  - {name: a, role: host}\n  - {name: b, role: router}\nlinks:\n"
+	tests := []struct {
+		name, text, want string
+	}{
+		{"yaml syntax", "nodes: [\n", ":1:"},
+		{"unknown field", head + "  - {a: a 10.0.0.1/30, b: b 10.0.0.2/30, dealy: 5ms}\n", `:5:`},
+		{"unknown node", head + "  - {a: a 10.0.0.1/30, b: c 10.0.0.2/30}\n", `:5:`},
+		{"duplicate node", "nodes:\n  - {name: a, role: host}\n  - {name: a, role: host}\n", `:3:`},
+		{"unknown role", "nodes:\n  - {name: a, role: toaster}\n", `:2:`},
+		{"bad rate unit", head + "  - {a: a 10.0.0.1/30, b: b 10.0.0.2/30, rate: 10 Mbit}\n", `:5:`},
+		{"bad duration", head + "  - {a: a 10.0.0.1/30, b: b 10.0.0.2/30, delay: 5}\n", `:5:`},
+		{"duplicate address", head + "  - {a: a 10.0.0.1/30, b: b 10.0.0.1/30}\n", `:5:`},
+		{"overlapping subnets", head + "  - {a: a 10.0.0.1/30, b: b 10.0.0.2/30}\n  - {a: a 10.0.0.5/24, b: b 10.0.0.6/24}\n", `:6:`},
+		{"not same subnet", head + "  - {a: a 10.0.0.1/30, b: b 10.0.1.2/30}\n", `:5:`},
+		{"loss out of range", head + "  - {a: a 10.0.0.1/30, b: b 10.0.0.2/30, loss: 150%}\n", `:5:`},
+		{"bad mtu", head + "  - {a: a 10.0.0.1/30, b: b 10.0.0.2/30, mtu: 20}\n", `:5:`},
+		{"bad address", head + "  - {a: a 10.0.0.300/30, b: b 10.0.0.2/30}\n", `:5:`},
+		{"self link", head + "  - {a: a 10.0.0.1/30, b: a 10.0.0.2/30}\n", `:5:`},
+		{"event unknown link", head + "  - {a: a 10.0.0.1/30, b: b 10.0.0.2/30}\nevents:\n  - {at: 1s, down: nope}\n", `:7:`},
+		{"wrong type", "nodes: 5\n", `:1:`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, "bad.yaml", tt.text)
+			_, errs, code := hops(t, "--world", path, "ping", "a")
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stderr %q", code, errs)
+			}
+			re := regexp.MustCompile(regexp.QuoteMeta(path) + `:\d+:\d+: \S`)
+			if !re.MatchString(errs) || !strings.Contains(errs, path+tt.want) {
+				t.Fatalf("stderr %q, want %s%sCOL: message", errs, path, tt.want)
+			}
+		})
+	}
+}

@@ -1,8 +1,0 @@
-package wire
-
-type buildCase struct {
-	name string
-	pkt  []byte
-}
-
-func buildCases() []buildCase { return nil }
