@@ -320,3 +320,50 @@ func TestRouteTableLongestPrefixMatch(t *testing.T) {
 		t.Fatalf("Routes() has %d entries, want 5", got)
 	}
 }
+
+// TestRouteTableMatchesLinearScan compares the trie with the obvious
+// linear longest-prefix search over random tables and addresses, with
+// removals in between.
+func TestRouteTableMatchesLinearScan(t *testing.T) {
+	r := sim.NewRand(1, "lpm")
+	for round := 0; round < 50; round++ {
+		var rt node.RouteTable
+		var list []netip.Prefix
+		for i := 0; i < 200; i++ {
+			bits := r.IntN(33)
+			a := netip.AddrFrom4([4]byte{10, byte(r.IntN(4)), byte(r.IntN(256)), byte(r.IntN(256))})
+			if r.IntN(4) == 0 {
+				a = netip.AddrFrom4([4]byte{byte(r.IntN(256)), byte(r.IntN(256)), 0, 0})
+			}
+			p := netip.PrefixFrom(a, bits).Masked()
+			rt.Insert(node.Route{Prefix: p, Metric: i})
+			list = append(list, p)
+		}
+		for i := 0; i < 20; i++ {
+			p := list[r.IntN(len(list))]
+			rt.Remove(p)
+			for j := 0; j < len(list); j++ {
+				if list[j] == p {
+					list = append(list[:j], list[j+1:]...)
+					j--
+				}
+			}
+		}
+		for i := 0; i < 500; i++ {
+			a := netip.AddrFrom4([4]byte{10, byte(r.IntN(4)), byte(r.IntN(256)), byte(r.IntN(256))})
+			if i%5 == 0 {
+				a = netip.AddrFrom4([4]byte{byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256)), 1})
+			}
+			want, found := netip.Prefix{}, false
+			for _, p := range list {
+				if p.Contains(a) && (!found || p.Bits() > want.Bits()) {
+					want, found = p, true
+				}
+			}
+			got, ok := rt.Lookup(a)
+			if ok != found || (ok && got.Prefix != want) {
+				t.Fatalf("round %d: Lookup(%v) = %v %v, want %v %v", round, a, got.Prefix, ok, want, found)
+			}
+		}
+	}
+}

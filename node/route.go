@@ -26,17 +26,35 @@ func (r Route) String() string {
 }
 
 // RouteTable is an IPv4 forwarding table with longest-prefix match, stored
-// as a binary trie: a lookup walks at most 32 nodes and never allocates.
-// The zero value is an empty table.
+// as a multibit trie with a stride of 8 bits and controlled prefix
+// expansion: a prefix of length L is written into every slot it covers at
+// level ceil(L/8), so a lookup reads at most four 256-slot arrays, one per
+// address byte, and never allocates. The zero value is an empty table.
 type RouteTable struct {
-	root *trieNode
-	n    int
+	index  map[netip.Prefix]int32 // prefix → position in routes
+	routes []Route
+	free   []int32
+	def    int32 // index of the default route, or -1 (when index is set up)
+	root   *stride
 }
 
-type trieNode struct {
-	child [2]*trieNode
-	route Route
-	has   bool
+// stride is one level of the trie: one slot per value of an address byte.
+type stride struct {
+	slot [256]strideSlot
+}
+
+type strideSlot struct {
+	route int32 // index into routes; meaningful when bits >= 0
+	bits  int8  // prefix length of the route; -1 when the slot has none
+	next  *stride
+}
+
+func newStride() *stride {
+	s := &stride{}
+	for i := range s.slot {
+		s.slot[i].bits = -1
+	}
+	return s
 }
 
 func addrBits(a netip.Addr) uint32 {
@@ -51,48 +69,108 @@ func (t *RouteTable) Insert(r Route) error {
 		return fmt.Errorf("node: route prefix %v is not IPv4", r.Prefix)
 	}
 	r.Prefix = r.Prefix.Masked()
-	if t.root == nil {
-		t.root = &trieNode{}
+	if t.index == nil {
+		t.index = map[netip.Prefix]int32{}
+		t.def = -1
 	}
-	n := t.root
-	bits := addrBits(r.Prefix.Addr())
-	for i := 0; i < r.Prefix.Bits(); i++ {
-		b := (bits >> (31 - i)) & 1
-		if n.child[b] == nil {
-			n.child[b] = &trieNode{}
-		}
-		n = n.child[b]
+	if i, ok := t.index[r.Prefix]; ok {
+		t.routes[i] = r // same prefix: the slots already point here
+		return nil
 	}
-	if !n.has {
-		t.n++
+	var i int32
+	if n := len(t.free); n > 0 {
+		i = t.free[n-1]
+		t.free = t.free[:n-1]
+		t.routes[i] = r
+	} else {
+		i = int32(len(t.routes))
+		t.routes = append(t.routes, r)
 	}
-	n.route, n.has = r, true
+	t.index[r.Prefix] = i
+	t.place(r.Prefix, i)
 	return nil
 }
 
-// Remove deletes the route for prefix and reports whether there was one.
-// Empty branches stay; tables are rebuilt rather than churned.
-func (t *RouteTable) Remove(prefix netip.Prefix) bool {
-	n := t.find(prefix)
-	if n == nil || !n.has {
-		return false
+// level returns the stride array that holds prefixes of p's length, and
+// the span of slots p covers there; create makes missing levels.
+func (t *RouteTable) level(p netip.Prefix, create bool) (s *stride, first, span int) {
+	l := p.Bits()
+	if t.root == nil {
+		if !create {
+			return nil, 0, 0
+		}
+		t.root = newStride()
 	}
-	n.has, n.route = false, Route{}
-	t.n--
-	return true
+	bits := addrBits(p.Addr())
+	s = t.root
+	lv := (l - 1) / 8
+	for i := 0; i < lv; i++ {
+		b := byte(bits >> (24 - 8*i))
+		if s.slot[b].next == nil {
+			if !create {
+				return nil, 0, 0
+			}
+			s.slot[b].next = newStride()
+		}
+		s = s.slot[b].next
+	}
+	return s, int(byte(bits >> (24 - 8*lv))), 1 << (8*(lv+1) - l)
 }
 
-func (t *RouteTable) find(prefix netip.Prefix) *trieNode {
+// place writes route i for p into the trie, over slots held by shorter
+// prefixes only.
+func (t *RouteTable) place(p netip.Prefix, i int32) {
+	l := p.Bits()
+	if l == 0 {
+		t.def = i
+		return
+	}
+	s, first, span := t.level(p, true)
+	for j := first; j < first+span; j++ {
+		if int(s.slot[j].bits) <= l {
+			s.slot[j].route, s.slot[j].bits = i, int8(l)
+		}
+	}
+}
+
+// Remove deletes the route for prefix and reports whether there was one.
+// The slots it held are cleared and then refilled by the prefixes that
+// contain it (at most one per shorter length).
+func (t *RouteTable) Remove(prefix netip.Prefix) bool {
 	if !prefix.IsValid() || !prefix.Addr().Is4() {
-		return nil
+		return false
 	}
 	prefix = prefix.Masked()
-	n := t.root
-	bits := addrBits(prefix.Addr())
-	for i := 0; n != nil && i < prefix.Bits(); i++ {
-		n = n.child[(bits>>(31-i))&1]
+	i, ok := t.index[prefix]
+	if !ok {
+		return false
 	}
-	return n
+	delete(t.index, prefix)
+	t.routes[i] = Route{}
+	t.free = append(t.free, i)
+	l := prefix.Bits()
+	if l == 0 {
+		t.def = -1
+		return true
+	}
+	s, first, span := t.level(prefix, false)
+	for j := first; j < first+span; j++ {
+		if int(s.slot[j].bits) == l {
+			s.slot[j].bits = -1
+		}
+	}
+	// Shorter prefixes that live at the same level refill the cleared
+	// slots; those at upper levels are found on the way down by Lookup.
+	for sl := ((l - 1) / 8) * 8; sl < l; sl++ {
+		if sl == 0 {
+			continue
+		}
+		q := netip.PrefixFrom(prefix.Addr(), sl).Masked()
+		if k, ok := t.index[q]; ok {
+			t.place(q, k)
+		}
+	}
+	return true
 }
 
 // Lookup returns the route with the longest prefix that contains dst.
@@ -100,47 +178,38 @@ func (t *RouteTable) Lookup(dst netip.Addr) (Route, bool) {
 	if !dst.Is4() {
 		return Route{}, false
 	}
-	bits := addrBits(dst)
-	var best *trieNode
-	n := t.root
-	for i := 0; n != nil; i++ {
-		if n.has {
-			best = n
+	b := dst.As4()
+	best := int32(-1)
+	s := t.root
+	for i := 0; s != nil && i < 4; i++ {
+		sl := &s.slot[b[i]]
+		if sl.bits >= 0 {
+			best = sl.route
 		}
-		if i == 32 {
-			break
+		s = sl.next
+	}
+	if best < 0 {
+		if t.index == nil || t.def < 0 {
+			return Route{}, false
 		}
-		n = n.child[(bits>>(31-i))&1]
+		best = t.def
 	}
-	if best == nil {
-		return Route{}, false
-	}
-	return best.route, true
+	return t.routes[best], true
 }
 
 // Len returns the number of routes.
-func (t *RouteTable) Len() int { return t.n }
+func (t *RouteTable) Len() int { return len(t.index) }
 
 // Clear removes every route.
 func (t *RouteTable) Clear() { *t = RouteTable{} }
 
-// Routes returns every route, most specific prefixes last within an
-// address, sorted by prefix address then length.
+// Routes returns every route, sorted by prefix address, then by length.
 func (t *RouteTable) Routes() []Route {
-	var out []Route
-	var walk func(n *trieNode)
-	walk = func(n *trieNode) {
-		if n == nil {
-			return
-		}
-		if n.has {
-			out = append(out, n.route)
-		}
-		walk(n.child[0])
-		walk(n.child[1])
+	out := make([]Route, 0, len(t.index))
+	for _, i := range t.index {
+		out = append(out, t.routes[i])
 	}
-	walk(t.root)
-	sort.SliceStable(out, func(i, j int) bool {
+	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i].Prefix, out[j].Prefix
 		if c := a.Addr().Compare(b.Addr()); c != 0 {
 			return c < 0

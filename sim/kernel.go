@@ -69,14 +69,22 @@ type Timer struct {
 	gen  uint32
 }
 
-// event is one entry of the heap.
+// event is one entry of the heap: small (24 bytes), so sifting moves
+// little memory. What to call lives in the slot table.
 type event struct {
 	at   Time
 	seq  uint64
-	h    Handler
-	arg  uint64
 	slot uint32
 	gen  uint32
+}
+
+// slot holds a scheduled event's handler and argument; gen counts how many
+// times the slot has been used, so stale heap entries and Timers are
+// recognised.
+type slot struct {
+	h   Handler
+	arg uint64
+	gen uint32
 }
 
 // before orders events by time, then by scheduling order.
@@ -92,8 +100,8 @@ type Kernel struct {
 	now     Time
 	seq     uint64
 	heap    []event
-	gens    []uint32 // generation per timer slot; an event is live while its gen matches
-	free    []uint32 // free timer slots
+	slots   []slot   // an event is live while its gen matches its slot's
+	free    []uint32 // free slots
 	fired   uint64
 	dead    int // cancelled entries still in the heap
 	stopped bool
@@ -104,7 +112,7 @@ type Kernel struct {
 // seed.
 func NewKernel(seed uint64) *Kernel {
 	// Slot 0 is reserved so that the zero Timer never matches a live event.
-	return &Kernel{seed: seed, gens: []uint32{1}}
+	return &Kernel{seed: seed, slots: []slot{{gen: 1}}}
 }
 
 // Now returns the current virtual time.
@@ -126,18 +134,19 @@ func (k *Kernel) Schedule(at Time, h Handler, arg uint64) Timer {
 	if at < k.now {
 		at = k.now
 	}
-	var slot uint32
+	var i uint32
 	if n := len(k.free); n > 0 {
-		slot = k.free[n-1]
+		i = k.free[n-1]
 		k.free = k.free[:n-1]
 	} else {
-		slot = uint32(len(k.gens))
-		k.gens = append(k.gens, 1)
+		i = uint32(len(k.slots))
+		k.slots = append(k.slots, slot{gen: 1})
 	}
-	gen := k.gens[slot]
+	sl := &k.slots[i]
+	sl.h, sl.arg = h, arg
 	k.seq++
-	k.push(event{at: at, seq: k.seq, h: h, arg: arg, slot: slot, gen: gen})
-	return Timer{slot: slot, gen: gen}
+	k.push(event{at: at, seq: k.seq, slot: i, gen: sl.gen})
+	return Timer{slot: i, gen: sl.gen}
 }
 
 // After schedules h.Fire after d from now.
@@ -175,12 +184,9 @@ func (k *Kernel) Cancel(t Timer) bool {
 func (k *Kernel) compact() {
 	live := k.heap[:0]
 	for _, e := range k.heap {
-		if k.gens[e.slot] == e.gen {
+		if k.slots[e.slot].gen == e.gen {
 			live = append(live, e)
 		}
-	}
-	for i := len(live); i < len(k.heap); i++ {
-		k.heap[i] = event{}
 	}
 	k.heap = live
 	k.dead = 0
@@ -191,12 +197,14 @@ func (k *Kernel) compact() {
 
 // Active reports whether t is scheduled and has not fired or been cancelled.
 func (k *Kernel) Active(t Timer) bool {
-	return t.slot != 0 && int(t.slot) < len(k.gens) && k.gens[t.slot] == t.gen
+	return t.slot != 0 && int(t.slot) < len(k.slots) && k.slots[t.slot].gen == t.gen
 }
 
-func (k *Kernel) release(slot uint32) {
-	k.gens[slot]++
-	k.free = append(k.free, slot)
+func (k *Kernel) release(i uint32) {
+	sl := &k.slots[i]
+	sl.gen++
+	sl.h = nil
+	k.free = append(k.free, i)
 }
 
 // Step runs the next live event, advancing the clock to its time. It
@@ -204,14 +212,16 @@ func (k *Kernel) release(slot uint32) {
 func (k *Kernel) Step() bool {
 	for len(k.heap) > 0 {
 		e := k.pop()
-		if k.gens[e.slot] != e.gen {
+		sl := &k.slots[e.slot]
+		if sl.gen != e.gen {
 			k.dead--
 			continue // cancelled
 		}
+		h, arg := sl.h, sl.arg
 		k.release(e.slot)
 		k.now = e.at
 		k.fired++
-		e.h.Fire(e.at, e.arg)
+		h.Fire(e.at, arg)
 		return true
 	}
 	return false
@@ -221,7 +231,7 @@ func (k *Kernel) Step() bool {
 func (k *Kernel) NextAt() Time {
 	for len(k.heap) > 0 {
 		e := &k.heap[0]
-		if k.gens[e.slot] == e.gen {
+		if k.slots[e.slot].gen == e.gen {
 			return e.at
 		}
 		k.pop()
@@ -276,7 +286,6 @@ func (k *Kernel) pop() event {
 	top := h[0]
 	n := len(h) - 1
 	h[0] = h[n]
-	h[n] = event{} // drop the Handler reference
 	k.heap = h[:n]
 	k.down(0)
 	return top

@@ -261,7 +261,7 @@ events:
 			"w.yaml:6:25: endpoint \"10.0.0.1/24\" is missing the node name (expected \"NODE[:IFACE] ADDR/LEN\", e.g. \"r1:eth0 10.0.0.1/30\")",
 			"w.yaml:7:33: unexpected \"extra\" in endpoint \"r1 10.9.0.1/30 extra\" (expected \"NODE[:IFACE] ADDR/LEN\", e.g. \"r1:eth0 10.0.0.1/30\")",
 			"w.yaml:7:47: endpoint \"r2: 10.9.0.2/30\" is missing the interface name after \"r2:\" (expected \"NODE[:IFACE] ADDR/LEN\", e.g. \"r1:eth0 10.0.0.1/30\")",
-			"w.yaml:8:18: endpoint \":x 10.9.1.1/30\" is missing the node name before \":\" (expected \"NODE[:IFACE] ADDR/LEN\", e.g. \"r1:eth0 10.0.0.1/30\")",
+			"w.yaml:8:19: endpoint \":x 10.9.1.1/30\" is missing the node name before \":\" (expected \"NODE[:IFACE] ADDR/LEN\", e.g. \"r1:eth0 10.0.0.1/30\")",
 			"w.yaml:8:42: bad interface name \"eth0:1\": use letters, digits, '-', '_' and '.', starting with a letter or digit",
 		},
 	},

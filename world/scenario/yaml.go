@@ -304,7 +304,7 @@ func quoteShort(s string) string {
 // Otherwise it returns the position of the value itself.
 func subPos(v value, off int) Pos {
 	s, ok := v.node.(*ast.StringNode)
-	if !ok || v.viaAlias || s.Token == nil || off == 0 {
+	if !ok || v.viaAlias || s.Token == nil {
 		return v.pos
 	}
 	tk := s.Token

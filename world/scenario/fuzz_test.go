@@ -1,0 +1,82 @@
+package scenario
+
+import (
+	"testing"
+)
+
+// FuzzParse checks that Parse never panics and that its results keep their
+// promises: errors are a positioned ErrorList, scenarios are valid.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(exampleYAML))
+	for _, c := range errorCases {
+		f.Add([]byte(c.src))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			if s != nil {
+				t.Fatalf("Parse returned both a scenario and an error")
+			}
+			checkErr(t, string(data), err)
+			return
+		}
+		checkScenario(t, s)
+	})
+}
+
+// checkScenario checks the invariants of a successfully parsed scenario.
+func checkScenario(t *testing.T, s *Scenario) {
+	t.Helper()
+	if len(s.Nodes) == 0 {
+		t.Fatalf("scenario without nodes")
+	}
+	nodes := map[string]bool{}
+	for _, n := range s.Nodes {
+		if n.Name == "" || nodes[n.Name] || !n.Role.Valid() || n.Pos.Line < 1 {
+			t.Fatalf("bad node %+v", n)
+		}
+		nodes[n.Name] = true
+	}
+	links := map[string]bool{}
+	ifaces := map[string]bool{}
+	for _, l := range s.Links {
+		if l.Name == "" || links[l.Name] {
+			t.Fatalf("bad or duplicate link name %q", l.Name)
+		}
+		links[l.Name] = true
+		for _, ep := range []Endpoint{l.A, l.B} {
+			if !nodes[ep.Node] || ep.Iface == "" || !ep.Addr.IsValid() || !ep.Addr.Addr().Is4() || ep.Pos.Line < 1 {
+				t.Fatalf("bad endpoint %+v", ep)
+			}
+			key := ep.Node + ":" + ep.Iface
+			if ifaces[key] {
+				t.Fatalf("duplicate interface %s", key)
+			}
+			ifaces[key] = true
+		}
+		if l.A.Node == l.B.Node || l.A.Addr.Masked() != l.B.Addr.Masked() || l.A.Addr.Addr() == l.B.Addr.Addr() {
+			t.Fatalf("bad link %+v", l)
+		}
+		if l.RateBps < 0 || l.Delay < 0 || l.Jitter < 0 || l.MTU < MinMTU || l.MTU > MaxMTU ||
+			l.QueuePackets < 0 || l.QueueBytes < 0 || (l.QueuePackets == 0 && l.QueueBytes == 0) || l.Cost < 0 {
+			t.Fatalf("bad link parameters %+v", l)
+		}
+		probs := []float64{l.Loss, l.Duplicate, l.Reorder, l.Corrupt}
+		if l.Burst != nil {
+			probs = append(probs, l.Burst.P, l.Burst.R, l.Burst.LossBad, l.Burst.LossGood)
+		}
+		for _, p := range probs {
+			if !(p >= 0 && p <= 1) {
+				t.Fatalf("probability %v out of range in %+v", p, l)
+			}
+		}
+		if l.Reorder > 0 && l.ReorderDelay <= 0 {
+			t.Fatalf("reorder without delay in %+v", l)
+		}
+	}
+	for _, e := range s.Events {
+		if e.At < 0 || !links[e.Link] {
+			t.Fatalf("bad event %+v", e)
+		}
+	}
+}
