@@ -32,7 +32,7 @@ type Config struct {
 	Duplicate    float64       // probability a packet is delivered twice
 	Reorder      float64       // probability a packet is held back by ReorderDelay
 	ReorderDelay time.Duration // extra delay of a reordered packet (0 = 1ms)
-	Jitter       time.Duration // uniform extra delay in [0, Jitter]
+	Jitter       time.Duration // uniform extra delay in [0, Jitter]; never reorders
 	Corrupt      float64       // probability one random bit of a packet is flipped
 }
 
@@ -99,10 +99,11 @@ type Link struct {
 }
 
 type direction struct {
-	q     ring
-	busy  bool
-	geBad bool
-	stats Stats
+	q           ring
+	busy        bool
+	geBad       bool
+	lastArrival sim.Time // latest arrival scheduled for an in-order packet
+	stats       Stats
 }
 
 type inFlight struct {
@@ -337,20 +338,26 @@ func (l *Link) propagate(now sim.Time, side int, slot uint32, p *packet.Packet) 
 
 func (l *Link) schedArrival(now sim.Time, side int, slot uint32, p *packet.Packet) {
 	d := &l.dir[side]
-	delay := l.cfg.Delay
+	at := now.Add(l.cfg.Delay)
 	if l.cfg.Jitter > 0 {
-		delay += time.Duration(l.rng.Int64N(int64(l.cfg.Jitter) + 1))
+		// Jitter varies the delay but keeps the order, as a queue
+		// somewhere along a real path would: a packet never overtakes
+		// the one before it. Reordering is its own impairment.
+		at = at.Add(time.Duration(l.rng.Int64N(int64(l.cfg.Jitter) + 1)))
+		at = max(at, d.lastArrival)
 	}
 	if l.rng.Chance(l.cfg.Reorder) {
-		delay += l.cfg.ReorderDelay
+		at = at.Add(l.cfg.ReorderDelay)
 		d.stats.Reordered++
 		l.emit(now, trace.Impair, side, p, trace.ReasonReordered)
+	} else {
+		d.lastArrival = at
 	}
 	arg := uint64(slot) | argArrive
 	if side == 1 {
 		arg |= argSide1
 	}
-	l.k.After(delay, l, arg)
+	l.k.Schedule(at, l, arg)
 }
 
 func (l *Link) arrive(now sim.Time, side int, slot uint32) {

@@ -208,6 +208,23 @@ func TestJitterBounds(t *testing.T) {
 	}
 }
 
+func TestJitterKeepsOrder(t *testing.T) {
+	r := newRig(1, Config{RateBps: 1e9, Delay: time.Millisecond, Jitter: 5 * time.Millisecond})
+	for i := 0; i < 200; i++ {
+		r.send(0, 100, byte(i))
+	}
+	r.k.Run()
+	spread := r.b.at[len(r.b.at)-1] - r.b.at[0]
+	for i := range r.b.data {
+		if r.b.data[i][0] != byte(i) {
+			t.Fatalf("packet %d arrived in position %d", r.b.data[i][0], i)
+		}
+	}
+	if spread <= 0 {
+		t.Fatal("jitter had no effect")
+	}
+}
+
 func TestLinkDownDropsQueuedAndInFlight(t *testing.T) {
 	r := newRig(1, Config{RateBps: 8_000_000, Delay: 10 * time.Millisecond})
 	var states []string

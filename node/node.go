@@ -24,6 +24,10 @@ import (
 // DefaultTTL is the TTL of datagrams a node originates (Linux's default).
 const DefaultTTL = 64
 
+// maxICMPQuote is how much of an offending datagram an ICMP error quotes:
+// 576 bytes less the IP and ICMP headers.
+const maxICMPQuote = 576 - 20 - 8
+
 // ReassemblyTimeout is how long a destination keeps fragments of an
 // incomplete datagram (Linux's ipfrag_time).
 const ReassemblyTimeout = 30 * time.Second
@@ -393,8 +397,10 @@ func (n *Node) icmpError(in *Iface, p *packet.Packet, typ, code uint8, mtu uint1
 	}
 	src := in.Addr()
 	m := wire.ICMPMessage{Type: typ, Code: code, MTU: mtu}
-	n.scratch = wire.QuoteDatagram(n.scratch[:0], p.Data)
-	m.Data = n.scratch
+	// RFC 1812 4.3.2.3: quote as much of the datagram as fits in a
+	// 576-byte ICMP datagram (as Linux does), at least the header and 8
+	// bytes (RFC 792).
+	m.Data = p.Data[:min(len(p.Data), maxICMPQuote)]
 	if _, err := n.sendICMPFrom(src, ip.Src(), &m); err == nil {
 		n.stats.ICMPSent++
 	}

@@ -237,10 +237,11 @@ type IPv4Header struct {
 }
 
 // ParseIPv4 decodes the IPv4 packet in b, returning the header and the
-// payload (up to TotalLen) as a sub-slice of b. It validates the structure
-// as [IPv4.Check] does and then the header checksum: on a mismatch it
-// returns ErrBadChecksum together with the fully decoded header and
-// payload. ParseIPv4 does not allocate.
+// payload (the bytes up to TotalLen, as a sub-slice of b whose capacity is
+// capped at TotalLen). It validates the structure as [IPv4.Check] does and
+// then the header checksum: on a mismatch it returns ErrBadChecksum
+// together with the fully decoded header and payload. ParseIPv4 does not
+// allocate.
 func ParseIPv4(b []byte) (h IPv4Header, payload []byte, err error) {
 	v := IPv4(b)
 	if err := v.Check(); err != nil {
@@ -263,7 +264,7 @@ func ParseIPv4(b []byte) (h IPv4Header, payload []byte, err error) {
 	if hl > IPv4HeaderLen {
 		h.Options = b[IPv4HeaderLen:hl:hl]
 	}
-	payload = b[hl:h.TotalLen]
+	payload = b[hl:h.TotalLen:h.TotalLen]
 	if Checksum(b[:hl], 0) != 0 {
 		return h, payload, ErrBadChecksum
 	}

@@ -68,7 +68,7 @@ func ParseUDP(b []byte) (UDPHeader, []byte, error) {
 		Length:   v.Length(),
 		Checksum: v.Checksum(),
 	}
-	return h, b[UDPHeaderLen:h.Length], nil
+	return h, b[UDPHeaderLen:h.Length:h.Length], nil
 }
 
 // VerifyUDPChecksum reports whether the UDP datagram udp, sent from src to
