@@ -44,6 +44,12 @@ func Load(path string) (*scenario.Scenario, error) {
 	return scenario.ParseFile(path)
 }
 
+// LoadBytes parses a scenario held in memory; name is used in error
+// messages.
+func LoadBytes(name string, data []byte) (*scenario.Scenario, error) {
+	return scenario.Parse(name, data)
+}
+
 // Options change how a world is built.
 type Options struct {
 	// StaticRoutes keeps the routes computed at the start: a link that goes
