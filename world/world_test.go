@@ -1,0 +1,105 @@
+package world_test
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/world"
+)
+
+func defaultWorld(t *testing.T, opts world.Options) *world.World {
+	t.Helper()
+	sc, err := world.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := world.Build(sc, 1, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// nextHop returns the name of the node that n forwards dst to.
+func nextHop(t *testing.T, w *world.World, n, dst string) string {
+	t.Helper()
+	a, err := w.Resolve(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := w.Node(n).Routes.Lookup(a)
+	if !ok {
+		return "(no route)"
+	}
+	peer, _ := w.Node(n).Ifaces()[r.Iface].Peer()
+	return peer
+}
+
+func TestDefaultWorldRoutes(t *testing.T) {
+	w := defaultWorld(t, world.Options{})
+	tests := []struct{ from, to, want string }{
+		{"laptop", "www.example.com", "home-router"},
+		{"home-router", "www.example.com", "isp-a-edge"},
+		{"isp-a-core", "www.example.com", "ixp"},
+		{"isp-a-core", "a.gtld-servers.net", "ixp"}, // via isp-b-core, shorter than the carriers
+		{"dc-router", "laptop", "ixp"},
+		{"isp-b-core", "api.example.com", "ixp"},
+		{"carrier-2", "www.example.com", "dc-router"},
+		{"ixp", "resolver.isp-a.net", "isp-a-core"},
+	}
+	for _, tt := range tests {
+		if got := nextHop(t, w, tt.from, tt.to); got != tt.want {
+			t.Errorf("%s → %s: next hop %s, want %s", tt.from, tt.to, got, tt.want)
+		}
+	}
+	// Hosts with one interface use a default route.
+	if r, _ := w.Node("laptop").Routes.Lookup(netip.MustParseAddr("8.8.8.8")); r.Prefix.Bits() != 0 || r.NextHop.String() != "192.168.1.1" {
+		t.Errorf("laptop default route %v", r)
+	}
+}
+
+func TestRerouteAfterConvergence(t *testing.T) {
+	w := defaultWorld(t, world.Options{Convergence: 200 * time.Millisecond})
+	l := w.Link("isp-a-core--ixp")
+	w.Kernel.Schedule(sim.Time(time.Second), sim.HandlerFunc(func(sim.Time, uint64) { l.SetUp(false) }), 0)
+	w.Kernel.RunUntil(sim.Time(1100 * time.Millisecond))
+	// Down, but the routes have not converged yet: still pointing at the IXP.
+	if got := nextHop(t, w, "isp-a-core", "www.example.com"); got != "ixp" {
+		t.Fatalf("before convergence: %s", got)
+	}
+	w.Kernel.RunUntil(sim.Time(1300 * time.Millisecond))
+	if got := nextHop(t, w, "isp-a-core", "www.example.com"); got != "carrier-1" {
+		t.Fatalf("after convergence: %s, want carrier-1", got)
+	}
+	l.SetUp(true)
+	w.Kernel.RunUntil(sim.Time(2 * time.Second))
+	if got := nextHop(t, w, "isp-a-core", "www.example.com"); got != "ixp" {
+		t.Fatalf("after repair: %s, want ixp", got)
+	}
+}
+
+func TestPartitionLeavesNoRoute(t *testing.T) {
+	w := defaultWorld(t, world.Options{})
+	w.Link("home-uplink").SetUp(false)
+	w.ComputeRoutes()
+	if got := nextHop(t, w, "dc-router", "laptop"); got != "(no route)" {
+		t.Fatalf("dc-router → laptop with the home cut off: %s", got)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	w := defaultWorld(t, world.Options{})
+	for in, want := range map[string]string{"www.example.com": "203.0.113.10", "198.18.1.2": "198.18.1.2", "laptop": "192.168.1.100"} {
+		if a, err := w.Resolve(in); err != nil || a.String() != want {
+			t.Errorf("Resolve(%q) = %v, %v; want %s", in, a, err, want)
+		}
+	}
+	for in, want := range map[string]string{"nope": "unknown host", "::1": "only IPv4"} {
+		if _, err := w.Resolve(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Resolve(%q) error %v, want %q", in, err, want)
+		}
+	}
+}
