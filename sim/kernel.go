@@ -100,6 +100,7 @@ type Kernel struct {
 	now     Time
 	seq     uint64
 	heap    []event
+	keys    []Time   // keys[i] == heap[i].at
 	slots   []slot   // an event is live while its gen matches its slot's
 	free    []uint32 // free slots
 	fired   uint64
@@ -189,8 +190,12 @@ func (k *Kernel) compact() {
 		}
 	}
 	k.heap = live
+	k.keys = k.keys[:len(live)]
+	for i := range live {
+		k.keys[i] = live[i].at
+	}
 	k.dead = 0
-	for i := (len(live) - 2) / 4; i >= 0; i-- {
+	for i := (len(live) - 2) / 4; len(live) > 1 && i >= 0; i-- {
 		k.down(i)
 	}
 }
@@ -265,52 +270,71 @@ func (k *Kernel) RunUntil(t Time) {
 // Stop makes the current Run or RunUntil return after the running event.
 func (k *Kernel) Stop() { k.stopped = true }
 
-// push adds e to the 4-ary heap.
+// The heap keeps each entry's time in keys, parallel to heap: sifting
+// compares times that sit packed in one cache line per four children, and
+// looks at the scheduling sequence only when two times are equal.
+
+// less reports whether entry i sorts before entry j.
+func (k *Kernel) less(i, j int) bool {
+	a, b := k.keys[i], k.keys[j]
+	return a < b || (a == b && k.heap[i].seq < k.heap[j].seq)
+}
+
+// push adds e to the 4-ary heap, moving a hole up from the end rather than
+// swapping at each level.
 func (k *Kernel) push(e event) {
 	k.heap = append(k.heap, e)
-	i := len(k.heap) - 1
-	h := k.heap
+	k.keys = append(k.keys, e.at)
+	h, keys := k.heap, k.keys
+	i := len(h) - 1
 	for i > 0 {
 		p := (i - 1) / 4
-		if !h[i].before(&h[p]) {
+		if keys[p] <= e.at { // equal: e was scheduled later, so it goes after
 			break
 		}
-		h[i], h[p] = h[p], h[i]
+		h[i], keys[i] = h[p], keys[p]
 		i = p
 	}
+	h[i], keys[i] = e, e.at
 }
 
 // pop removes and returns the earliest event.
 func (k *Kernel) pop() event {
-	h := k.heap
-	top := h[0]
-	n := len(h) - 1
-	h[0] = h[n]
-	k.heap = h[:n]
-	k.down(0)
+	top := k.heap[0]
+	n := len(k.heap) - 1
+	last := k.heap[n]
+	k.heap, k.keys = k.heap[:n], k.keys[:n]
+	if n > 0 {
+		k.siftDown(0, last)
+	}
 	return top
 }
 
-// down moves the entry at i towards the leaves until heap order holds.
-func (k *Kernel) down(i int) {
-	h := k.heap
+// down restores heap order below i after the entry at i grew.
+func (k *Kernel) down(i int) { k.siftDown(i, k.heap[i]) }
+
+// siftDown places e, which belongs at or below position i, moving the
+// smallest child up into the hole at each level.
+func (k *Kernel) siftDown(i int, e event) {
+	h, keys := k.heap, k.keys
 	n := len(h)
 	for {
 		c := 4*i + 1
 		if c >= n {
-			return
+			break
 		}
 		m := c
 		end := min(c+4, n)
 		for j := c + 1; j < end; j++ {
-			if h[j].before(&h[m]) {
+			if keys[j] < keys[m] || (keys[j] == keys[m] && h[j].seq < h[m].seq) {
 				m = j
 			}
 		}
-		if !h[m].before(&h[i]) {
-			return
+		if keys[m] > e.at || (keys[m] == e.at && h[m].seq > e.seq) {
+			break
 		}
-		h[i], h[m] = h[m], h[i]
+		h[i], keys[i] = h[m], keys[m]
 		i = m
 	}
+	h[i], keys[i] = e, e.at
 }

@@ -210,3 +210,54 @@ func BenchmarkTimerCancel(b *testing.B) {
 		}
 	}
 }
+
+// TestAgainstReference schedules and cancels at random and checks that
+// events fire in (time, scheduling order), exactly the uncancelled ones.
+func TestAgainstReference(t *testing.T) {
+	type ref struct {
+		at  Time
+		seq int
+	}
+	for seed := uint64(1); seed <= 20; seed++ {
+		k := NewKernel(seed)
+		r := NewRand(seed, "ref")
+		var fired []int
+		want := map[int]ref{}
+		timers := map[int]Timer{}
+		h := HandlerFunc(func(now Time, arg uint64) {
+			fired = append(fired, int(arg))
+			if w := want[int(arg)]; w.at != now {
+				t.Fatalf("event %d fired at %v, want %v", arg, now, w.at)
+			}
+		})
+		seq := 0
+		for step := 0; step < 3000; step++ {
+			switch r.IntN(4) {
+			case 0, 1:
+				seq++
+				at := k.Now() + Time(r.IntN(50)) // many ties
+				timers[seq] = k.Schedule(at, h, uint64(seq))
+				want[seq] = ref{at, seq}
+			case 2:
+				if seq > 0 {
+					id := 1 + r.IntN(seq)
+					if _, live := want[id]; live && k.Cancel(timers[id]) {
+						delete(want, id)
+					}
+				}
+			case 3:
+				k.Step()
+			}
+		}
+		k.Run()
+		if len(fired) != len(want) {
+			t.Fatalf("seed %d: fired %d events, want %d", seed, len(fired), len(want))
+		}
+		for i := 1; i < len(fired); i++ {
+			a, b := want[fired[i-1]], want[fired[i]]
+			if b.at < a.at || (b.at == a.at && b.seq < a.seq) {
+				t.Fatalf("seed %d: event %v fired after %v", seed, b, a)
+			}
+		}
+	}
+}
