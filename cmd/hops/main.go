@@ -26,7 +26,7 @@ func main() {
 // run executes hops with args and returns the exit status: 0 on success,
 // 1 when the run fails, 2 for bad usage or a bad scenario file.
 func run(args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout)
+	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -55,11 +55,13 @@ type globals struct {
 	capture  []string
 	events   string
 	stdout   io.Writer
+	stderr   io.Writer
 	staticRt bool
+	stats    bool
 }
 
-func newRoot(stdout io.Writer) *cobra.Command {
-	g := &globals{stdout: stdout}
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "hops",
 		Short: "The internet, simulated byte for byte",
@@ -80,6 +82,7 @@ Without --world, hops uses its embedded default internet (see 'hops world').`,
 	pf.StringVar(&g.pcap, "pcap", "", "write a pcapng capture to `FILE`")
 	pf.StringSliceVar(&g.capture, "capture", nil, "capture only these `NODE,...` (default: every node)")
 	pf.StringVar(&g.events, "events", "", "write the event log (JSON Lines) to `FILE`")
+	pf.BoolVar(&g.stats, "stats", false, "print every link's counters (sent, dropped by cause, queue high-water) to stderr after the run")
 	pf.BoolVar(&g.staticRt, "static-routes", false, "keep the initial routes when links fail (no rerouting)")
 	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g))
 	return root

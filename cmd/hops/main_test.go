@@ -358,3 +358,21 @@ func TestBadScenarioFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestLinkStats(t *testing.T) {
+	path := writeFile(t, "lossy.yaml", lossy)
+	_, errs, code := hops(t, "--world", path, "--stats", "ping", "-c", "50", "-i", "1ms", "server")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// Both directions carried traffic; the request direction sent 50 and
+	// lost some to the 10% loss.
+	re := regexp.MustCompile(`client--server\s+client → server\s+50\s+4200\s+(\d+)\s+0\s+(\d+)\s`)
+	m := re.FindStringSubmatch(errs)
+	if m == nil {
+		t.Fatalf("stats:\n%s", errs)
+	}
+	if m[1] == "50" || m[2] == "0" {
+		t.Fatalf("no loss counted: %s", m[0])
+	}
+}

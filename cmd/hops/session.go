@@ -128,6 +128,9 @@ func (s *session) runUntilDone(done *bool) {
 
 // close flushes and closes the outputs.
 func (s *session) close() error {
+	if s.g.stats {
+		s.writeLinkStats(s.g.stderr)
+	}
 	var first error
 	for _, c := range s.closer {
 		if err := c(); err != nil && first == nil {
