@@ -1,13 +1,5 @@
-//go:build pcapgo
-
 // This cross-check decodes the writer's output with gopacket's independent
-// pcapng reader. It is behind the "pcapgo" build tag because, on Linux,
-// github.com/gopacket/gopacket/pcapgo imports golang.org/x/net/bpf and
-// golang.org/x/sys/unix, which go.mod must then list
-// (`go get github.com/gopacket/gopacket/pcapgo@v1.7.7`). Once it does, drop
-// the build constraint. Until then run it with
-//
-//	go test -tags pcapgo -modfile=/path/to/copy/of/go.mod ./trace/pcapng/
+// pcapng reader (pcapgo).
 
 package pcapng_test
 
