@@ -307,15 +307,18 @@ func (n *Node) receive(now sim.Time, in *Iface, p *packet.Packet) {
 // forward is the router's fast path: TTL, route lookup, MTU, send.
 func (n *Node) forward(now sim.Time, in *Iface, p *packet.Packet) {
 	ip := wire.IPv4(p.Data)
-	if ip.TTL() <= 1 {
-		n.icmpError(in, p, wire.ICMPTimeExceeded, wire.ICMPTTLExceeded, 0)
-		n.drop(in, p, trace.ReasonTTLExceeded)
-		return
-	}
+	// The routing decision comes first, as in Linux (ip_route_input runs
+	// before ip_forward looks at the TTL): a datagram with nowhere to go is
+	// net unreachable whatever its TTL.
 	r, ok := n.Routes.Lookup(ip.Dst())
 	if !ok {
 		n.icmpError(in, p, wire.ICMPDestUnreachable, wire.ICMPNetUnreachable, 0)
 		n.drop(in, p, trace.ReasonNoRoute)
+		return
+	}
+	if ip.TTL() <= 1 {
+		n.icmpError(in, p, wire.ICMPTimeExceeded, wire.ICMPTTLExceeded, 0)
+		n.drop(in, p, trace.ReasonTTLExceeded)
 		return
 	}
 	out := n.ifaces[r.Iface]

@@ -139,6 +139,9 @@ func (t *Tracer) sendHop() {
 }
 
 func (t *Tracer) onICMP(now sim.Time, m *node.ICMPPacket) {
+	if t.done == nil {
+		return // finished
+	}
 	if !m.IsError() || !m.HasQuote || m.Quoted.Protocol != wire.ProtoUDP || m.Quoted.Dst != t.dst || len(m.QuotedPayload) < 8 {
 		return
 	}
