@@ -165,7 +165,10 @@ func (d *decoder) decode(data []byte) *Scenario {
 				nodes = append(nodes, n)
 			}
 		}
-		if f.val.isNull() || isEmptyList(f.val) {
+		switch {
+		case f.val.isNull():
+			d.errorf(f.keyPos, `"nodes" is empty: a scenario needs at least one node`)
+		case isEmptyList(f.val):
 			d.errorf(f.val.pos, `"nodes" is empty: a scenario needs at least one node`)
 		}
 	} else if top.missing("nodes") {
@@ -526,9 +529,14 @@ func (d *decoder) endpoint(f *field, ep *Endpoint, info *endInfo) {
 		return
 	}
 	s, isScalar := scalarText(v.node)
-	if _, isStr := v.node.(*ast.StringNode); !isScalar || !isStr {
+	switch v.node.(type) {
+	case *ast.StringNode, *ast.LiteralNode:
+	default:
+		isScalar = false
+	}
+	if !isScalar {
 		if v.isNull() {
-			d.errorf(v.pos, `missing value for %q (e.g. %s: "r1:eth0 10.0.0.1/30")`, f.key, f.key)
+			d.errorf(f.keyPos, `missing value for %q (e.g. %s: "r1:eth0 10.0.0.1/30")`, f.key, f.key)
 			return
 		}
 		d.errorf(v.pos, `endpoint must be "NODE[:IFACE] ADDR/LEN" (e.g. "r1:eth0 10.0.0.1/30") or a mapping {node, iface, addr}, got %s`, describe(v.node))

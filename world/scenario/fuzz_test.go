@@ -80,3 +80,23 @@ func checkScenario(t *testing.T, s *Scenario) {
 		}
 	}
 }
+
+// FuzzUnits checks that the unit parsers never panic and only return
+// values within their documented ranges.
+func FuzzUnits(f *testing.F) {
+	for _, s := range []string{"100Mbps", "1.5 Gbps", "1m 30s", "64KiB", "10%", "0.1", "5", "", "-1s", "1e-3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if r, err := ParseRate(s); err == nil && r < 0 {
+			t.Fatalf("ParseRate(%q) = %d", s, r)
+		}
+		if n, err := ParseSize(s); err == nil && n < 0 {
+			t.Fatalf("ParseSize(%q) = %d", s, n)
+		}
+		if p, err := ParseProbability(s); err == nil && !(p >= 0 && p <= 1) {
+			t.Fatalf("ParseProbability(%q) = %v", s, p)
+		}
+		_, _ = ParseDuration(s)
+	})
+}

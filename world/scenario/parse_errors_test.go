@@ -502,6 +502,51 @@ nodes:
 			"w.yaml:5:12: node name must not be empty",
 		},
 	},
+	// Queues.
+	{
+		name: "queue",
+		src: hdr + `links:
+  - {name: a, a: r1 10.0.0.1/30, b: r2 10.0.0.2/30, queue: -5}
+  - {name: b, a: r1 10.0.1.1/30, b: r2 10.0.1.2/30, queue: 1.5 packets}
+  - {name: c, a: r1 10.0.2.1/30, b: r2 10.0.2.2/30, queue: 99999999999 packets}
+  - {name: d, a: r1 10.0.3.1/30, b: r2 10.0.3.2/30, queue: {packets: many, bytes: 0B}}
+  - {name: e, a: r1 10.0.4.1/30, b: r2 10.0.4.2/30, queue: {}}
+  - {name: f, a: r1 10.0.5.1/30, b: r2 10.0.5.2/30, queue: 10 slots}
+  - {name: g, a: r1 10.0.6.1/30, b: r2 10.0.6.2/30, queue: 10 Packets}
+  - {name: h, a: r1 10.0.7.1/30, b: r2 10.0.7.2/30, queue: [1]}
+`,
+		want: []string{
+			"w.yaml:6:60: queue must hold at least 1 packet, got \"-5\"",
+			"w.yaml:7:60: bad queue \"1.5 packets\": expected a packet count (e.g. 100 packets) or a size (e.g. 64KB)",
+			"w.yaml:8:60: queue of 99999999999 packets is too large (at most 1073741824)",
+			"w.yaml:9:70: bad queue \"many\": expected a packet count (e.g. 100 packets) or a size (e.g. 64KB)",
+			"w.yaml:9:83: queue must hold at least 1 byte",
+			"w.yaml:10:60: queue needs \"packets\", \"bytes\" or both",
+			"w.yaml:11:60: bad queue \"10 slots\": unknown unit \"slots\" (use packets, or a size in B, KB, KiB, MB, MiB)",
+			"w.yaml:12:60: bad queue \"10 Packets\": unknown unit \"Packets\" (did you mean \"packets\"?)",
+			"w.yaml:13:60: \"queue\" must be a single value, got a list",
+		},
+	},
+	// Odd YAML.
+	{
+		name: "odd-yaml",
+		src: hdr + `? explicit
+: 1
+links:
+  - a: |
+      r1 10.0.0.1/30
+    b: r2 10.0.0.2/30
+    delay:
+    name: this-name-is-far-too-long-to-be-useful-in-any-trace-or-message-at-all
+  - {name: x, a: r1 10.0.1.1/30, b: r2 10.0.1.2/30, rate: !!float 1e9}
+`,
+		want: []string{
+			"w.yaml:5:3: unknown field \"explicit\" in scenario (known fields: name, nodes, links, events)",
+			"w.yaml:11:5: missing value for \"delay\"",
+			"w.yaml:12:11: link name \"this-name-is-far-too-long-to-be-useful-i\"... is too long (at most 64 characters)",
+			"w.yaml:13:66: bad rate \"1e9\": unknown unit \"e9\" (use bps, kbps, Mbps, Gbps)",
+		},
+	},
 	// Anchors, aliases and merge keys.
 	{
 		name: "alias/unknown",

@@ -506,3 +506,41 @@ func TestRole(t *testing.T) {
 }
 
 func sprint(v any) string { return fmt.Sprintf("%+v", v) }
+
+// TestPathologicalInputs parses inputs that would take exponential time
+// or deep recursion in a naive implementation; the test timeout catches a
+// regression.
+func TestPathologicalInputs(t *testing.T) {
+	// Each level merges the previous one twice: 2^100 merges if repeated
+	// merges of the same mapping are not skipped.
+	var merge strings.Builder
+	merge.WriteString("x-0: &m0 {name: r1}\n")
+	for i := 1; i < 100; i++ {
+		fmt.Fprintf(&merge, "x-%d: &m%d {<<: [*m%d, *m%d]}\n", i, i, i-1, i-1)
+	}
+	merge.WriteString("nodes: [{<<: *m99, role: router}]\n")
+	if _, err := Parse("merge.yaml", []byte(merge.String())); err != nil {
+		t.Errorf("merge chain: %v", err)
+	}
+
+	// Billion laughs: aliases of aliases are never expanded.
+	var laughs strings.Builder
+	laughs.WriteString("x-a: &l0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 30; i++ {
+		p := fmt.Sprintf("*l%d", i-1)
+		fmt.Fprintf(&laughs, "x-%d: &l%d [%s, %s, %s, %s, %s, %s, %s, %s, %s, %s]\n", i, i, p, p, p, p, p, p, p, p, p, p)
+	}
+	laughs.WriteString("nodes: [{name: *l29, role: host}]\n")
+	_, err := Parse("laughs.yaml", []byte(laughs.String()))
+	checkErr(t, "laughs", err)
+
+	for _, src := range []string{
+		strings.Repeat("[", 5000) + strings.Repeat("]", 5000),
+		strings.Repeat("{a: ", 2000) + strings.Repeat("}", 2000),
+		"nodes: &n [*n]\n",
+		"x: &m {<<: *m}\nnodes: [{<<: *m}]\n",
+	} {
+		_, err := Parse("deep.yaml", []byte(src))
+		checkErr(t, src[:min(len(src), 20)], err)
+	}
+}

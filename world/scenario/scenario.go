@@ -151,7 +151,7 @@ type Event struct {
 	Pos  Pos           // position of the event's entry in the file
 }
 
-// Defaults applied by Parse.
+// Defaults and limits applied by Parse.
 const (
 	DefaultMTU          = 1500
 	DefaultQueuePackets = 1000
@@ -177,6 +177,9 @@ func Parse(file string, data []byte) (s *Scenario, err error) {
 		}
 	}()
 	s = d.decode(data)
+	if s == nil && len(d.errs) == 0 {
+		d.errorf(Pos{1, 1}, "internal error (please report): no scenario and no error")
+	}
 	if len(d.errs) > 0 {
 		return nil, d.errs.finish()
 	}

@@ -352,11 +352,6 @@ func (o *object) get(key string) *field {
 	return f
 }
 
-// has reports whether key is present (even with a bad value).
-func (o *object) has(key string) bool {
-	return o != nil && o.fields[key] != nil
-}
-
 // missing reports whether a required key is absent and should be reported
 // as such: not when it was already suggested for a misspelt key.
 func (o *object) missing(key string) bool {
@@ -381,7 +376,10 @@ func (d *decoder) object(v value, sc *schema) *object {
 		return nil
 	}
 	o := &object{what: sc.what, pos: v.pos, fields: make(map[string]*field)}
-	d.addFields(o, sc, values, map[ast.Node]bool{v.node: true})
+	d.addFields(o, sc, values, &mergeState{
+		active: map[ast.Node]bool{v.node: true},
+		done:   map[ast.Node]bool{},
+	})
 	return o
 }
 
@@ -399,10 +397,15 @@ func mappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
 	return nil, false
 }
 
+// mergeState tracks the mappings merged into one object with "<<".
+type mergeState struct {
+	active map[ast.Node]bool // being merged (on the stack): guards cycles
+	done   map[ast.Node]bool // merged already: merging again adds nothing
+}
+
 // addFields adds the pairs of one mapping to o. Keys written explicitly
-// take precedence over keys merged in with "<<"; visiting guards against
-// merge cycles.
-func (d *decoder) addFields(o *object, sc *schema, values []*ast.MappingValueNode, visiting map[ast.Node]bool) {
+// take precedence over keys merged in with "<<".
+func (d *decoder) addFields(o *object, sc *schema, values []*ast.MappingValueNode, ms *mergeState) {
 	var merges []*ast.MappingValueNode
 	for _, mv := range values {
 		if isNil(mv) {
@@ -452,13 +455,16 @@ func (d *decoder) addFields(o *object, sc *schema, values []*ast.MappingValueNod
 				d.errorf(s.pos, "merge key \"<<\" needs a mapping or a list of mappings (e.g. <<: *defaults), got %s", describe(s.node))
 				continue
 			}
-			if visiting[s.node] {
+			if ms.active[s.node] {
 				d.errorf(s.pos, "merge key \"<<\" refers back to a mapping that is being merged")
 				continue
 			}
-			visiting[s.node] = true
-			d.addFields(o, sc, vals, visiting)
-			delete(visiting, s.node)
+			if ms.done[s.node] {
+				continue
+			}
+			ms.active[s.node], ms.done[s.node] = true, true
+			d.addFields(o, sc, vals, ms)
+			delete(ms.active, s.node)
 		}
 	}
 }
@@ -522,7 +528,7 @@ func (d *decoder) list(v value, what string) []value {
 // not a scalar.
 func (d *decoder) text(f *field) (string, bool) {
 	if f.val.isNull() {
-		d.errorf(f.val.pos, "missing value for %q", f.key)
+		d.errorf(f.keyPos, "missing value for %q", f.key)
 		return "", false
 	}
 	s, ok := scalarText(f.val.node)
