@@ -103,7 +103,40 @@ type direction struct {
 	busy        bool
 	geBad       bool
 	lastArrival sim.Time // latest arrival scheduled for an in-order packet
-	stats       Stats
+	// In-order packets in flight, in arrival order. Only the head has a
+	// kernel event, so the event queue holds one arrival per link
+	// direction instead of one per packet in flight.
+	inflight arrivals
+	stats    Stats
+}
+
+// arrivals is a FIFO of in-flight packets (slots) and their arrival times.
+type arrivals struct {
+	at         []sim.Time
+	slot       []uint32
+	head, size int
+}
+
+func (a *arrivals) push(at sim.Time, slot uint32) {
+	if a.size == len(a.at) {
+		n := max(2*len(a.at), 16)
+		at2, slot2 := make([]sim.Time, n), make([]uint32, n)
+		for i := 0; i < a.size; i++ {
+			j := (a.head + i) % len(a.at)
+			at2[i], slot2[i] = a.at[j], a.slot[j]
+		}
+		a.at, a.slot, a.head = at2, slot2, 0
+	}
+	j := (a.head + a.size) % len(a.at)
+	a.at[j], a.slot[j] = at, slot
+	a.size++
+}
+
+func (a *arrivals) pop() uint32 {
+	s := a.slot[a.head]
+	a.head = (a.head + 1) % len(a.at)
+	a.size--
+	return s
 }
 
 type inFlight struct {
@@ -112,10 +145,12 @@ type inFlight struct {
 }
 
 // Event argument layout: bit 63 = arrival (else transmit done), bit 62 =
-// side, low 32 bits = flight slot.
+// side, bit 61 = a reordered packet's own arrival (else the head of the
+// in-order FIFO), low 32 bits = flight slot.
 const (
 	argArrive = 1 << 63
 	argSide1  = 1 << 62
+	argDirect = 1 << 61
 )
 
 // New returns a link that is up. Its impairments draw from rng (give each
@@ -258,7 +293,7 @@ func (l *Link) Fire(now sim.Time, arg uint64) {
 	}
 	slot := uint32(arg)
 	if arg&argArrive != 0 {
-		l.arrive(now, side, slot)
+		l.arrive(now, side, slot, arg&argDirect != 0)
 		return
 	}
 	l.txDone(now, side, slot)
@@ -346,28 +381,46 @@ func (l *Link) schedArrival(now sim.Time, side int, slot uint32, p *packet.Packe
 		at = at.Add(time.Duration(l.rng.Int64N(int64(l.cfg.Jitter) + 1)))
 		at = max(at, d.lastArrival)
 	}
+	side1 := uint64(0)
+	if side == 1 {
+		side1 = argSide1
+	}
 	if l.rng.Chance(l.cfg.Reorder) {
 		at = at.Add(l.cfg.ReorderDelay)
 		d.stats.Reordered++
 		l.emit(now, trace.Impair, side, p, trace.ReasonReordered)
-	} else {
-		d.lastArrival = at
+		l.k.Schedule(at, l, uint64(slot)|argArrive|argDirect|side1)
+		return
 	}
-	arg := uint64(slot) | argArrive
-	if side == 1 {
-		arg |= argSide1
+	d.lastArrival = at
+	d.inflight.push(at, slot)
+	if d.inflight.size == 1 {
+		l.k.Schedule(at, l, argArrive|side1)
 	}
-	l.k.Schedule(at, l, arg)
 }
 
-func (l *Link) arrive(now sim.Time, side int, slot uint32) {
+// arrive delivers a packet at the far end: the head of the in-order FIFO
+// (direct == false), or a reordered packet held in slot.
+func (l *Link) arrive(now sim.Time, side int, slot uint32, direct bool) {
+	d := &l.dir[side]
+	if !direct {
+		slot = d.inflight.pop()
+		if d.inflight.size > 0 {
+			next := d.inflight.at[d.inflight.head]
+			side1 := uint64(0)
+			if side == 1 {
+				side1 = argSide1
+			}
+			l.k.Schedule(next, l, argArrive|side1)
+		}
+	}
 	f := l.flight[slot]
 	l.release(slot)
 	if f.epoch != l.epoch {
 		l.drop(now, side, f.p, trace.ReasonLinkDown)
 		return
 	}
-	l.dir[side].stats.Delivered++
+	d.stats.Delivered++
 	to := 1 - side
 	l.ends[to].Recv.Receive(now, f.p)
 }

@@ -261,3 +261,25 @@ func TestAgainstReference(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScheduleFireShallow is the same with 16 pending events, the
+// depth of a simulation whose links keep one event each.
+func BenchmarkScheduleFireShallow(b *testing.B) {
+	k := NewKernel(1)
+	h := &nop{k}
+	r := NewRand(1, "bench")
+	var delays [4096]time.Duration
+	for i := range delays {
+		delays[i] = time.Duration(r.IntN(1000000))
+	}
+	for i := 0; i < 16; i++ {
+		k.After(delays[i], h, 0)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k.After(delays[i%len(delays)], h, 0)
+		k.Step()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
