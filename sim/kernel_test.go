@@ -173,9 +173,9 @@ type nop struct{ k *Kernel }
 
 func (n *nop) Fire(now Time, arg uint64) {}
 
-// BenchmarkScheduleFire measures one schedule plus one fire with a steady
-// queue depth of 1024 pending events.
-func BenchmarkScheduleFire(b *testing.B) {
+// benchScheduleFire measures one schedule plus one fire with a steady
+// queue depth of pending events at random times within a millisecond.
+func benchScheduleFire(b *testing.B, depth int) {
 	k := NewKernel(1)
 	h := &nop{k}
 	r := NewRand(1, "bench")
@@ -183,7 +183,7 @@ func BenchmarkScheduleFire(b *testing.B) {
 	for i := range delays {
 		delays[i] = time.Duration(r.IntN(1000000))
 	}
-	for i := 0; i < 1024; i++ {
+	for i := 0; i < depth; i++ {
 		k.After(delays[i], h, 0)
 	}
 	b.ReportAllocs()
@@ -194,6 +194,13 @@ func BenchmarkScheduleFire(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkScheduleFire keeps 1024 events pending.
+func BenchmarkScheduleFire(b *testing.B) { benchScheduleFire(b, 1024) }
+
+// BenchmarkScheduleFireShallow keeps 16 pending, the depth of a simulation
+// whose links hold one event per direction.
+func BenchmarkScheduleFireShallow(b *testing.B) { benchScheduleFire(b, 16) }
 
 // BenchmarkTimerCancel measures the schedule-then-cancel pattern of
 // retransmission timers.
@@ -260,26 +267,4 @@ func TestAgainstReference(t *testing.T) {
 			}
 		}
 	}
-}
-
-// BenchmarkScheduleFireShallow is the same with 16 pending events, the
-// depth of a simulation whose links keep one event each.
-func BenchmarkScheduleFireShallow(b *testing.B) {
-	k := NewKernel(1)
-	h := &nop{k}
-	r := NewRand(1, "bench")
-	var delays [4096]time.Duration
-	for i := range delays {
-		delays[i] = time.Duration(r.IntN(1000000))
-	}
-	for i := 0; i < 16; i++ {
-		k.After(delays[i], h, 0)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		k.After(delays[i%len(delays)], h, 0)
-		k.Step()
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -34,11 +34,7 @@ times from the simulation's virtual clock.`,
 			if err != nil {
 				return err
 			}
-			src, err := s.source(from)
-			if err != nil {
-				return err
-			}
-			dst, err := s.resolve(args[0])
+			src, dst, err := s.endpoints(from, args[0])
 			if err != nil {
 				return err
 			}

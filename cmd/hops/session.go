@@ -108,6 +108,17 @@ func (s *session) source(from string) (*node.Node, error) {
 	return nil, usageError{fmt.Errorf("the world has no host to run from; use --from NODE")}
 }
 
+// endpoints returns the node to run an app on (--from) and the address of
+// DEST.
+func (s *session) endpoints(from, dest string) (*node.Node, netip.Addr, error) {
+	src, err := s.source(from)
+	if err != nil {
+		return nil, netip.Addr{}, err
+	}
+	dst, err := s.resolve(dest)
+	return src, dst, err
+}
+
 // resolve turns DEST into an address, with a usage error a person reads.
 func (s *session) resolve(dest string) (netip.Addr, error) {
 	a, err := s.w.Resolve(dest)

@@ -32,11 +32,7 @@ simulation's node names.`,
 			if err != nil {
 				return err
 			}
-			src, err := s.source(from)
-			if err != nil {
-				return err
-			}
-			dst, err := s.resolve(args[0])
+			src, dst, err := s.endpoints(from, args[0])
 			if err != nil {
 				return err
 			}
