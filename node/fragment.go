@@ -174,7 +174,8 @@ func (r *reassembler) add(now sim.Time, in *Iface, p *packet.Packet) *packet.Pac
 	if n.bus.Active() {
 		ev := n.bus.Begin(now, trace.Reassemble)
 		ev.Packet, ev.Parent = whole.ID, e.firstID
-		ev.Node, ev.Iface, ev.Link = n.Name, in.Name, in.link.Name()
+		ev.Node = n.Name
+		ev.Iface, ev.Link = ifaceNames(in)
 		ev.Data = whole.Data
 		n.bus.Emit()
 	}
@@ -208,7 +209,8 @@ func (r *reassembler) expire(key reasmKey) {
 	if n.bus.Active() {
 		ev := n.bus.Begin(n.k.Now(), trace.Drop)
 		ev.Packet = e.firstID
-		ev.Node, ev.Iface, ev.Link = n.Name, e.in.Name, e.in.link.Name()
+		ev.Node = n.Name
+		ev.Iface, ev.Link = ifaceNames(e.in)
 		ev.Reason = trace.ReasonReassemblyTime
 		n.bus.Emit()
 	}
@@ -227,4 +229,13 @@ func (r *reassembler) expire(key reasmKey) {
 	if _, err := n.sendICMPFrom(e.key.dst, e.key.src, &m); err == nil {
 		n.stats.ICMPSent++
 	}
+}
+
+// ifaceNames returns an interface's name and its link's, or "lo" for the
+// loopback path (nil).
+func ifaceNames(i *Iface) (iface, link string) {
+	if i == nil {
+		return "lo", ""
+	}
+	return i.Name, i.link.Name()
 }

@@ -6,6 +6,13 @@
 // and transports build on (UDP sockets, ICMP listeners, protocol handlers).
 //
 // Every step a packet takes through a node is reported on the trace bus.
+//
+// The app API: apps run on the simulation's single thread and are
+// event-driven. A UDP app binds a socket with ListenUDP and gets a callback
+// per datagram; ICMP apps (ping, traceroute) register with ListenICMP and
+// send with SendICMP; a transport registers for its IP protocol with
+// HandleProtocol and sends with SendIP; timers come from After and Cancel.
+// Datagrams to the node's own addresses take the loopback path.
 package node
 
 import (
@@ -117,6 +124,7 @@ type Node struct {
 	udp        map[uint16]*UDPConn
 	icmpListen []func(now sim.Time, m *ICMPPacket)
 	reasm      reassembler
+	loop       loopback
 	scratch    []byte
 	cur        curPacket
 	// Per-delivery scratch values handed to handlers by pointer, so that
@@ -139,6 +147,7 @@ func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, name string) *Node {
 		udp:    map[uint16]*UDPConn{},
 	}
 	n.ipID = uint16(n.rng.Uint32())
+	n.loop.n = n
 	n.reasm.init(n)
 	n.protos[wire.ProtoICMP] = n.handleICMP
 	n.protos[wire.ProtoUDP] = n.handleUDP
@@ -147,6 +156,18 @@ func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, name string) *Node {
 
 // Kernel returns the simulation kernel the node runs in.
 func (n *Node) Kernel() *sim.Kernel { return n.k }
+
+// Now returns the current virtual time.
+func (n *Node) Now() sim.Time { return n.k.Now() }
+
+// After calls f after d of virtual time: the timer half of the app API
+// (apps are event-driven: datagram, ICMP and timer callbacks, all on the
+// simulation's single thread). It allocates a closure; protocol engines on
+// hot paths schedule a sim.Handler on Kernel() instead.
+func (n *Node) After(d time.Duration, f func()) sim.Timer { return n.k.AfterFunc(d, f) }
+
+// Cancel stops a timer from After; it reports whether it was pending.
+func (n *Node) Cancel(t sim.Timer) bool { return n.k.Cancel(t) }
 
 // Rand returns the node's random stream.
 func (n *Node) Rand() *sim.Rand { return n.rng }
@@ -213,6 +234,9 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	if 20+len(payload) > 65535 {
 		return 0, ErrBadDatagram
 	}
+	if n.HasAddr(dst) {
+		return n.sendLocal(proto, dst, payload, opt), nil
+	}
 	r, ok := n.Routes.Lookup(dst)
 	if !ok {
 		return 0, fmt.Errorf("%s: sending to %v: %w", n.Name, dst, ErrNoRoute)
@@ -245,6 +269,47 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	id := p.ID
 	n.output(out, p, r)
 	return id, nil
+}
+
+// sendLocal delivers a datagram addressed to the node itself through the
+// loopback path: no link, no MTU, delivered as a new event at the same
+// instant (as Linux's lo interface does).
+func (n *Node) sendLocal(proto uint8, dst netip.Addr, payload []byte, opt SendOptions) uint64 {
+	src := opt.Src
+	if !src.IsValid() {
+		src = dst
+	}
+	ttl := opt.TTL
+	if ttl == 0 {
+		ttl = DefaultTTL
+	}
+	n.ipID++
+	h := wire.IPv4Header{TOS: opt.TOS, ID: n.ipID, DontFragment: opt.DontFragment, TTL: ttl, Protocol: proto, Src: src, Dst: dst}
+	p := n.pool.Get(h.HeaderLen() + len(payload))
+	p.Data = h.AppendTo(p.Data[:0], len(payload))
+	p.Data = append(p.Data, payload...)
+	n.stats.Sent++
+	n.emit(trace.Send, nil, p, "")
+	n.emit(trace.Transmit, nil, p, "")
+	n.loop.q = append(n.loop.q, p)
+	n.k.After(0, &n.loop, 0)
+	return p.ID
+}
+
+// loopback is the node's lo: a FIFO of datagrams to deliver to itself.
+type loopback struct {
+	n *Node
+	q []*packet.Packet
+}
+
+// Fire delivers the oldest looped-back datagram.
+func (l *loopback) Fire(now sim.Time, _ uint64) {
+	p := l.q[0]
+	l.q[0] = nil
+	l.q = l.q[1:]
+	l.n.stats.Received++
+	l.n.emit(trace.Receive, nil, p, "")
+	l.n.deliver(now, nil, p)
 }
 
 // SendRaw sends a datagram exactly as given (header and all) towards its
@@ -398,7 +463,10 @@ func (n *Node) icmpError(in *Iface, p *packet.Packet, typ, code uint8, mtu uint1
 			return // never answer an error with an error
 		}
 	}
-	src := in.Addr()
+	src := ip.Dst() // looped back: answer from the address it was sent to
+	if in != nil {
+		src = in.Addr()
+	}
 	m := wire.ICMPMessage{Type: typ, Code: code, MTU: mtu}
 	// RFC 1812 4.3.2.3: quote as much of the datagram as fits in a
 	// 576-byte ICMP datagram (as Linux does), at least the header and 8
@@ -422,10 +490,7 @@ func (n *Node) emit(k trace.Kind, i *Iface, p *packet.Packet, reason string) {
 	e := n.bus.Begin(n.k.Now(), k)
 	e.Packet = p.ID
 	e.Node = n.Name
-	if i != nil {
-		e.Iface = i.Name
-		e.Link = i.link.Name()
-	}
+	e.Iface, e.Link = ifaceNames(i)
 	e.Reason = reason
 	e.Data = p.Data
 	n.bus.Emit()

@@ -170,6 +170,34 @@ func TestICMPErrors(t *testing.T) {
 	}
 }
 
+func TestLoopback(t *testing.T) {
+	w := build(t, chain)
+	log := watch(w)
+	a := w.Node("a")
+	var got []string
+	a.ListenUDP(9, func(now sim.Time, d *node.Datagram) {
+		got = append(got, fmt.Sprintf("%s %s ttl %d at %v", d.Src, d.Payload, d.TTL, now))
+	})
+	c, _ := a.ListenUDP(0, nil)
+	w.Kernel.RunUntil(sim.Time(time.Second))
+	if _, err := c.SendTo(netip.AddrPortFrom(a.Addr(), 9), make([]byte, 20000)); err != nil {
+		t.Fatal(err) // no fragmentation on the loopback path
+	}
+	if _, err := c.SendTo(netip.AddrPortFrom(a.Addr(), 9), []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	w.Kernel.Run()
+	if len(got) != 2 || !strings.HasSuffix(got[1], "hi ttl 64 at 1.000000000s") {
+		t.Fatalf("got %q", got)
+	}
+	if w.Node("r1").Stats().Received != 0 {
+		t.Fatal("a datagram to the node itself left the node")
+	}
+	if !strings.Contains(strings.Join(log.events, ";"), "deliver a ") {
+		t.Fatalf("events %v", log.events)
+	}
+}
+
 func TestNoICMPErrorAboutICMPError(t *testing.T) {
 	w := build(t, chain)
 	got := icmpFrom(w.Node("a"))
