@@ -2,7 +2,6 @@ package node
 
 import (
 	"net/netip"
-	"sort"
 
 	"github.com/hopsnet/hops/packet"
 	"github.com/hopsnet/hops/sim"
@@ -97,22 +96,24 @@ type reasmKey struct {
 }
 
 type fragPiece struct {
-	off  int
-	data []byte
+	off, end int // payload bytes [off, end) of the datagram
+	data     []byte
 }
 
 type reasmEntry struct {
-	key      reasmKey
-	header   []byte // header of the offset-0 fragment, once seen
-	pieces   []fragPiece
-	total    int // payload length, known once the last fragment arrives
-	firstID  uint64
-	in       *Iface
-	timer    sim.Timer
-	lastSeen sim.Time
+	key     reasmKey
+	header  []byte      // header of the offset-0 fragment, once seen
+	pieces  []fragPiece // sorted by offset, never overlapping
+	total   int         // payload length, known (>= 0) once the last fragment arrives
+	firstID uint64
+	in      *Iface
+	timer   sim.Timer
 }
 
-// reassembler rebuilds datagrams from fragments at their destination.
+// reassembler rebuilds datagrams from fragments at their destination,
+// following Linux's rules: an exact duplicate of a fragment is ignored, but
+// fragments that overlap or disagree about where the datagram ends discard
+// the whole datagram (RFC 5722's rule, which Linux applies to IPv4 too).
 type reassembler struct {
 	n       *Node
 	entries map[reasmKey]*reasmEntry
@@ -123,39 +124,60 @@ func (r *reassembler) init(n *Node) {
 	r.entries = map[reasmKey]*reasmEntry{}
 }
 
+// expireFunc returns the reassembly timer's callback for key.
+func (r *reassembler) expireFunc(key reasmKey) func() { return func() { r.expire(key) } }
+
 // add files fragment p (which it consumes) and returns the whole datagram
 // as a new packet when the last missing piece arrives.
 func (r *reassembler) add(now sim.Time, in *Iface, p *packet.Packet) *packet.Packet {
 	n := r.n
 	ip := wire.IPv4(p.Data)
 	key := reasmKey{ip.Src(), ip.Dst(), ip.Protocol(), ip.ID()}
+	off, data, last := ip.FragOffset(), ip.Payload(), !ip.MoreFragments()
+	end := off + len(data)
+	switch {
+	case !last && (len(data) == 0 || end%8 != 0):
+		// RFC 791: every fragment but the last carries a multiple of 8 bytes.
+		n.drop(in, p, trace.ReasonMalformed)
+		return nil
+	case ip.HeaderLen()+end > 65535:
+		n.drop(in, p, trace.ReasonMalformed)
+		return nil
+	}
 	e := r.entries[key]
 	if e == nil {
 		if len(r.entries) >= maxReassemblies {
-			n.drop(in, p, trace.ReasonReassemblyTime)
+			n.drop(in, p, trace.ReasonReassemblyFull)
 			return nil
 		}
 		e = &reasmEntry{key: key, total: -1, in: in}
 		r.entries[key] = e
-		e.timer = n.k.AfterFunc(ReassemblyTimeout, func() { r.expire(key) })
+		e.timer = n.k.AfterFunc(ReassemblyTimeout, r.expireFunc(key))
 	}
-	off, data := ip.FragOffset(), ip.Payload()
-	if off+len(data) > 65535-20 {
-		n.drop(in, p, trace.ReasonMalformed)
+	switch verdict := e.fits(off, end, last); verdict {
+	case fitDuplicate:
+		n.drop(in, p, trace.ReasonFragDuplicate)
+		return nil
+	case fitConflict:
+		r.discard(e)
+		n.drop(in, p, trace.ReasonFragOverlap)
 		return nil
 	}
 	if off == 0 {
 		e.header = append([]byte(nil), p.Data[:ip.HeaderLen()]...)
 		e.firstID = p.ID
 	}
-	if !ip.MoreFragments() {
-		e.total = off + len(data)
+	if last {
+		e.total = end
 	}
-	e.pieces = append(e.pieces, fragPiece{off: off, data: append([]byte(nil), data...)})
-	e.lastSeen = now
-	n.emit(trace.Deliver, in, p, "")
+	e.insert(fragPiece{off: off, end: end, data: append([]byte(nil), data...)})
+	n.emit(trace.Hold, in, p, "")
 	n.pool.Put(p)
 	if e.header == nil || e.total < 0 || !e.complete() {
+		return nil
+	}
+	if len(e.header)+e.total > 65535 {
+		r.discard(e)
 		return nil
 	}
 	n.k.Cancel(e.timer)
@@ -182,17 +204,58 @@ func (r *reassembler) add(now sim.Time, in *Iface, p *packet.Packet) *packet.Pac
 	return whole
 }
 
+// How a new fragment fits with those already held.
+const (
+	fitNew       = iota // fills a gap
+	fitDuplicate        // exactly one already held
+	fitConflict         // overlaps one held, or disagrees about the end
+)
+
+func (e *reasmEntry) fits(off, end int, last bool) int {
+	if e.total >= 0 && (end > e.total || (last && end != e.total)) {
+		return fitConflict
+	}
+	for _, pc := range e.pieces {
+		if pc.off == off && pc.end == end {
+			return fitDuplicate
+		}
+		if off < pc.end && pc.off < end {
+			return fitConflict
+		}
+		if last && pc.end > end {
+			return fitConflict // data beyond the end
+		}
+	}
+	return fitNew
+}
+
+// insert adds pc keeping pieces sorted by offset.
+func (e *reasmEntry) insert(pc fragPiece) {
+	i := len(e.pieces)
+	for i > 0 && e.pieces[i-1].off > pc.off {
+		i--
+	}
+	e.pieces = append(e.pieces, fragPiece{})
+	copy(e.pieces[i+1:], e.pieces[i:])
+	e.pieces[i] = pc
+}
+
 // complete reports whether the pieces cover [0, total) without a hole.
 func (e *reasmEntry) complete() bool {
-	sort.SliceStable(e.pieces, func(i, j int) bool { return e.pieces[i].off < e.pieces[j].off })
 	covered := 0
 	for _, pc := range e.pieces {
 		if pc.off > covered {
 			return false
 		}
-		covered = max(covered, pc.off+len(pc.data))
+		covered = pc.end
 	}
-	return covered >= e.total
+	return covered == e.total
+}
+
+// discard drops an inconsistent datagram's fragments.
+func (r *reassembler) discard(e *reasmEntry) {
+	r.n.k.Cancel(e.timer)
+	delete(r.entries, e.key)
 }
 
 // expire gives up on an incomplete datagram: RFC 792 time exceeded
@@ -214,19 +277,17 @@ func (r *reassembler) expire(key reasmKey) {
 		ev.Reason = trace.ReasonReassemblyTime
 		n.bus.Emit()
 	}
-	if e.header == nil {
+	if e.header == nil || !unicast(e.key.src) {
 		return
 	}
 	// Quote the first fragment: its header and the first 8 payload bytes.
 	quote := append([]byte(nil), e.header...)
-	for _, pc := range e.pieces {
-		if pc.off == 0 {
-			quote = append(quote, pc.data[:min(8, len(pc.data))]...)
-			break
-		}
+	if len(e.pieces) > 0 && e.pieces[0].off == 0 {
+		quote = append(quote, e.pieces[0].data[:min(8, len(e.pieces[0].data))]...)
 	}
 	m := wire.ICMPMessage{Type: wire.ICMPTimeExceeded, Code: wire.ICMPFragReassemblyExceeded, Data: quote}
-	if _, err := n.sendICMPFrom(e.key.dst, e.key.src, &m); err == nil {
+	n.icmpBuf = m.AppendTo(n.icmpBuf[:0])
+	if _, err := n.SendIP(wire.ProtoICMP, e.key.src, n.icmpBuf, SendOptions{Src: e.key.dst}); err == nil {
 		n.stats.ICMPSent++
 	}
 }

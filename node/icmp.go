@@ -40,33 +40,26 @@ func (n *Node) SendICMP(dst netip.Addr, m *wire.ICMPMessage, opt SendOptions) (u
 	return n.SendIP(wire.ProtoICMP, dst, n.scratch, opt)
 }
 
-func (n *Node) sendICMPFrom(src, dst netip.Addr, m *wire.ICMPMessage) (uint64, error) {
-	buf := m.AppendTo(make([]byte, 0, m.Len()))
-	return n.SendIP(wire.ProtoICMP, dst, buf, SendOptions{Src: src})
-}
-
 // handleICMP is the node's ICMP protocol handler: it answers echo requests
 // (as every host and router does) and passes every message to listeners.
-func (n *Node) handleICMP(now sim.Time, h *wire.IPv4Header, payload []byte) {
+func (n *Node) handleICMP(now sim.Time, h *wire.IPv4Header, payload []byte) string {
 	msg, err := wire.ParseICMP(payload)
-	if err != nil {
-		reason := trace.ReasonMalformed
-		if err == wire.ErrBadChecksum {
-			reason = trace.ReasonBadChecksum
-		}
-		n.emit(trace.Drop, n.cur.in, n.cur.p, reason)
-		n.stats.Dropped++
-		return
+	if err == wire.ErrBadChecksum {
+		return trace.ReasonBadChecksum
 	}
-	if msg.Type == wire.ICMPEchoRequest && h.Dst.IsValid() && n.HasAddr(h.Dst) {
+	if err != nil {
+		return trace.ReasonMalformed
+	}
+	n.Accept()
+	if msg.Type == wire.ICMPEchoRequest && unicast(h.Src) && n.HasAddr(h.Dst) {
 		reply := wire.ICMPMessage{Type: wire.ICMPEchoReply, ID: msg.ID, Seq: msg.Seq, Data: msg.Data}
-		buf := reply.AppendTo(make([]byte, 0, reply.Len()))
-		if _, err := n.SendIP(wire.ProtoICMP, h.Src, buf, SendOptions{Src: h.Dst}); err == nil {
+		n.icmpBuf = reply.AppendTo(n.icmpBuf[:0])
+		if _, err := n.SendIP(wire.ProtoICMP, h.Src, n.icmpBuf, SendOptions{Src: h.Dst}); err == nil {
 			n.stats.ICMPSent++
 		}
 	}
 	if len(n.icmpListen) == 0 {
-		return
+		return ""
 	}
 	n.curICMP = ICMPPacket{IP: *h, Msg: msg}
 	m := &n.curICMP
@@ -85,6 +78,7 @@ func (n *Node) handleICMP(now sim.Time, h *wire.IPv4Header, payload []byte) {
 	for _, f := range n.icmpListen {
 		f(now, m)
 	}
+	return ""
 }
 
 // parseQuote parses an IPv4 header whose payload was truncated by an ICMP
@@ -115,6 +109,9 @@ func (m *ICMPPacket) String() string {
 	case wire.ICMPEchoReply:
 		return fmt.Sprintf("echo reply id %d seq %d", m.Msg.ID, m.Msg.Seq)
 	case wire.ICMPTimeExceeded:
+		if m.Msg.Code == wire.ICMPFragReassemblyExceeded {
+			return "fragment reassembly time exceeded"
+		}
 		return "time exceeded in transit"
 	case wire.ICMPDestUnreachable:
 		switch m.Msg.Code {

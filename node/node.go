@@ -41,21 +41,23 @@ const ReassemblyTimeout = 30 * time.Second
 
 // Errors returned by the sending API; test them with errors.Is.
 var (
-	ErrNoRoute       = errors.New("no route to host")
-	ErrLinkDown      = errors.New("network is down")
-	ErrTooBig        = errors.New("message too long")
-	ErrPortInUse     = errors.New("address already in use")
-	ErrNoAddress     = errors.New("node has no address")
-	ErrNoPorts       = errors.New("no ephemeral port free")
-	ErrClosed        = errors.New("socket closed")
-	ErrBadDatagram   = errors.New("datagram too large for IPv4")
-	errNotIPv4Source = errors.New("source address is not IPv4")
+	ErrNoRoute         = errors.New("no route to host")
+	ErrHostUnreachable = errors.New("host unreachable")
+	ErrLinkDown        = errors.New("network is down")
+	ErrTooBig          = errors.New("message too long")
+	ErrPortInUse       = errors.New("address already in use")
+	ErrNoAddress       = errors.New("node has no address")
+	ErrNoPorts         = errors.New("no ephemeral port free")
+	ErrClosed          = errors.New("socket closed")
+	ErrBadDatagram     = errors.New("datagram too large for IPv4")
+	errNotIPv4Source   = errors.New("source address is not IPv4")
 )
 
 // ProtocolHandler receives datagrams of one IP protocol addressed to the
 // node, after reassembly. payload aliases the packet and is valid only
-// during the call.
-type ProtocolHandler func(now sim.Time, h *wire.IPv4Header, payload []byte)
+// during the call. It returns "" when it accepts the datagram, or the
+// reason it drops it (a trace reason such as trace.ReasonBadChecksum).
+type ProtocolHandler func(now sim.Time, h *wire.IPv4Header, payload []byte) (dropReason string)
 
 // Iface is one interface of a node: an address with its prefix, attached to
 // one side of a point-to-point link.
@@ -66,6 +68,23 @@ type Iface struct {
 	node   *Node
 	link   *link.Link
 	side   int
+	subnet netip.Prefix // Prefix, masked
+}
+
+// PeerAddr returns the address of the interface at the other end of the
+// link, if it is a node's.
+func (i *Iface) PeerAddr() netip.Addr {
+	if pi, ok := i.link.End(1 - i.side).Recv.(*Iface); ok {
+		return pi.Addr()
+	}
+	return netip.Addr{}
+}
+
+// unowned reports whether dst, routed by r out of i, is an address of i's
+// own subnet that the peer does not have: on a point-to-point link nobody
+// would answer for it.
+func (i *Iface) unowned(r Route, dst netip.Addr) bool {
+	return r.Prefix == i.subnet && dst != i.PeerAddr()
 }
 
 // Addr returns the interface's address.
@@ -125,7 +144,8 @@ type Node struct {
 	icmpListen []func(now sim.Time, m *ICMPPacket)
 	reasm      reassembler
 	loop       loopback
-	scratch    []byte
+	scratch    []byte // SendICMP's message
+	icmpBuf    []byte // ICMP errors and echo replies
 	cur        curPacket
 	// Per-delivery scratch values handed to handlers by pointer, so that
 	// delivering a datagram does not allocate.
@@ -178,7 +198,7 @@ func (n *Node) Stats() Stats { return n.stats }
 // AddIface attaches the node to side of l with the given address and
 // prefix length, and returns the new interface.
 func (n *Node) AddIface(name string, prefix netip.Prefix, l *link.Link, side int) *Iface {
-	i := &Iface{Name: name, Prefix: prefix, Index: len(n.ifaces), node: n, link: l, side: side}
+	i := &Iface{Name: name, Prefix: prefix, Index: len(n.ifaces), node: n, link: l, side: side, subnet: prefix.Masked()}
 	n.ifaces = append(n.ifaces, i)
 	l.Attach(side, link.End{Node: n.Name, Iface: name, Recv: i})
 	return i
@@ -229,7 +249,8 @@ type SendOptions struct {
 
 // SendIP builds one IPv4 datagram around payload and sends it towards dst,
 // fragmenting it if the outgoing link's MTU requires and DF is not set. It
-// returns the packet ID of the datagram (of its first fragment).
+// returns the packet ID of the datagram (fragments are new packets whose
+// trace events name it as their parent).
 func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptions) (uint64, error) {
 	if 20+len(payload) > 65535 {
 		return 0, ErrBadDatagram
@@ -237,13 +258,9 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	if n.HasAddr(dst) {
 		return n.sendLocal(proto, dst, payload, opt), nil
 	}
-	r, ok := n.Routes.Lookup(dst)
-	if !ok {
-		return 0, fmt.Errorf("%s: sending to %v: %w", n.Name, dst, ErrNoRoute)
-	}
-	out := n.ifaces[r.Iface]
-	if !out.Up() {
-		return 0, fmt.Errorf("%s: sending to %v via %s: %w", n.Name, dst, out.Name, ErrLinkDown)
+	r, out, err := n.route(dst)
+	if err != nil {
+		return 0, err
 	}
 	src := opt.Src
 	if !src.IsValid() {
@@ -252,23 +269,59 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	if !src.Is4() {
 		return 0, errNotIPv4Source
 	}
+	if opt.DontFragment && 20+len(payload) > out.MTU() {
+		return 0, fmt.Errorf("%s: %d-byte datagram over %d-byte MTU with DF: %w", n.Name, 20+len(payload), out.MTU(), ErrTooBig)
+	}
+	p := n.datagram(proto, src, dst, payload, opt)
+	n.stats.Sent++
+	n.emit(trace.Send, out, p, "")
+	id := p.ID
+	n.output(out, p, r)
+	return id, nil
+}
+
+// route finds the route and interface for dst, with the errors a socket
+// would report.
+func (n *Node) route(dst netip.Addr) (Route, *Iface, error) {
+	r, ok := n.Routes.Lookup(dst)
+	if !ok {
+		return r, nil, fmt.Errorf("%s: sending to %v: %w", n.Name, dst, ErrNoRoute)
+	}
+	out := n.ifaces[r.Iface]
+	if !out.Up() {
+		return r, nil, fmt.Errorf("%s: sending to %v via %s: %w", n.Name, dst, out.Name, ErrLinkDown)
+	}
+	if out.unowned(r, dst) {
+		return r, nil, fmt.Errorf("%s: sending to %v on %s: %w", n.Name, dst, out.Name, ErrHostUnreachable)
+	}
+	return r, out, nil
+}
+
+// SourceFor returns the address the node sends from when it talks to dst:
+// dst itself for the node's own addresses, else the outgoing interface's.
+func (n *Node) SourceFor(dst netip.Addr) (netip.Addr, error) {
+	if n.HasAddr(dst) {
+		return dst, nil
+	}
+	_, out, err := n.route(dst)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return out.Addr(), nil
+}
+
+// datagram builds an IPv4 datagram in a pooled packet.
+func (n *Node) datagram(proto uint8, src, dst netip.Addr, payload []byte, opt SendOptions) *packet.Packet {
 	ttl := opt.TTL
 	if ttl == 0 {
 		ttl = DefaultTTL
 	}
 	n.ipID++
 	h := wire.IPv4Header{TOS: opt.TOS, ID: n.ipID, DontFragment: opt.DontFragment, TTL: ttl, Protocol: proto, Src: src, Dst: dst}
-	if 20+len(payload) > out.MTU() && opt.DontFragment {
-		return 0, fmt.Errorf("%s: %d-byte datagram over %d-byte MTU with DF: %w", n.Name, 20+len(payload), out.MTU(), ErrTooBig)
-	}
-	p := n.pool.Get(20 + len(payload))
+	p := n.pool.Get(h.HeaderLen() + len(payload))
 	p.Data = h.AppendTo(p.Data[:0], len(payload))
 	p.Data = append(p.Data, payload...)
-	n.stats.Sent++
-	n.emit(trace.Send, out, p, "")
-	id := p.ID
-	n.output(out, p, r)
-	return id, nil
+	return p
 }
 
 // sendLocal delivers a datagram addressed to the node itself through the
@@ -279,34 +332,34 @@ func (n *Node) sendLocal(proto uint8, dst netip.Addr, payload []byte, opt SendOp
 	if !src.IsValid() {
 		src = dst
 	}
-	ttl := opt.TTL
-	if ttl == 0 {
-		ttl = DefaultTTL
-	}
-	n.ipID++
-	h := wire.IPv4Header{TOS: opt.TOS, ID: n.ipID, DontFragment: opt.DontFragment, TTL: ttl, Protocol: proto, Src: src, Dst: dst}
-	p := n.pool.Get(h.HeaderLen() + len(payload))
-	p.Data = h.AppendTo(p.Data[:0], len(payload))
-	p.Data = append(p.Data, payload...)
+	p := n.datagram(proto, src, dst, payload, opt)
 	n.stats.Sent++
 	n.emit(trace.Send, nil, p, "")
 	n.emit(trace.Transmit, nil, p, "")
-	n.loop.q = append(n.loop.q, p)
+	n.loop.push(p)
 	n.k.After(0, &n.loop, 0)
 	return p.ID
 }
 
 // loopback is the node's lo: a FIFO of datagrams to deliver to itself.
 type loopback struct {
-	n *Node
-	q []*packet.Packet
+	n    *Node
+	q    []*packet.Packet
+	head int
+}
+
+func (l *loopback) push(p *packet.Packet) {
+	if l.head == len(l.q) {
+		l.q, l.head = l.q[:0], 0
+	}
+	l.q = append(l.q, p)
 }
 
 // Fire delivers the oldest looped-back datagram.
 func (l *loopback) Fire(now sim.Time, _ uint64) {
-	p := l.q[0]
-	l.q[0] = nil
-	l.q = l.q[1:]
+	p := l.q[l.head]
+	l.q[l.head] = nil
+	l.head++
 	l.n.stats.Received++
 	l.n.emit(trace.Receive, nil, p, "")
 	l.n.deliver(now, nil, p)
@@ -329,8 +382,9 @@ func (n *Node) SendRaw(datagram []byte) (uint64, error) {
 	copy(p.Data, datagram)
 	n.stats.Sent++
 	n.emit(trace.Send, out, p, "")
+	id := p.ID
 	out.link.Send(out.side, p)
-	return p.ID, nil
+	return id, nil
 }
 
 // output sends a complete datagram out of iface, fragmenting as needed.
@@ -342,15 +396,18 @@ func (n *Node) output(out *Iface, p *packet.Packet, r Route) {
 	out.link.Send(out.side, p)
 }
 
+// limitedBroadcast is 255.255.255.255.
+var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
+
 // receive is the input path of every packet arriving at any interface.
 func (n *Node) receive(now sim.Time, in *Iface, p *packet.Packet) {
 	n.stats.Received++
+	n.emit(trace.Receive, in, p, "")
 	ip := wire.IPv4(p.Data)
 	if ip.Check() != nil {
 		n.drop(in, p, trace.ReasonMalformed)
 		return
 	}
-	n.emit(trace.Receive, in, p, "")
 	if !ip.ChecksumValid() {
 		n.drop(in, p, trace.ReasonBadChecksum)
 		return
@@ -358,7 +415,7 @@ func (n *Node) receive(now sim.Time, in *Iface, p *packet.Packet) {
 	// Anything after TotalLen is link padding; drop it.
 	p.Data = p.Data[:ip.TotalLen()]
 	dst := ip.Dst()
-	if n.HasAddr(dst) || dst == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+	if n.HasAddr(dst) || dst == limitedBroadcast {
 		n.deliver(now, in, p)
 		return
 	}
@@ -369,7 +426,7 @@ func (n *Node) receive(now sim.Time, in *Iface, p *packet.Packet) {
 	n.forward(now, in, p)
 }
 
-// forward is the router's fast path: TTL, route lookup, MTU, send.
+// forward is the router's fast path: route lookup, TTL, MTU, send.
 func (n *Node) forward(now sim.Time, in *Iface, p *packet.Packet) {
 	ip := wire.IPv4(p.Data)
 	// The routing decision comes first, as in Linux (ip_route_input runs
@@ -398,6 +455,13 @@ func (n *Node) forward(now sim.Time, in *Iface, p *packet.Packet) {
 		n.drop(in, p, trace.ReasonFragNeeded)
 		return
 	}
+	if out.unowned(r, ip.Dst()) {
+		// On a point-to-point link only the peer can answer: Linux's
+		// neighbour resolution would fail here and report host unreachable.
+		n.icmpError(in, p, wire.ICMPDestUnreachable, wire.ICMPHostUnreachable, 0)
+		n.drop(in, p, trace.ReasonHostUnreachable)
+		return
+	}
 	ip.DecTTL() // RFC 1624 incremental checksum update
 	n.stats.Forwarded++
 	n.emit(trace.Forward, out, p, "")
@@ -414,67 +478,110 @@ func (n *Node) deliver(now sim.Time, in *Iface, p *packet.Packet) {
 			return
 		}
 		p = whole
-		ip = wire.IPv4(p.Data)
 	}
 	h, payload, err := wire.ParseIPv4(p.Data)
 	if err != nil {
 		n.drop(in, p, trace.ReasonMalformed)
 		return
 	}
-	n.curHdr = h
 	handler := n.protos[h.Protocol]
 	if handler == nil {
 		n.icmpError(in, p, wire.ICMPDestUnreachable, wire.ICMPProtoUnreachable, 0)
 		n.drop(in, p, trace.ReasonNoListener)
 		return
 	}
-	n.stats.Delivered++
-	n.emit(trace.Deliver, in, p, "")
+	n.curHdr = h
 	n.cur = curPacket{in: in, p: p}
-	handler(now, &n.curHdr, payload)
+	reason := handler(now, &n.curHdr, payload)
+	accepted := n.cur.accepted
 	n.cur = curPacket{}
+	if reason != "" {
+		n.drop(in, p, reason)
+		return
+	}
+	if !accepted {
+		n.stats.Delivered++
+		n.emit(trace.Deliver, in, p, "")
+	}
 	n.pool.Put(p)
+}
+
+// Accept is called by a protocol handler when it accepts the datagram it
+// is handling, before it hands the data to an app: the delivery is then
+// counted and traced before whatever the app does in response. A handler
+// that returns no drop reason without calling Accept is accepted after it
+// returns.
+func (n *Node) Accept() {
+	if n.cur.p == nil || n.cur.accepted {
+		return
+	}
+	n.cur.accepted = true
+	n.stats.Delivered++
+	n.emit(trace.Deliver, n.cur.in, n.cur.p, "")
 }
 
 // curPacket is the datagram being delivered, so that a protocol handler
 // can ask for an ICMP error about it (port unreachable) or drop it with a
 // reason.
 type curPacket struct {
-	in *Iface
-	p  *packet.Packet
+	in       *Iface
+	p        *packet.Packet
+	accepted bool
 }
 
-// icmpError sends an ICMP error about packet p, which arrived on in, back
-// to its source, following RFC 1812 4.3.2.7: never about an ICMP error,
-// a fragment other than the first, or a broadcast.
+// icmpError sends an ICMP error about packet p, which arrived on in (nil:
+// the loopback path), back to its source. It follows RFC 1812 4.3.2.7 and
+// RFC 1122 3.2.2: no error about an ICMP error, a fragment other than the
+// first, a datagram to a broadcast or multicast address, or one whose
+// source is not a unicast address.
 func (n *Node) icmpError(in *Iface, p *packet.Packet, typ, code uint8, mtu uint16) {
 	ip := wire.IPv4(p.Data)
-	if ip.FragOffset() != 0 || !ip.Src().IsValid() || ip.Src().IsUnspecified() {
+	src, dst := ip.Src(), ip.Dst()
+	if ip.FragOffset() != 0 || !unicast(src) || dst == limitedBroadcast || dst.IsMulticast() {
 		return
 	}
 	if ip.Protocol() == wire.ProtoICMP {
 		body := ip.Payload()
-		if len(body) < 1 {
-			return
-		}
-		switch body[0] {
-		case wire.ICMPEchoRequest, wire.ICMPEchoReply:
-		default:
+		if len(body) < 1 || icmpIsError(body[0]) {
 			return // never answer an error with an error
 		}
 	}
-	src := ip.Dst() // looped back: answer from the address it was sent to
-	if in != nil {
-		src = in.Addr()
+	// The error comes from the address the datagram was sent to when it
+	// was for this node (Linux's __icmp_send), else from the interface it
+	// came in on.
+	from := dst
+	if in != nil && !n.HasAddr(dst) {
+		from = in.Addr()
 	}
 	m := wire.ICMPMessage{Type: typ, Code: code, MTU: mtu}
 	// RFC 1812 4.3.2.3: quote as much of the datagram as fits in a
 	// 576-byte ICMP datagram (as Linux does), at least the header and 8
 	// bytes (RFC 792).
 	m.Data = p.Data[:min(len(p.Data), maxICMPQuote)]
-	if _, err := n.sendICMPFrom(src, ip.Src(), &m); err == nil {
+	n.icmpBuf = m.AppendTo(n.icmpBuf[:0])
+	if _, err := n.SendIP(wire.ProtoICMP, src, n.icmpBuf, SendOptions{Src: from}); err == nil {
 		n.stats.ICMPSent++
 	}
+}
+
+// unicast reports whether a can be the source of a datagram that deserves
+// an ICMP error: not unspecified, broadcast, multicast, loopback or class E.
+func unicast(a netip.Addr) bool {
+	if !a.Is4() || a.IsUnspecified() || a.IsMulticast() || a.IsLoopback() || a == limitedBroadcast {
+		return false
+	}
+	return a.As4()[0] < 240
+}
+
+// icmpIsError reports whether ICMP type t is an error message, or a type
+// unknown to RFC 792 and its successors (both get no ICMP error in reply,
+// as in Linux's icmp_pointers table).
+func icmpIsError(t uint8) bool {
+	switch t {
+	case wire.ICMPDestUnreachable, 4, 5, wire.ICMPTimeExceeded, 12:
+		return true
+	}
+	return t > 18
 }
 
 func (n *Node) drop(in *Iface, p *packet.Packet, reason string) {

@@ -203,12 +203,16 @@ func TestNoICMPErrorAboutICMPError(t *testing.T) {
 	got := icmpFrom(w.Node("a"))
 	// A time-exceeded message whose own TTL runs out must not cause another.
 	m := wire.ICMPMessage{Type: wire.ICMPTimeExceeded, Data: make([]byte, 28)}
+	log := watch(w)
 	if _, err := w.Node("a").SendICMP(mustAddr("10.0.2.2"), &m, node.SendOptions{TTL: 1}); err != nil {
 		t.Fatal(err)
 	}
 	w.Kernel.Run()
 	if len(*got) != 0 {
 		t.Fatalf("got %q, want no ICMP", *got)
+	}
+	if !strings.Contains(strings.Join(log.events, ";"), "drop r1 ttl-exceeded") {
+		t.Fatalf("the error was not TTL-expired at r1: %v", log.events)
 	}
 }
 
@@ -265,12 +269,16 @@ func TestReassemblyTimeout(t *testing.T) {
 		t.Fatalf("ICMP before the timeout: %q", *got)
 	}
 	w.Kernel.Run()
-	want := "time exceeded in transit from 10.0.2.2"
-	if len(*got) != 1 || !strings.HasPrefix((*got)[0], "time exceeded") {
-		t.Fatalf("got %q, want %q (code 1)", *got, want)
+	// RFC 792 code 1, from the destination, after 30 seconds.
+	want := "fragment reassembly time exceeded from 10.0.2.2"
+	if len(*got) != 1 || (*got)[0] != want {
+		t.Fatalf("got %q, want %q", *got, want)
 	}
 	if b.Stats().ReasmTimeouts != 1 {
 		t.Fatalf("reassembly timeouts %d, want 1", b.Stats().ReasmTimeouts)
+	}
+	if w.Pool.Live() != 0 {
+		t.Fatalf("%d packets leaked", w.Pool.Live())
 	}
 }
 

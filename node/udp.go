@@ -79,11 +79,10 @@ func (c *UDPConn) SendTo(dst netip.AddrPort, payload []byte) (uint64, error) {
 		return 0, ErrClosed
 	}
 	n := c.n
-	r, ok := n.Routes.Lookup(dst.Addr())
-	if !ok {
-		return 0, fmt.Errorf("%s: sending to %v: %w", n.Name, dst.Addr(), ErrNoRoute)
+	src, err := n.SourceFor(dst.Addr())
+	if err != nil {
+		return 0, err
 	}
-	src := n.ifaces[r.Iface].Addr()
 	c.buf = wire.AppendUDP(c.buf[:0], src, dst.Addr(), c.port, dst.Port(), payload)
 	return n.SendIP(wire.ProtoUDP, dst.Addr(), c.buf, SendOptions{Src: src, TTL: c.TTL, DontFragment: c.DontFragment})
 }
@@ -91,25 +90,20 @@ func (c *UDPConn) SendTo(dst netip.AddrPort, payload []byte) (uint64, error) {
 // handleUDP demultiplexes UDP datagrams to sockets and answers ICMP port
 // unreachable when no socket is bound (which is how traceroute learns it
 // has arrived).
-func (n *Node) handleUDP(now sim.Time, h *wire.IPv4Header, payload []byte) {
+func (n *Node) handleUDP(now sim.Time, h *wire.IPv4Header, payload []byte) string {
 	u, data, err := wire.ParseUDP(payload)
 	if err != nil {
-		n.emit(trace.Drop, n.cur.in, n.cur.p, trace.ReasonMalformed)
-		n.stats.Dropped++
-		return
+		return trace.ReasonMalformed
 	}
 	if !wire.VerifyUDPChecksum(h.Src, h.Dst, payload[:u.Length]) {
-		n.emit(trace.Drop, n.cur.in, n.cur.p, trace.ReasonBadChecksum)
-		n.stats.Dropped++
-		return
+		return trace.ReasonBadChecksum
 	}
 	c := n.udp[u.DstPort]
 	if c == nil || c.handler == nil {
 		n.icmpError(n.cur.in, n.cur.p, wire.ICMPDestUnreachable, wire.ICMPPortUnreachable, 0)
-		n.emit(trace.Drop, n.cur.in, n.cur.p, trace.ReasonNoListener)
-		n.stats.Dropped++
-		return
+		return trace.ReasonNoListener
 	}
+	n.Accept()
 	n.curDgm = Datagram{
 		Src:     netip.AddrPortFrom(h.Src, u.SrcPort),
 		Dst:     netip.AddrPortFrom(h.Dst, u.DstPort),
@@ -117,4 +111,5 @@ func (n *Node) handleUDP(now sim.Time, h *wire.IPv4Header, payload []byte) {
 		Payload: data,
 	}
 	c.handler(now, &n.curDgm)
+	return ""
 }

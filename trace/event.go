@@ -25,20 +25,24 @@ const (
 	Receive
 	// Forward: a router forwards the packet out of an interface.
 	Forward
-	// Deliver: the packet reached its destination node's own stack.
+	// Deliver: the packet reached its destination node's own stack and its
+	// protocol accepted it.
 	Deliver
 	// Drop: the packet was discarded; Reason says why.
 	Drop
 	// Fragment: a node split the packet; the fragments are new packets
 	// whose Parent is this packet's ID.
 	Fragment
+	// Hold: a fragment reached its destination and waits there for the
+	// rest of its datagram.
+	Hold
 	// Reassemble: a destination rebuilt a datagram from fragments.
 	Reassemble
 	// LinkState: a link went down or up (no packet; Reason is "down"/"up").
 	LinkState
 )
 
-var kindNames = [...]string{"", "send", "enqueue", "transmit", "impair", "receive", "forward", "deliver", "drop", "fragment", "reassemble", "link"}
+var kindNames = [...]string{"", "send", "enqueue", "transmit", "impair", "receive", "forward", "deliver", "drop", "fragment", "hold", "reassemble", "link"}
 
 // String returns the kind's lower-case name, as used in the event log.
 func (k Kind) String() string {
@@ -51,22 +55,25 @@ func (k Kind) String() string {
 // Why a packet was dropped or impaired. Reasons are plain strings so that
 // logs and tests read naturally; these are the ones hops emits.
 const (
-	ReasonQueueFull      = "queue-full"
-	ReasonLoss           = "loss"
-	ReasonLinkDown       = "link-down"
-	ReasonTooBig         = "mtu-exceeded"
-	ReasonTTLExceeded    = "ttl-exceeded"
-	ReasonNoRoute        = "no-route"
-	ReasonBadChecksum    = "bad-checksum"
-	ReasonMalformed      = "malformed"
-	ReasonFragNeeded     = "fragmentation-needed"
-	ReasonReassemblyTime = "reassembly-timeout"
-	ReasonNoListener     = "no-listener"
-	ReasonNotForUs       = "not-for-us"
-	ReasonDuplicated     = "duplicated"
-	ReasonReordered      = "reordered"
-	ReasonCorrupted      = "corrupted"
-	ReasonJitter         = "jitter"
+	ReasonQueueFull       = "queue-full"           // link: drop-tail queue full
+	ReasonLoss            = "loss"                 // link: a loss model
+	ReasonLinkDown        = "link-down"            // link down (or a router's route points into one)
+	ReasonTooBig          = "mtu-exceeded"         // larger than the link's MTU
+	ReasonTTLExceeded     = "ttl-exceeded"         // router: TTL ran out
+	ReasonNoRoute         = "no-route"             // router: no route (ICMP net unreachable)
+	ReasonHostUnreachable = "host-unreachable"     // router: on-link address nobody owns (ICMP host unreachable)
+	ReasonBadChecksum     = "bad-checksum"         // IP header, ICMP or UDP checksum wrong
+	ReasonMalformed       = "malformed"            // does not parse
+	ReasonFragNeeded      = "fragmentation-needed" // DF set and too big for the next link
+	ReasonReassemblyTime  = "reassembly-timeout"   // fragments of an incomplete datagram expired
+	ReasonReassemblyFull  = "reassembly-full"      // too many datagrams being reassembled
+	ReasonFragOverlap     = "fragment-overlap"     // fragments overlap or disagree (RFC 5722): datagram discarded
+	ReasonFragDuplicate   = "fragment-duplicate"   // an exact copy of a fragment already held
+	ReasonNoListener      = "no-listener"          // no socket or protocol for it (ICMP unreachable)
+	ReasonNotForUs        = "not-for-us"           // host: addressed to someone else
+	ReasonDuplicated      = "duplicated"           // impair: the link delivered it twice
+	ReasonReordered       = "reordered"            // impair: held back so later packets overtake it
+	ReasonCorrupted       = "corrupted"            // impair: one bit flipped
 )
 
 // Event is one step in a packet's life. An observer receives a pointer that
@@ -77,7 +84,7 @@ type Event struct {
 	Kind   Kind
 	Packet uint64 // packet ID (0 for link events)
 	Parent uint64 // for fragments and duplicates: the original packet's ID
-	Node   string // node where it happened ("" for in-flight link events)
+	Node   string // node where it happened (for link events: the sending node)
 	Iface  string // node's interface, when there is one
 	Link   string // link name, when there is one
 	Reason string // for Drop and Impair
