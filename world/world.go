@@ -209,10 +209,12 @@ func (w *World) cost(i int) int {
 }
 
 // ComputeRoutes fills every node's route table with shortest paths over
-// the links that are up. Every node gets a route to each link's subnet it
-// can reach; a host with a single interface gets a default route through
-// it instead of per-subnet routes. Ties go to the interface added first,
-// so the result is deterministic.
+// the links that are up. Every node gets a route to each link's subnet
+// that a router on it can reach, and a host route (/32) to each address on
+// a link without a router; a host with a single interface gets a default
+// route through it instead. Ties go to the
+// node that Dijkstra settles first (the lower node index), so the result is
+// deterministic.
 func (w *World) ComputeRoutes() {
 	subnets := w.subnets()
 	for s, n := range w.Nodes {
@@ -227,20 +229,38 @@ func (w *World) ComputeRoutes() {
 			continue
 		}
 		dist, first := w.shortestPaths(s)
-		for _, sub := range subnets {
-			if _, direct := n.Routes.Lookup(sub.prefix.Addr()); direct && connected(n, sub.prefix) {
-				continue
-			}
+		route := func(prefix netip.Prefix, owners []int) {
 			best, bestIface := -1, -1
-			for _, owner := range sub.owners {
+			for _, owner := range owners {
 				if dist[owner] >= 0 && first[owner] >= 0 && (best < 0 || dist[owner] < best) {
 					best, bestIface = dist[owner], first[owner]
 				}
 			}
-			if bestIface < 0 {
+			if bestIface >= 0 {
+				n.Routes.Insert(node.Route{Prefix: prefix, Iface: bestIface, NextHop: w.peerAddr(ifaces[bestIface]), Metric: best})
+			}
+		}
+		for _, sub := range subnets {
+			if connected(n, sub.prefix) {
 				continue
 			}
-			n.Routes.Insert(node.Route{Prefix: sub.prefix, Iface: bestIface, NextHop: w.peerAddr(ifaces[bestIface]), Metric: best})
+			// A subnet is reached through the routers on it; a host on it
+			// would drop traffic for its neighbours. A link between two
+			// hosts has no router: each host's address there gets a host
+			// route towards it.
+			var routers []int
+			for _, o := range sub.owners {
+				if w.Nodes[o].Forwarding {
+					routers = append(routers, o)
+				}
+			}
+			route(sub.prefix, routers)
+			if len(routers) > 0 {
+				continue
+			}
+			for i, o := range sub.owners {
+				route(netip.PrefixFrom(sub.addrs[i], 32), []int{o})
+			}
 		}
 	}
 }
@@ -256,13 +276,18 @@ func connected(n *node.Node, p netip.Prefix) bool {
 
 type subnet struct {
 	prefix netip.Prefix
-	owners []int // nodes attached to it
+	owners []int        // nodes attached to it
+	addrs  []netip.Addr // their addresses on it
 }
 
 func (w *World) subnets() []subnet {
 	var out []subnet
 	for _, sl := range w.Scenario.Links {
-		out = append(out, subnet{prefix: sl.A.Addr.Masked(), owners: []int{w.nodeIndex[sl.A.Node], w.nodeIndex[sl.B.Node]}})
+		out = append(out, subnet{
+			prefix: sl.A.Addr.Masked(),
+			owners: []int{w.nodeIndex[sl.A.Node], w.nodeIndex[sl.B.Node]},
+			addrs:  []netip.Addr{sl.A.Addr.Addr(), sl.B.Addr.Addr()},
+		})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].prefix.Addr().Less(out[j].prefix.Addr()) })
 	return out

@@ -103,3 +103,35 @@ func TestResolve(t *testing.T) {
 		}
 	}
 }
+
+// A multi-homed host between two routers must not attract traffic for its
+// neighbours: x reaches r1 around through r3.
+func TestRoutesNeverTransitHosts(t *testing.T) {
+	sc, err := world.LoadBytes("mh.yaml", []byte(`
+nodes:
+  - {name: x, role: host}
+  - {name: h, role: host}
+  - {name: r1, role: router}
+  - {name: r2, role: router}
+  - {name: r3, role: router}
+links:
+  - {a: x 10.9.0.1/30, b: r2 10.9.0.2/30}
+  - {a: h 10.0.1.2/30, b: r1 10.0.1.1/30, delay: 1ms}
+  - {a: h 10.0.2.2/30, b: r2 10.0.2.1/30, delay: 1ms}
+  - {a: r2 10.0.3.1/30, b: r3 10.0.3.2/30, delay: 10ms}
+  - {a: r3 10.0.4.1/30, b: r1 10.0.4.2/30, delay: 10ms}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := world.Build(sc, 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nextHop(t, w, "r2", "10.0.1.1"); got != "r3" {
+		t.Fatalf("r2 → r1's address on h's link: next hop %s, want r3", got)
+	}
+	if got := nextHop(t, w, "r2", "10.0.1.2"); got != "r3" {
+		t.Fatalf("r2 → h's address on r1's link: next hop %s, want r3 (then r1 delivers)", got)
+	}
+}
