@@ -110,33 +110,38 @@ type direction struct {
 	stats    Stats
 }
 
-// arrivals is a FIFO of in-flight packets (slots) and their arrival times.
+// arrivals is a FIFO of in-flight packets: their slots, arrival times and
+// reserved places in the kernel's same-instant order.
 type arrivals struct {
-	at         []sim.Time
-	slot       []uint32
+	buf        []arrival
 	head, size int
 }
 
-func (a *arrivals) push(at sim.Time, slot uint32) {
-	if a.size == len(a.at) {
-		n := max(2*len(a.at), 16)
-		at2, slot2 := make([]sim.Time, n), make([]uint32, n)
+type arrival struct {
+	at   sim.Time
+	seq  uint64
+	slot uint32
+}
+
+func (a *arrivals) push(v arrival) {
+	if a.size == len(a.buf) {
+		nb := make([]arrival, max(2*len(a.buf), 16))
 		for i := 0; i < a.size; i++ {
-			j := (a.head + i) % len(a.at)
-			at2[i], slot2[i] = a.at[j], a.slot[j]
+			nb[i] = a.buf[(a.head+i)%len(a.buf)]
 		}
-		a.at, a.slot, a.head = at2, slot2, 0
+		a.buf, a.head = nb, 0
 	}
-	j := (a.head + a.size) % len(a.at)
-	a.at[j], a.slot[j] = at, slot
+	a.buf[(a.head+a.size)%len(a.buf)] = v
 	a.size++
 }
 
-func (a *arrivals) pop() uint32 {
-	s := a.slot[a.head]
-	a.head = (a.head + 1) % len(a.at)
+func (a *arrivals) front() arrival { return a.buf[a.head] }
+
+func (a *arrivals) pop() arrival {
+	v := a.buf[a.head]
+	a.head = (a.head + 1) % len(a.buf)
 	a.size--
-	return s
+	return v
 }
 
 type inFlight struct {
@@ -393,9 +398,10 @@ func (l *Link) schedArrival(now sim.Time, side int, slot uint32, p *packet.Packe
 		return
 	}
 	d.lastArrival = at
-	d.inflight.push(at, slot)
+	a := arrival{at: at, seq: l.k.Reserve(), slot: slot}
+	d.inflight.push(a)
 	if d.inflight.size == 1 {
-		l.k.Schedule(at, l, argArrive|side1)
+		l.k.ScheduleReserved(a.at, a.seq, l, argArrive|side1)
 	}
 }
 
@@ -404,14 +410,14 @@ func (l *Link) schedArrival(now sim.Time, side int, slot uint32, p *packet.Packe
 func (l *Link) arrive(now sim.Time, side int, slot uint32, direct bool) {
 	d := &l.dir[side]
 	if !direct {
-		slot = d.inflight.pop()
+		slot = d.inflight.pop().slot
 		if d.inflight.size > 0 {
-			next := d.inflight.at[d.inflight.head]
+			next := d.inflight.front()
 			side1 := uint64(0)
 			if side == 1 {
 				side1 = argSide1
 			}
-			l.k.Schedule(next, l, argArrive|side1)
+			l.k.ScheduleReserved(next.at, next.seq, l, argArrive|side1)
 		}
 	}
 	f := l.flight[slot]

@@ -1,7 +1,9 @@
 package link
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,16 +14,20 @@ import (
 
 // sink records what arrives at one end.
 type sink struct {
-	pool *packet.Pool
-	at   []sim.Time
-	ids  []uint64
-	data [][]byte
+	onRecv func(p []byte)
+	pool   *packet.Pool
+	at     []sim.Time
+	ids    []uint64
+	data   [][]byte
 }
 
 func (s *sink) Receive(now sim.Time, p *packet.Packet) {
 	s.at = append(s.at, now)
 	s.ids = append(s.ids, p.ID)
 	s.data = append(s.data, append([]byte(nil), p.Data...))
+	if s.onRecv != nil {
+		s.onRecv(p.Data)
+	}
 	s.pool.Put(p)
 }
 
@@ -205,6 +211,24 @@ func TestJitterBounds(t *testing.T) {
 		if d < 10*time.Millisecond || d > 12*time.Millisecond {
 			t.Fatalf("delay %v outside [10ms, 12ms]", d)
 		}
+	}
+}
+
+// TestSameInstantOrder: events at one instant run in the order they were
+// scheduled, even though the link keeps only its first in-flight packet in
+// the kernel's queue.
+func TestSameInstantOrder(t *testing.T) {
+	r := newRig(1, Config{Delay: time.Millisecond})
+	var order []string
+	r.b.onRecv = func(p []byte) { order = append(order, fmt.Sprintf("pkt%d", p[0])) }
+	r.send(0, 20, 1)
+	r.send(0, 20, 2)
+	r.k.Schedule(sim.Time(500*time.Microsecond), sim.HandlerFunc(func(sim.Time, uint64) {
+		r.k.Schedule(sim.Time(time.Millisecond), sim.HandlerFunc(func(sim.Time, uint64) { order = append(order, "timer") }), 0)
+	}), 0)
+	r.k.Run()
+	if got := strings.Join(order, " "); got != "pkt1 pkt2 timer" {
+		t.Fatalf("order %s, want pkt1 pkt2 timer", got)
 	}
 }
 

@@ -132,6 +132,27 @@ func (k *Kernel) Pending() int { return len(k.heap) }
 // Schedule arranges for h.Fire(at, arg) to run at virtual time at. A time in
 // the past is treated as now: the kernel never moves backwards.
 func (k *Kernel) Schedule(at Time, h Handler, arg uint64) Timer {
+	k.seq++
+	return k.schedule(at, k.seq, h, arg)
+}
+
+// Reserve takes a place in the same-instant order now, for an event that
+// will only be scheduled later with ScheduleReserved. A link that keeps
+// only the head of its in-flight packets in the queue uses it, so that
+// each packet's arrival keeps the place it would have had if it had been
+// scheduled when it was sent.
+func (k *Kernel) Reserve() uint64 {
+	k.seq++
+	return k.seq
+}
+
+// ScheduleReserved is Schedule with a place in the order taken earlier by
+// Reserve.
+func (k *Kernel) ScheduleReserved(at Time, seq uint64, h Handler, arg uint64) Timer {
+	return k.schedule(at, seq, h, arg)
+}
+
+func (k *Kernel) schedule(at Time, seq uint64, h Handler, arg uint64) Timer {
 	if at < k.now {
 		at = k.now
 	}
@@ -145,8 +166,7 @@ func (k *Kernel) Schedule(at Time, h Handler, arg uint64) Timer {
 	}
 	sl := &k.slots[i]
 	sl.h, sl.arg = h, arg
-	k.seq++
-	k.push(event{at: at, seq: k.seq, slot: i, gen: sl.gen})
+	k.push(event{at: at, seq: seq, slot: i, gen: sl.gen})
 	return Timer{slot: i, gen: sl.gen}
 }
 
@@ -289,7 +309,7 @@ func (k *Kernel) push(e event) {
 	i := len(h) - 1
 	for i > 0 {
 		p := (i - 1) / 4
-		if keys[p] <= e.at { // equal: e was scheduled later, so it goes after
+		if keys[p] < e.at || (keys[p] == e.at && h[p].seq < e.seq) {
 			break
 		}
 		h[i], keys[i] = h[p], keys[p]

@@ -268,3 +268,17 @@ func TestAgainstReference(t *testing.T) {
 		}
 	}
 }
+
+func TestReserveKeepsPlace(t *testing.T) {
+	k := NewKernel(1)
+	r := &recorder{}
+	seq := k.Reserve()   // place taken first...
+	k.Schedule(10, r, 2) // ...before this event
+	k.Schedule(5, HandlerFunc(func(Time, uint64) {
+		k.ScheduleReserved(10, seq, r, 1) // scheduled last, runs first at t=10
+	}), 0)
+	k.Run()
+	if len(r.got) != 2 || r.got[0] != 1 || r.got[1] != 2 {
+		t.Fatalf("order %v, want [1 2]", r.got)
+	}
+}
