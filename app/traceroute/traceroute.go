@@ -92,6 +92,12 @@ func Start(n *node.Node, dest string, dst netip.Addr, cfg Config, done func(*Res
 	if cfg.PacketLen <= 0 {
 		cfg.PacketLen = 60
 	}
+	if cfg.MaxTTL > 255 {
+		return nil, fmt.Errorf("max hops %d out of range (1..255)", cfg.MaxTTL)
+	}
+	if cfg.FirstTTL > cfg.MaxTTL {
+		return nil, fmt.Errorf("first hop %d out of range (1..%d, the max hops)", cfg.FirstTTL, cfg.MaxTTL)
+	}
 	if cfg.PacketLen < 28 {
 		return nil, fmt.Errorf("packet length %d is less than the 28 bytes of the IP and UDP headers", cfg.PacketLen)
 	}
@@ -130,6 +136,9 @@ func (t *Tracer) sendHop() {
 		t.slot[port] = q
 		t.sentAt[port] = t.k.Now()
 		if _, err := t.conn.SendTo(netip.AddrPortFrom(t.dst, port), t.payload); err != nil {
+			// Like Linux traceroute, a probe that cannot even be sent
+			// ends the trace with the error; the hop has no answer to show.
+			t.res.Hops = t.res.Hops[:len(t.res.Hops)-1]
 			t.res.Error = err.Error()
 			t.finish()
 			return
@@ -201,9 +210,9 @@ func (t *Tracer) hopDone() {
 
 func (t *Tracer) finish() {
 	t.conn.Close()
-	if t.done != nil {
-		t.done(&t.res)
+	if done := t.done; done != nil {
 		t.done = nil
+		done(&t.res)
 	}
 }
 
@@ -238,6 +247,6 @@ func (r *Result) Write(w io.Writer, name func(netip.Addr) string) {
 		fmt.Fprintln(w, b.String())
 	}
 	if r.Error != "" {
-		fmt.Fprintf(w, "traceroute: %s\n", r.Error)
+		fmt.Fprintf(w, "traceroute: send: %s\n", r.Error)
 	}
 }

@@ -121,7 +121,7 @@ func TestSameSeedSameCapture(t *testing.T) {
 	path := writeFile(t, "lossy.yaml", strings.Replace(lossy, "loss: 10%", "loss: 10%, jitter: 2ms, duplicate: 5%, reorder: 5%", 1))
 	capture := func(name, seed string) []byte {
 		p := filepath.Join(dir, name)
-		if _, errs, code := hops(t, "--world", path, "--seed", seed, "--pcap", p, "ping", "-c", "50", "-i", "1ms", "server"); code > 1 {
+		if _, errs, code := hops(t, "--world", path, "--seed", seed, "--pcap", p, "ping", "-c", "50", "-i", "1ms", "server"); code != 0 {
 			t.Fatalf("exit %d: %s", code, errs)
 		}
 		b, err := os.ReadFile(p)
@@ -157,7 +157,7 @@ func TestCapturesDecodeCleanly(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), r.name+".pcapng")
 			args := append([]string{"--pcap", p}, r.args...)
-			if _, errs, code := hops(t, args...); code > 1 {
+			if _, errs, code := hops(t, args...); code != 0 {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
 			problems, err := tsharkcheck.Problems(p, "warning")
@@ -374,5 +374,42 @@ func TestLinkStats(t *testing.T) {
 	}
 	if m[1] == "50" || m[2] == "0" {
 		t.Fatalf("no loss counted: %s", m[0])
+	}
+}
+
+// A mistake on the command line must not truncate the user's files.
+func TestBadArgumentsLeaveFilesAlone(t *testing.T) {
+	dir := t.TempDir()
+	pcap, events := filepath.Join(dir, "keep.pcapng"), filepath.Join(dir, "keep.jsonl")
+	for _, f := range []string{pcap, events} {
+		if err := os.WriteFile(f, []byte("precious"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, code := hops(t, "--pcap", pcap, "--events", events, "ping", "no-such-host"); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	for _, f := range []string{pcap, events} {
+		if b, _ := os.ReadFile(f); string(b) != "precious" {
+			t.Fatalf("%s was overwritten", f)
+		}
+	}
+}
+
+func TestTracerouteSendFailure(t *testing.T) {
+	path := writeFile(t, "iso.yaml", `
+nodes: [{name: z, role: host}, {name: r, role: router}, {name: x, role: host}]
+links:
+  - {a: z 10.0.0.1/30, b: r 10.0.0.2/30}
+  - {a: r 10.0.1.1/30, b: x 10.0.1.2/30}
+events:
+  - {at: 0s, down: z--r}
+`)
+	out, _, code := hops(t, "--world", path, "traceroute", "--from", "z", "x")
+	// The first probes leave before the link goes down at 0s and are lost
+	// with it; the second hop's cannot be sent at all.
+	want := "traceroute to x (10.0.1.2), 30 hops max, 60 byte packets\n 1  * * *\ntraceroute: send: z: sending to 10.0.1.2 via eth0: network is down\n"
+	if code != 1 || out != want {
+		t.Fatalf("exit %d, output %q; want 1 and %q", code, out, want)
 	}
 }

@@ -38,6 +38,9 @@ times from the simulation's virtual clock.`,
 			if err != nil {
 				return err
 			}
+			if err := s.start(); err != nil {
+				return err
+			}
 			var res *ping.Result
 			done := false
 			ping.Start(src, args[0], dst, cfg, func(r *ping.Result) { res, done = r, true })

@@ -28,8 +28,9 @@ type session struct {
 // quiesces still ends.
 const maxVirtual = 24 * time.Hour
 
-// newSession loads the scenario, builds the world and attaches the outputs
-// the flags ask for.
+// newSession loads the scenario and builds the world. Outputs are opened
+// by start, once every argument has been checked, so that a mistake never
+// truncates a file the user had.
 func newSession(g *globals) (*session, error) {
 	sc, err := world.Load(g.world)
 	if err != nil {
@@ -39,16 +40,24 @@ func newSession(g *globals) (*session, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	s := &session{g: g, w: w}
-	if g.pcap != "" {
-		for _, name := range g.capture {
-			if w.Node(name) == nil {
-				return nil, usageError{fmt.Errorf("--capture: unknown node %q", name)}
-			}
+	for _, name := range g.capture {
+		if w.Node(name) == nil {
+			return nil, usageError{fmt.Errorf("--capture: unknown node %q", name)}
 		}
+	}
+	if len(g.capture) > 0 && g.pcap == "" {
+		return nil, usageError{fmt.Errorf("--capture needs --pcap FILE")}
+	}
+	return &session{g: g, w: w}, nil
+}
+
+// start opens the outputs the flags ask for (capture, event log).
+func (s *session) start() error {
+	g, w := s.g, s.w
+	if g.pcap != "" {
 		f, err := os.Create(g.pcap)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var filter func(string) bool
 		if len(g.capture) > 0 {
@@ -65,24 +74,22 @@ func newSession(g *globals) (*session, error) {
 		c, err := capture.New(f, ifaces, filter)
 		if err != nil {
 			f.Close()
-			return nil, err
+			return err
 		}
 		w.Bus.Subscribe(c)
 		s.closer = append(s.closer, c.Close, f.Close)
-	} else if len(g.capture) > 0 {
-		return nil, usageError{fmt.Errorf("--capture needs --pcap FILE")}
 	}
 	if g.events != "" {
 		f, err := os.Create(g.events)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		bw := bufio.NewWriter(f)
 		j := trace.NewJSONL(bw)
 		w.Bus.Subscribe(j)
 		s.closer = append(s.closer, j.Flush, bw.Flush, f.Close)
 	}
-	return s, nil
+	return nil
 }
 
 // source returns the node to run an app on: --from, or the first laptop,

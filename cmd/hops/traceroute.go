@@ -25,8 +25,8 @@ simulation's node names.`,
   hops traceroute --pcap trace.pcapng www.example.com`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cfg.MaxTTL < 1 || cfg.MaxTTL > 255 || cfg.Queries < 1 || cfg.Queries > 10 {
-				return usageError{fmt.Errorf("traceroute: -m must be 1..255 and -q 1..10")}
+			if cfg.MaxTTL < 1 || cfg.MaxTTL > 255 || cfg.Queries < 1 || cfg.Queries > 10 || cfg.FirstTTL < 1 || cfg.FirstTTL > cfg.MaxTTL {
+				return usageError{fmt.Errorf("traceroute: -m must be 1..255, -f 1..max hops, -q 1..10")}
 			}
 			s, err := newSession(g)
 			if err != nil {
@@ -34,6 +34,9 @@ simulation's node names.`,
 			}
 			src, dst, err := s.endpoints(from, args[0])
 			if err != nil {
+				return err
+			}
+			if err := s.start(); err != nil {
 				return err
 			}
 			var res *traceroute.Result
@@ -52,6 +55,9 @@ simulation's node names.`,
 				return s.printJSON(res)
 			}
 			res.Write(g.stdout, s.nameOf)
+			if res.Error != "" {
+				return silentExit{1}
+			}
 			return nil
 		},
 	}
