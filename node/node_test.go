@@ -80,8 +80,9 @@ func TestForwardingDecrementsTTLWithValidChecksum(t *testing.T) {
 	a, b := w.Node("a"), w.Node("b")
 	var got []byte
 	var gotTTL uint8
+	var at sim.Time
 	if _, err := b.ListenUDP(9, func(now sim.Time, d *node.Datagram) {
-		got, gotTTL = append([]byte(nil), d.Payload...), d.TTL
+		got, gotTTL, at = append([]byte(nil), d.Payload...), d.TTL, now
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,11 @@ func TestForwardingDecrementsTTLWithValidChecksum(t *testing.T) {
 	if len(log.bad) > 0 {
 		t.Fatal(log.bad)
 	}
-	// One-way latency: 1+2+2+1 ms propagation plus serialization of 33 bytes.
+	// One-way latency: 1+2+2+1 ms propagation plus serialization of the
+	// 33-byte datagram at 100 Mbps (2640ns), 1 Gbps (264ns) twice, 100 Mbps.
+	if want := sim.Time(6*time.Millisecond + 5808); at != want {
+		t.Fatalf("arrived at %v, want %v", at, want)
+	}
 	if w.Pool.Live() != 0 {
 		t.Fatalf("%d packets leaked", w.Pool.Live())
 	}

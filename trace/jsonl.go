@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/hopsnet/hops/wire"
 )
@@ -70,7 +71,29 @@ func appendField(b []byte, key, val string) []byte {
 	b = append(b, `,"`...)
 	b = append(b, key...)
 	b = append(b, `":`...)
-	return strconv.AppendQuote(b, val)
+	return appendJSONString(b, val)
+}
+
+// appendJSONString appends s as a JSON string (RFC 8259): quotes,
+// backslashes and control characters escaped, invalid UTF-8 replaced.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&15])
+		default:
+			b = utf8.AppendRune(b, r) // an invalid byte arrives as U+FFFD
+		}
+	}
+	return append(b, '"')
 }
 
 // Summary describes an IPv4 datagram in one line, like tcpdump: protocol,
@@ -120,6 +143,9 @@ func icmpText(m wire.ICMP) string {
 	case wire.ICMPEchoReply:
 		return "echo reply id " + strconv.Itoa(int(m.ID())) + " seq " + strconv.Itoa(int(m.Seq()))
 	case wire.ICMPTimeExceeded:
+		if m.Code() == wire.ICMPFragReassemblyExceeded {
+			return "fragment reassembly time exceeded"
+		}
 		return "time exceeded"
 	case wire.ICMPDestUnreachable:
 		switch m.Code() {

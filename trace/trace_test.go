@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/hopsnet/hops/wire"
@@ -79,5 +80,18 @@ func TestZeroBusInactive(t *testing.T) {
 	var b *Bus
 	if b.Active() {
 		t.Fatal("nil bus active")
+	}
+}
+
+func TestJSONStringEscaping(t *testing.T) {
+	for _, in := range []string{"plain", "quote\" back\\slash", "ctl\x01\x1f\n\t", "bad\xffutf8", "ünïcødé"} {
+		var got string
+		if err := json.Unmarshal(appendJSONString(nil, in), &got); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		want := strings.ToValidUTF8(in, "\uFFFD")
+		if got != want {
+			t.Errorf("%q came back as %q", want, got)
+		}
 	}
 }

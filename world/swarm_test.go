@@ -94,7 +94,7 @@ func swarmScenario(seed uint64) (string, []string) {
 		link(fmt.Sprintf("h%d", i), fmt.Sprintf("r%d", r.IntN(routers)), fmt.Sprintf("a%d", i))
 	}
 	b.WriteString("events:\n")
-	for i := 0; i < r.IntN(4); i++ {
+	for i, flaps := 0, r.IntN(4); i < flaps; i++ {
 		l := linkNames[r.IntN(len(linkNames))]
 		at := r.IntN(2000)
 		fmt.Fprintf(&b, "  - {at: %dms, down: %s}\n  - {at: %dms, up: %s}\n", at, l, at+r.IntN(1000), l)
