@@ -1,0 +1,39 @@
+package packet
+
+import "testing"
+
+func TestPoolRecyclesAndNumbers(t *testing.T) {
+	var p Pool
+	a := p.Get(100)
+	b := p.Get(3000)
+	c := p.Get(70000)
+	if a.ID != 1 || b.ID != 2 || c.ID != 3 || p.Issued() != 3 || p.Live() != 3 {
+		t.Fatalf("ids %d %d %d, issued %d, live %d", a.ID, b.ID, c.ID, p.Issued(), p.Live())
+	}
+	if len(a.Data) != 100 || cap(a.buf) != SmallSize || cap(b.buf) != LargeSize || len(c.Data) != 70000 {
+		t.Fatal("wrong buffer sizes")
+	}
+	p.Put(a)
+	p.Put(b)
+	p.Put(c)
+	if p.Live() != 0 {
+		t.Fatalf("live %d after returning everything", p.Live())
+	}
+	// Buffers come back; IDs never repeat.
+	a2, b2 := p.Get(50), p.Get(2000+SmallSize)
+	if a2 != a || b2 != b || a2.ID != 4 || b2.ID != 5 {
+		t.Fatalf("pool did not recycle: %p %p ids %d %d", a2, b2, a2.ID, b2.ID)
+	}
+	d := p.Clone(a2)
+	if d.ID != 6 || len(d.Data) != 50 || &d.Data[0] == &a2.Data[0] {
+		t.Fatal("clone shares the buffer or the ID")
+	}
+}
+
+func TestGetDoesNotAllocateWhenWarm(t *testing.T) {
+	var p Pool
+	p.Put(p.Get(1500))
+	if n := testing.AllocsPerRun(100, func() { p.Put(p.Get(1500)) }); n != 0 {
+		t.Fatalf("%v allocations per Get/Put", n)
+	}
+}
