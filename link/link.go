@@ -8,6 +8,13 @@
 // A link carries whole IPv4 datagrams (packet.Packet). It never looks inside
 // them, except to flip a bit when it corrupts one. Each direction is
 // independent: side 0 sends to side 1 and side 1 to side 0.
+//
+// Cost: when a packet starts serializing, the link decides everything that
+// will happen to it on the wire and appends its arrival to a per-direction
+// FIFO; only the FIFO's head has a kernel event. A transmitter wake-up
+// event exists only while packets wait in the queue. So an uncongested
+// packet costs one kernel event per hop, and the kernel's queue holds about
+// one event per busy link direction however many packets are in flight.
 package link
 
 import (
@@ -49,23 +56,22 @@ type Receiver interface {
 
 // Stats counts what happened in one direction of a link.
 type Stats struct {
-	Enqueued        uint64 // packets accepted for transmission
-	Sent            uint64 // packets fully serialized onto the wire
-	SentBytes       uint64
-	Delivered       uint64 // packets handed to the far end
-	DroppedQueue    uint64 // queue full (drop-tail)
-	DroppedLoss     uint64 // lost to a loss model
-	DroppedDown     uint64 // link down: refused, flushed from the queue or lost in flight
-	DroppedMTU      uint64 // larger than the MTU
-	Duplicated      uint64
-	Reordered       uint64
-	Corrupted       uint64
-	QueueHighBytes  int // high-water mark of bytes waiting
-	QueueHighPkts   int // high-water mark of packets waiting
-	QueueBytes      int // bytes waiting now
-	QueuePackets    int // packets waiting now
-	TransmitBusyNs  int64
-	lastTxStartTime sim.Time
+	Enqueued       uint64 // packets accepted for transmission
+	Sent           uint64 // packets put on the wire (serialization started)
+	SentBytes      uint64
+	Delivered      uint64 // packets handed to the far end
+	DroppedQueue   uint64 // queue full (drop-tail)
+	DroppedLoss    uint64 // lost to a loss model
+	DroppedDown    uint64 // link down: refused, flushed from the queue or lost in flight
+	DroppedMTU     uint64 // larger than the MTU
+	Duplicated     uint64
+	Reordered      uint64
+	Corrupted      uint64
+	QueueHighBytes int   // high-water mark of bytes waiting
+	QueueHighPkts  int   // high-water mark of packets waiting
+	QueueBytes     int   // bytes waiting now
+	QueuePackets   int   // packets waiting now
+	TransmitBusyNs int64 // time spent serializing
 }
 
 // Dropped returns the total of all drop counters.
@@ -100,7 +106,8 @@ type Link struct {
 
 type direction struct {
 	q           ring
-	busy        bool
+	busyUntil   sim.Time // when the packet on the wire has been serialized
+	wakePending bool     // a wake-up event is scheduled to start the next queued packet
 	geBad       bool
 	lastArrival sim.Time // latest arrival scheduled for an in-order packet
 	// In-order packets in flight, in arrival order. Only the head has a
@@ -121,6 +128,7 @@ type arrival struct {
 	at   sim.Time
 	seq  uint64
 	slot uint32
+	lost bool // lost on the wire: dropped, not delivered, at its arrival time
 }
 
 func (a *arrivals) push(v arrival) {
@@ -149,9 +157,10 @@ type inFlight struct {
 	epoch uint32
 }
 
-// Event argument layout: bit 63 = arrival (else transmit done), bit 62 =
+// Event argument layout: bit 63 = arrival (else transmitter wake-up), bit 62 =
 // side, bit 61 = a reordered packet's own arrival (else the head of the
-// in-order FIFO), low 32 bits = flight slot.
+// in-order FIFO); low 32 bits: the reordered packet's flight slot, or the
+// link's epoch for a FIFO head.
 const (
 	argArrive = 1 << 63
 	argSide1  = 1 << 62
@@ -215,6 +224,16 @@ func (l *Link) SetUp(up bool) {
 				d.stats.QueuePackets--
 				l.drop(now, side, p, trace.ReasonLinkDown)
 			}
+			// Whatever is on the wire is lost with it. (The FIFO head's
+			// pending event carries the old epoch and will be ignored;
+			// reordered packets are dropped when their own events fire.)
+			for d.inflight.size > 0 {
+				a := d.inflight.pop()
+				f := l.flight[a.slot]
+				l.release(a.slot)
+				l.drop(now, side, f.p, trace.ReasonLinkDown)
+			}
+			d.busyUntil, d.lastArrival = now, now
 		}
 	}
 	if l.bus.Active() {
@@ -244,7 +263,8 @@ func (l *Link) Send(side int, p *packet.Packet) {
 		l.drop(now, side, p, trace.ReasonTooBig)
 		return
 	}
-	if d.busy {
+	idle := now >= d.busyUntil && d.q.len() == 0
+	if !idle {
 		if (l.cfg.QueuePackets > 0 && d.q.len() >= l.cfg.QueuePackets) ||
 			(l.cfg.QueueBytes > 0 && d.stats.QueueBytes+len(p.Data) > l.cfg.QueueBytes) {
 			l.drop(now, side, p, trace.ReasonQueueFull)
@@ -253,19 +273,16 @@ func (l *Link) Send(side int, p *packet.Packet) {
 	}
 	d.stats.Enqueued++
 	l.emit(now, trace.Enqueue, side, p, "")
-	if !d.busy {
+	if idle {
 		l.startTx(now, side, p)
 		return
 	}
 	d.q.push(p)
 	d.stats.QueueBytes += len(p.Data)
 	d.stats.QueuePackets++
-	if d.stats.QueueBytes > d.stats.QueueHighBytes {
-		d.stats.QueueHighBytes = d.stats.QueueBytes
-	}
-	if d.stats.QueuePackets > d.stats.QueueHighPkts {
-		d.stats.QueueHighPkts = d.stats.QueuePackets
-	}
+	d.stats.QueueHighBytes = max(d.stats.QueueHighBytes, d.stats.QueueBytes)
+	d.stats.QueueHighPkts = max(d.stats.QueueHighPkts, d.stats.QueuePackets)
+	l.wakeAt(side, d.busyUntil)
 }
 
 // TxTime returns how long the link takes to serialize n bytes.
@@ -276,59 +293,71 @@ func (l *Link) TxTime(n int) time.Duration {
 	return time.Duration(int64(n) * 8 * 1e9 / l.cfg.RateBps)
 }
 
-func (l *Link) startTx(now sim.Time, side int, p *packet.Packet) {
+// wakeAt makes sure the transmitter of side wakes up at t to start the
+// next queued packet. An idle link with an empty queue needs no event at
+// all: a packet that finds it idle starts at once, and its arrival is
+// scheduled when it starts. So a packet costs one kernel event per hop
+// unless it has to wait in a queue.
+func (l *Link) wakeAt(side int, t sim.Time) {
 	d := &l.dir[side]
-	d.busy = true
-	d.stats.lastTxStartTime = now
-	l.emit(now, trace.Transmit, side, p, "")
-	slot := l.hold(p)
-	arg := uint64(slot)
+	if d.wakePending {
+		return
+	}
+	d.wakePending = true
+	arg := uint64(0)
 	if side == 1 {
 		arg |= argSide1
 	}
-	l.k.After(l.TxTime(len(p.Data)), l, arg)
+	l.k.Schedule(t, l, arg)
 }
 
-// Fire handles the link's own events: a transmission finishing and a packet
-// arriving at the far end.
+// startTx puts p on the wire: it is serialized from now until busyUntil,
+// and everything that happens to it in flight (loss, corruption,
+// duplication, delay) is decided now and its arrival scheduled.
+func (l *Link) startTx(now sim.Time, side int, p *packet.Packet) {
+	d := &l.dir[side]
+	tx := l.TxTime(len(p.Data))
+	d.busyUntil = now.Add(tx)
+	d.stats.Sent++
+	d.stats.SentBytes += uint64(len(p.Data))
+	d.stats.TransmitBusyNs += int64(tx)
+	l.emit(now, trace.Transmit, side, p, "")
+	end := d.busyUntil
+	if l.lost(d) {
+		// Lost on the wire: reported when it would have arrived.
+		l.schedArrival(side, end.Add(l.cfg.Delay), l.hold(p), true)
+		return
+	}
+	l.propagate(now, side, end, p)
+}
+
+// Fire handles the link's own events: the transmitter waking up to start
+// the next queued packet, and packets arriving at the far end.
 func (l *Link) Fire(now sim.Time, arg uint64) {
 	side := 0
 	if arg&argSide1 != 0 {
 		side = 1
 	}
-	slot := uint32(arg)
 	if arg&argArrive != 0 {
-		l.arrive(now, side, slot, arg&argDirect != 0)
+		l.arrive(now, side, uint32(arg), arg&argDirect != 0)
 		return
 	}
-	l.txDone(now, side, slot)
-}
-
-func (l *Link) txDone(now sim.Time, side int, slot uint32) {
 	d := &l.dir[side]
-	f := l.flight[slot]
-	p := f.p
-	d.busy = false
-	d.stats.TransmitBusyNs += int64(now - d.stats.lastTxStartTime)
-	if f.epoch != l.epoch {
-		// The link went down while the packet was being serialized.
-		l.release(slot)
-		l.drop(now, side, p, trace.ReasonLinkDown)
-	} else {
-		d.stats.Sent++
-		d.stats.SentBytes += uint64(len(p.Data))
-		if l.lost(d) {
-			l.release(slot)
-			l.drop(now, side, p, trace.ReasonLoss)
-		} else {
-			l.propagate(now, side, slot, p)
-		}
+	d.wakePending = false
+	if now < d.busyUntil {
+		// The link went down and up again and a new packet is on the wire.
+		l.wakeAt(side, d.busyUntil)
+		return
 	}
-	if l.up && d.q.len() > 0 {
-		next := d.q.pop()
-		d.stats.QueueBytes -= len(next.Data)
-		d.stats.QueuePackets--
-		l.startTx(now, side, next)
+	if !l.up || d.q.len() == 0 {
+		return
+	}
+	next := d.q.pop()
+	d.stats.QueueBytes -= len(next.Data)
+	d.stats.QueuePackets--
+	l.startTx(now, side, next)
+	if d.q.len() > 0 {
+		l.wakeAt(side, d.busyUntil)
 	}
 }
 
@@ -353,9 +382,9 @@ func (l *Link) lost(d *direction) bool {
 	return l.rng.Chance(l.cfg.Loss)
 }
 
-// propagate applies corruption, duplication, jitter and reordering, then
-// schedules the arrival of the packet held in slot.
-func (l *Link) propagate(now sim.Time, side int, slot uint32, p *packet.Packet) {
+// propagate applies corruption, duplication, jitter and reordering to a
+// packet whose last bit leaves at end, and schedules its arrival.
+func (l *Link) propagate(now sim.Time, side int, end sim.Time, p *packet.Packet) {
 	d := &l.dir[side]
 	if l.rng.Chance(l.cfg.Corrupt) && len(p.Data) > 0 {
 		bit := l.rng.IntN(len(p.Data) * 8)
@@ -371,64 +400,88 @@ func (l *Link) propagate(now sim.Time, side int, slot uint32, p *packet.Packet) 
 			e.Parent = p.ID
 			l.bus.Emit()
 		}
-		l.schedArrival(now, side, l.hold(c), c)
+		l.delayed(now, side, end, c)
 	}
-	l.schedArrival(now, side, slot, p)
+	l.delayed(now, side, end, p)
 }
 
-func (l *Link) schedArrival(now sim.Time, side int, slot uint32, p *packet.Packet) {
+// delayed draws a packet's propagation delay (jitter, reordering) and
+// schedules its arrival.
+func (l *Link) delayed(now sim.Time, side int, end sim.Time, p *packet.Packet) {
 	d := &l.dir[side]
-	at := now.Add(l.cfg.Delay)
+	at := end.Add(l.cfg.Delay)
 	if l.cfg.Jitter > 0 {
 		// Jitter varies the delay but keeps the order, as a queue
 		// somewhere along a real path would: a packet never overtakes
 		// the one before it. Reordering is its own impairment.
 		at = at.Add(time.Duration(l.rng.Int64N(int64(l.cfg.Jitter) + 1)))
-		at = max(at, d.lastArrival)
-	}
-	side1 := uint64(0)
-	if side == 1 {
-		side1 = argSide1
 	}
 	if l.rng.Chance(l.cfg.Reorder) {
-		at = at.Add(l.cfg.ReorderDelay)
 		d.stats.Reordered++
 		l.emit(now, trace.Impair, side, p, trace.ReasonReordered)
-		l.k.Schedule(at, l, uint64(slot)|argArrive|argDirect|side1)
+		arg := uint64(l.hold(p)) | argArrive | argDirect
+		if side == 1 {
+			arg |= argSide1
+		}
+		l.k.Schedule(at.Add(l.cfg.ReorderDelay), l, arg)
 		return
 	}
+	l.schedArrival(side, at, l.hold(p), false)
+}
+
+// schedArrival queues the packet in slot for arrival at the far end at
+// (or, to keep the order, after) at. A lost packet goes through the same
+// queue so that its loss is reported when it would have arrived.
+func (l *Link) schedArrival(side int, at sim.Time, slot uint32, lost bool) {
+	d := &l.dir[side]
+	at = max(at, d.lastArrival)
 	d.lastArrival = at
-	a := arrival{at: at, seq: l.k.Reserve(), slot: slot}
+	a := arrival{at: at, seq: l.k.Reserve(), slot: slot, lost: lost}
 	d.inflight.push(a)
 	if d.inflight.size == 1 {
-		l.k.ScheduleReserved(a.at, a.seq, l, argArrive|side1)
+		l.scheduleHead(side)
 	}
 }
 
+// scheduleHead schedules the arrival of the first packet in side's FIFO.
+// The event carries the link's epoch, so that an event left over from
+// before the link went down is recognised and ignored.
+func (l *Link) scheduleHead(side int) {
+	next := l.dir[side].inflight.front()
+	arg := uint64(l.epoch) | argArrive
+	if side == 1 {
+		arg |= argSide1
+	}
+	l.k.ScheduleReserved(next.at, next.seq, l, arg)
+}
+
 // arrive delivers a packet at the far end: the head of the in-order FIFO
-// (direct == false), or a reordered packet held in slot.
+// (direct == false, slot is then the epoch the event was scheduled in), or
+// a reordered packet held in slot.
 func (l *Link) arrive(now sim.Time, side int, slot uint32, direct bool) {
 	d := &l.dir[side]
+	lost := false
 	if !direct {
-		slot = d.inflight.pop().slot
+		if slot != uint32(l.epoch) || d.inflight.size == 0 {
+			return // scheduled before the link went down; those packets are gone
+		}
+		a := d.inflight.pop()
+		slot, lost = a.slot, a.lost
 		if d.inflight.size > 0 {
-			next := d.inflight.front()
-			side1 := uint64(0)
-			if side == 1 {
-				side1 = argSide1
-			}
-			l.k.ScheduleReserved(next.at, next.seq, l, argArrive|side1)
+			l.scheduleHead(side)
 		}
 	}
 	f := l.flight[slot]
 	l.release(slot)
-	if f.epoch != l.epoch {
+	switch {
+	case f.epoch != l.epoch:
 		l.drop(now, side, f.p, trace.ReasonLinkDown)
-		return
+	case lost:
+		l.drop(now, side, f.p, trace.ReasonLoss)
+	default:
+		d.stats.Delivered++
+		l.ends[1-side].Recv.Receive(now, f.p)
 	}
-	d.stats.Delivered++
-	to := 1 - side
-	l.ends[to].Recv.Receive(now, f.p)
 }
 
 // hold parks p in the in-flight slab and returns its slot.

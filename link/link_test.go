@@ -283,6 +283,31 @@ func TestLinkDownDropsQueuedAndInFlight(t *testing.T) {
 	}
 }
 
+// A flap while packets are on the wire: they are lost, and a packet sent
+// after the link is back arrives on time, untouched by leftover events.
+func TestFlapWithPacketsInFlight(t *testing.T) {
+	r := newRig(1, Config{RateBps: 8_000_000, Delay: 10 * time.Millisecond}) // 1000 bytes = 1ms
+	for i := 0; i < 3; i++ {
+		r.send(0, 1000, byte(i))
+	}
+	r.k.RunUntil(sim.Time(500 * time.Microsecond))
+	r.l.SetUp(false)
+	r.k.RunUntil(sim.Time(600 * time.Microsecond))
+	r.l.SetUp(true)
+	r.send(0, 1000, 7)
+	r.k.Run()
+	want := sim.Time(600*time.Microsecond + time.Millisecond + 10*time.Millisecond)
+	if len(r.b.at) != 1 || r.b.data[0][0] != 7 || r.b.at[0] != want {
+		t.Fatalf("arrivals %v (first byte %v), want one at %v", r.b.at, r.b.data, want)
+	}
+	if got := r.l.Stats(0).DroppedDown; got != 3 {
+		t.Fatalf("link-down drops %d, want 3", got)
+	}
+	if r.pool.Live() != 0 {
+		t.Fatalf("%d packets leaked", r.pool.Live())
+	}
+}
+
 func TestSameSeedSameRun(t *testing.T) {
 	run := func(seed uint64) []sim.Time {
 		r := newRig(seed, Config{RateBps: 1e7, Delay: time.Millisecond, Loss: 0.1, Jitter: time.Millisecond, Duplicate: 0.1, Reorder: 0.1})
