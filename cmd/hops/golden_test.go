@@ -1,0 +1,73 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// TestGolden runs hops commands on the default world and compares their
+// output with the files in testdata/golden (no wall-clock time appears in
+// them: every number comes from the seeded simulation). Regenerate with
+// `go test ./cmd/hops -run TestGolden -update` and review the diff.
+func TestGolden(t *testing.T) {
+	runs := []struct {
+		file string
+		args []string
+	}{
+		{"traceroute.txt", []string{"traceroute", "www.example.com"}},
+		{"traceroute-reverse.txt", []string{"traceroute", "--from", "api.example.com", "laptop"}},
+		{"ping.txt", []string{"ping", "-c", "4", "www.example.com"}},
+		{"ping-fragmented.txt", []string{"ping", "-c", "2", "-s", "3000", "www.example.com"}},
+		{"ping-ttl.txt", []string{"ping", "-c", "2", "-t", "3", "www.example.com"}},
+		{"world.txt", []string{"world"}},
+		{"world.dot", []string{"world", "--dot"}},
+	}
+	for _, r := range runs {
+		t.Run(r.file, func(t *testing.T) {
+			out, errs, code := hops(t, r.args...)
+			if code != 0 && !strings.HasPrefix(r.file, "ping-ttl") {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			path := filepath.Join("testdata", "golden", r.file)
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if out != string(want) {
+				t.Fatalf("hops %s:\n%s\nwant (%s):\n%s", strings.Join(r.args, " "), out, path, want)
+			}
+		})
+	}
+}
+
+// TestReadmeShowsRealOutput keeps the README's example runs true: they must
+// be exactly what hops prints.
+func TestReadmeShowsRealOutput(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"traceroute.txt", "ping.txt"} {
+		want, err := os.ReadFile(filepath.Join("testdata", "golden", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(readme), string(want)) {
+			t.Errorf("README.md does not show the current output of %s:\n%s", f, want)
+		}
+	}
+}
