@@ -58,6 +58,8 @@ type globals struct {
 	stderr   io.Writer
 	staticRt bool
 	stats    bool
+	linkDown []string
+	linkUp   []string
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -83,6 +85,8 @@ Without --world, hops uses its embedded default internet (see 'hops world').`,
 	pf.StringSliceVar(&g.capture, "capture", nil, "capture only these `NODE,...` (default: every node)")
 	pf.StringVar(&g.events, "events", "", "write the event log (JSON Lines) to `FILE`")
 	pf.BoolVar(&g.stats, "stats", false, "print every link's counters (sent, dropped by cause, queue high-water) to stderr after the run")
+	pf.StringArrayVar(&g.linkDown, "link-down", nil, "take `LINK@TIME` down during the run (e.g. isp-a-core--ixp@1.5s); repeatable")
+	pf.StringArrayVar(&g.linkUp, "link-up", nil, "bring `LINK@TIME` back up during the run; repeatable")
 	pf.BoolVar(&g.staticRt, "static-routes", false, "keep the initial routes when links fail (no rerouting)")
 	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g))
 	return root

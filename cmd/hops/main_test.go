@@ -264,6 +264,28 @@ func TestLinkCut(t *testing.T) {
 	}
 }
 
+func TestLinkDownFlag(t *testing.T) {
+	out, errs, code := hops(t, "--link-down", "isp-a-core--ixp@1500ms", "--link-up", "isp-a-core--ixp@2500ms", "--json", "ping", "-c", "4", "www.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var r ping.Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	// Requests go out at 0, 1, 2 and 3 s: the one at 2 s goes around the
+	// cut (one hop more), the others take the IXP path.
+	ttl := []uint8{r.Replies[0].TTL, r.Replies[1].TTL, r.Replies[2].TTL, r.Replies[3].TTL}
+	if r.Received != 4 || ttl[0] != 59 || ttl[1] != 59 || ttl[2] != 58 || ttl[3] != 59 {
+		t.Fatalf("received %d, reply TTLs %v; want 4 and [59 59 58 59]", r.Received, ttl)
+	}
+	for _, bad := range [][]string{{"--link-down", "nope@1s"}, {"--link-down", "isp-a-core--ixp"}, {"--link-up", "isp-a-core--ixp@soon"}} {
+		if _, errs, code := hops(t, append(bad, "ping", "laptop")...); code != 2 || !strings.Contains(errs, bad[0]) {
+			t.Errorf("%v: exit %d, %q", bad, code, errs)
+		}
+	}
+}
+
 func defaultWorldYAML(t *testing.T) string {
 	out, errs, code := hops(t, "world", "--yaml")
 	if code != 0 {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hopsnet/hops/node"
@@ -15,6 +16,7 @@ import (
 	"github.com/hopsnet/hops/trace"
 	"github.com/hopsnet/hops/trace/capture"
 	"github.com/hopsnet/hops/world"
+	"github.com/hopsnet/hops/world/scenario"
 )
 
 // session is one simulation run with its outputs.
@@ -48,7 +50,39 @@ func newSession(g *globals) (*session, error) {
 	if len(g.capture) > 0 && g.pcap == "" {
 		return nil, usageError{fmt.Errorf("--capture needs --pcap FILE")}
 	}
+	for _, ev := range []struct {
+		flag  string
+		specs []string
+		up    bool
+	}{{"--link-down", g.linkDown, false}, {"--link-up", g.linkUp, true}} {
+		for _, spec := range ev.specs {
+			if err := scheduleLink(w, ev.flag, spec, ev.up); err != nil {
+				return nil, usageError{err}
+			}
+		}
+	}
 	return &session{g: g, w: w}, nil
+}
+
+// scheduleLink parses LINK@TIME and schedules the link to go down or up.
+func scheduleLink(w *world.World, flag, spec string, up bool) error {
+	name, at, ok := strings.Cut(spec, "@")
+	if !ok {
+		return fmt.Errorf("%s %q: want LINK@TIME, e.g. isp-a-core--ixp@1.5s", flag, spec)
+	}
+	l := w.Link(name)
+	if l == nil {
+		return fmt.Errorf("%s: unknown link %q (try `hops world`)", flag, name)
+	}
+	d, err := scenario.ParseDuration(at)
+	if err != nil {
+		return fmt.Errorf("%s %q: %v", flag, spec, err)
+	}
+	if d < 0 {
+		return fmt.Errorf("%s %q: the time must not be negative", flag, spec)
+	}
+	w.Kernel.Schedule(sim.Time(d), sim.HandlerFunc(func(sim.Time, uint64) { l.SetUp(up) }), 0)
+	return nil
 }
 
 // start opens the outputs the flags ask for (capture, event log).
