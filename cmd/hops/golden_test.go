@@ -24,6 +24,8 @@ func TestGolden(t *testing.T) {
 		{"ping.txt", []string{"ping", "-c", "4", "www.example.com"}},
 		{"ping-fragmented.txt", []string{"ping", "-c", "2", "-s", "3000", "www.example.com"}},
 		{"ping-ttl.txt", []string{"ping", "-c", "2", "-t", "3", "www.example.com"}},
+		{"ping-cut.txt", []string{"--link-down", "isp-a-core--ixp@1.5s", "ping", "-c", "4", "www.example.com"}},
+		{"ping-cut-static.txt", []string{"--static-routes", "--link-down", "isp-a-core--ixp@1.5s", "ping", "-c", "4", "www.example.com"}},
 		{"world.txt", []string{"world"}},
 		{"world.dot", []string{"world", "--dot"}},
 	}
@@ -61,7 +63,7 @@ func TestReadmeShowsRealOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"traceroute.txt", "ping.txt"} {
+	for _, f := range []string{"traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt"} {
 		want, err := os.ReadFile(filepath.Join("testdata", "golden", f))
 		if err != nil {
 			t.Fatal(err)
