@@ -343,17 +343,27 @@ func (k *Kernel) siftDown(i int, e event) {
 		if c >= n {
 			break
 		}
-		m := c
+		// Pick the earliest child. Equal times are rare and go to a
+		// predictable branch; the common comparison is a plain less-than
+		// that the compiler turns into a conditional move.
+		m, km := c, keys[c]
 		end := min(c+4, n)
 		for j := c + 1; j < end; j++ {
-			if keys[j] < keys[m] || (keys[j] == keys[m] && h[j].seq < h[m].seq) {
-				m = j
+			kj := keys[j]
+			if kj == km {
+				if h[j].seq < h[m].seq {
+					m = j
+				}
+				continue
+			}
+			if kj < km {
+				m, km = j, kj
 			}
 		}
-		if keys[m] > e.at || (keys[m] == e.at && h[m].seq > e.seq) {
+		if km > e.at || (km == e.at && h[m].seq > e.seq) {
 			break
 		}
-		h[i], keys[i] = h[m], keys[m]
+		h[i], keys[i] = h[m], km
 		i = m
 	}
 	h[i], keys[i] = e, e.at
