@@ -88,7 +88,7 @@ Without --world, hops uses its embedded default internet (see 'hops world').`,
 	pf.StringArrayVar(&g.linkDown, "link-down", nil, "take `LINK@TIME` down during the run (e.g. isp-a-core--ixp@1.5s); repeatable")
 	pf.StringArrayVar(&g.linkUp, "link-up", nil, "bring `LINK@TIME` back up during the run; repeatable")
 	pf.BoolVar(&g.staticRt, "static-routes", false, "keep the initial routes when links fail (no rerouting)")
-	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g))
+	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g))
 	return root
 }
 
