@@ -217,7 +217,9 @@ func (t *Tracer) finish() {
 }
 
 // Write prints r the way Linux traceroute does; name gives a host name for
-// an address (like reverse DNS) or "" to print the address alone.
+// an address (like reverse DNS; "" prints the address twice, as traceroute
+// does for an address without a name), and a nil name prints addresses
+// only, like traceroute -n.
 func (r *Result) Write(w io.Writer, name func(netip.Addr) string) {
 	fmt.Fprintf(w, "traceroute to %s (%s), %d hops max, %d byte packets\n", r.Dest, r.Addr, r.MaxTTL, r.PacketLen)
 	for _, h := range r.Hops {
@@ -230,13 +232,15 @@ func (r *Result) Write(w io.Writer, name func(netip.Addr) string) {
 				continue
 			}
 			if p.From != last {
-				host := p.From.String()
-				if name != nil {
+				if name == nil {
+					fmt.Fprintf(&b, " %s", p.From) // like traceroute -n
+				} else {
+					host := p.From.String()
 					if n := name(p.From); n != "" {
 						host = n
 					}
+					fmt.Fprintf(&b, " %s (%s)", host, p.From)
 				}
-				fmt.Fprintf(&b, " %s (%s)", host, p.From)
 				last = p.From
 			}
 			fmt.Fprintf(&b, "  %.3f ms", float64(p.RTT)/1e6)

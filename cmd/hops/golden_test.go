@@ -22,6 +22,8 @@ func TestGolden(t *testing.T) {
 		{"traceroute.txt", []string{"traceroute", "www.example.com"}},
 		{"traceroute-reverse.txt", []string{"traceroute", "--from", "api.example.com", "laptop"}},
 		{"ping.txt", []string{"ping", "-c", "4", "www.example.com"}},
+		{"ping-quiet.txt", []string{"ping", "-q", "-c", "3", "www.example.com"}},
+		{"traceroute-numeric.txt", []string{"traceroute", "-n", "-q", "1", "www.example.com"}},
 		{"ping-fragmented.txt", []string{"ping", "-c", "2", "-s", "3000", "www.example.com"}},
 		{"ping-ttl.txt", []string{"ping", "-c", "2", "-t", "3", "www.example.com"}},
 		{"ping-cut.txt", []string{"--link-down", "isp-a-core--ixp@1.5s", "ping", "-c", "4", "www.example.com"}},

@@ -14,6 +14,7 @@ func newPingCmd(g *globals) *cobra.Command {
 		cfg      ping.Config
 		interval time.Duration
 		ttl      int
+		quiet    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "ping [flags] DEST",
@@ -54,6 +55,9 @@ times from the simulation's virtual clock.`,
 			if g.json {
 				return s.printJSON(res)
 			}
+			if quiet {
+				res.Replies, res.ICMPErrors = nil, nil // ping -q: the summary only
+			}
 			res.Write(g.stdout)
 			if res.Received == 0 {
 				return silentExit{1}
@@ -69,5 +73,6 @@ times from the simulation's virtual clock.`,
 	f.DurationVarP(&cfg.Timeout, "timeout", "W", 10*time.Second, "how long to wait for the last reply")
 	f.IntVarP(&ttl, "ttl", "t", 0, "IP time to live (0: the node's default, 64)")
 	f.BoolVarP(&cfg.DontFrag, "dont-fragment", "M", false, "set the Don't Fragment bit (path MTU discovery)")
+	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
 	return cmd
 }

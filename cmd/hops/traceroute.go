@@ -10,8 +10,9 @@ import (
 
 func newTracerouteCmd(g *globals) *cobra.Command {
 	var (
-		from string
-		cfg  traceroute.Config
+		from    string
+		cfg     traceroute.Config
+		numeric bool
 	)
 	cmd := &cobra.Command{
 		Use:   "traceroute [flags] DEST",
@@ -54,7 +55,11 @@ simulation's node names.`,
 			if g.json {
 				return s.printJSON(res)
 			}
-			res.Write(g.stdout, s.nameOf)
+			names := s.nameOf
+			if numeric {
+				names = nil
+			}
+			res.Write(g.stdout, names)
 			if res.Error != "" {
 				return silentExit{1}
 			}
@@ -67,5 +72,6 @@ simulation's node names.`,
 	f.IntVarP(&cfg.FirstTTL, "first-hop", "f", 1, "TTL to start with")
 	f.IntVarP(&cfg.Queries, "queries", "q", 3, "probes per hop")
 	f.DurationVarP(&cfg.Wait, "wait", "w", 5*time.Second, "how long to wait for each probe's answer")
+	f.BoolVarP(&numeric, "numeric", "n", false, "print addresses only, no node names")
 	return cmd
 }
