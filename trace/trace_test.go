@@ -95,3 +95,15 @@ func TestJSONStringEscaping(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSummary: describing any bytes as a packet never panics.
+func FuzzSummary(f *testing.F) {
+	f.Add(datagram(wire.IPv4Header{TTL: 1, Protocol: wire.ProtoUDP, Src: src, Dst: dst}, make([]byte, 8)))
+	f.Add(datagram(wire.IPv4Header{TTL: 9, Protocol: wire.ProtoICMP, Src: src, Dst: dst, MoreFragments: true}, []byte{3, 4, 0, 0}))
+	f.Add([]byte{0x45, 0, 0, 20})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if Summary(b) == "" {
+			t.Fatal("empty summary")
+		}
+	})
+}
