@@ -106,8 +106,9 @@ type Link struct {
 
 type direction struct {
 	q           ring
-	busyUntil   sim.Time // when the packet on the wire has been serialized
-	wakePending bool     // a wake-up event is scheduled to start the next queued packet
+	busyUntil   sim.Time  // when the packet on the wire has been serialized
+	wake        sim.Timer // the wake-up event that starts the next queued packet, if any
+	reordered   []uint32  // flight slots of reordered packets in flight (each has its own event)
 	geBad       bool
 	lastArrival sim.Time // latest arrival scheduled for an in-order packet
 	// In-order packets in flight, in arrival order. Only the head has a
@@ -115,6 +116,17 @@ type direction struct {
 	// direction instead of one per packet in flight.
 	inflight arrivals
 	stats    Stats
+}
+
+// forgetReordered removes slot from the reordered packets in flight.
+func (d *direction) forgetReordered(slot uint32) {
+	for i, s := range d.reordered {
+		if s == slot {
+			d.reordered[i] = d.reordered[len(d.reordered)-1]
+			d.reordered = d.reordered[:len(d.reordered)-1]
+			return
+		}
+	}
 }
 
 // arrivals is a FIFO of in-flight packets: their slots, arrival times and
@@ -214,28 +226,6 @@ func (l *Link) SetUp(up bool) {
 	}
 	now := l.k.Now()
 	l.up = up
-	if !up {
-		l.epoch++
-		for side := range l.dir {
-			d := &l.dir[side]
-			for d.q.len() > 0 {
-				p := d.q.pop()
-				d.stats.QueueBytes -= len(p.Data)
-				d.stats.QueuePackets--
-				l.drop(now, side, p, trace.ReasonLinkDown)
-			}
-			// Whatever is on the wire is lost with it. (The FIFO head's
-			// pending event carries the old epoch and will be ignored;
-			// reordered packets are dropped when their own events fire.)
-			for d.inflight.size > 0 {
-				a := d.inflight.pop()
-				f := l.flight[a.slot]
-				l.release(a.slot)
-				l.drop(now, side, f.p, trace.ReasonLinkDown)
-			}
-			d.busyUntil, d.lastArrival = now, now
-		}
-	}
 	if l.bus.Active() {
 		e := l.bus.Begin(now, trace.LinkState)
 		e.Link = l.name
@@ -245,9 +235,44 @@ func (l *Link) SetUp(up bool) {
 		}
 		l.bus.Emit()
 	}
+	if !up {
+		l.epoch++
+		for side := range l.dir {
+			l.flush(now, side)
+		}
+	}
 	for _, f := range l.watchers {
 		f(now, up)
 	}
+}
+
+// flush drops everything queued or in flight in one direction when the
+// link goes down, and stops its transmitter.
+func (l *Link) flush(now sim.Time, side int) {
+	d := &l.dir[side]
+	l.k.Cancel(d.wake)
+	for d.q.len() > 0 {
+		p := d.q.pop()
+		d.stats.QueueBytes -= len(p.Data)
+		d.stats.QueuePackets--
+		l.drop(now, side, p, trace.ReasonLinkDown)
+	}
+	// Whatever is on the wire is lost with it. The FIFO head's pending
+	// event carries the old epoch and will be ignored.
+	for d.inflight.size > 0 {
+		a := d.inflight.pop()
+		f := l.flight[a.slot]
+		l.release(a.slot)
+		l.drop(now, side, f.p, trace.ReasonLinkDown)
+	}
+	// Reordered packets have events of their own, which still own their
+	// slots: drop the packets now and leave the slots for those events.
+	for _, slot := range d.reordered {
+		l.drop(now, side, l.flight[slot].p, trace.ReasonLinkDown)
+		l.flight[slot].p = nil
+	}
+	d.reordered = d.reordered[:0]
+	d.busyUntil, d.lastArrival = now, now
 }
 
 // Send hands p to the link at side for delivery to the other side. The link
@@ -300,15 +325,14 @@ func (l *Link) TxTime(n int) time.Duration {
 // unless it has to wait in a queue.
 func (l *Link) wakeAt(side int, t sim.Time) {
 	d := &l.dir[side]
-	if d.wakePending {
+	if l.k.Active(d.wake) {
 		return
 	}
-	d.wakePending = true
 	arg := uint64(0)
 	if side == 1 {
 		arg |= argSide1
 	}
-	l.k.Schedule(t, l, arg)
+	d.wake = l.k.Schedule(t, l, arg)
 }
 
 // startTx puts p on the wire: it is serialized from now until busyUntil,
@@ -343,7 +367,6 @@ func (l *Link) Fire(now sim.Time, arg uint64) {
 		return
 	}
 	d := &l.dir[side]
-	d.wakePending = false
 	if now < d.busyUntil {
 		// The link went down and up again and a new packet is on the wire.
 		l.wakeAt(side, d.busyUntil)
@@ -419,7 +442,9 @@ func (l *Link) delayed(now sim.Time, side int, end sim.Time, p *packet.Packet) {
 	if l.rng.Chance(l.cfg.Reorder) {
 		d.stats.Reordered++
 		l.emit(now, trace.Impair, side, p, trace.ReasonReordered)
-		arg := uint64(l.hold(p)) | argArrive | argDirect
+		slot := l.hold(p)
+		d.reordered = append(d.reordered, slot)
+		arg := uint64(slot) | argArrive | argDirect
 		if side == 1 {
 			arg |= argSide1
 		}
@@ -471,9 +496,14 @@ func (l *Link) arrive(now sim.Time, side int, slot uint32, direct bool) {
 			l.scheduleHead(side)
 		}
 	}
+	if direct {
+		d.forgetReordered(slot)
+	}
 	f := l.flight[slot]
 	l.release(slot)
 	switch {
+	case f.p == nil:
+		// A reordered packet already dropped when the link went down.
 	case f.epoch != l.epoch:
 		l.drop(now, side, f.p, trace.ReasonLinkDown)
 	case lost:

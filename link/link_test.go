@@ -308,6 +308,50 @@ func TestFlapWithPacketsInFlight(t *testing.T) {
 	}
 }
 
+// After a flap, a packet queued behind a new transmission starts as soon
+// as the wire is free, not when a wake-up left from before the flap fires.
+func TestFlapDoesNotDelayTheQueue(t *testing.T) {
+	r := newRig(1, Config{RateBps: 8_000_000, Delay: 10 * time.Millisecond}) // 100 B = 100µs
+	r.send(0, 1000, 1) // on the wire 0–1ms
+	r.send(0, 1000, 2) // 1–2ms
+	r.send(0, 1000, 5) // queued behind it: a wake-up is due at 2ms
+	r.k.RunUntil(sim.Time(1100 * time.Microsecond))
+	r.l.SetUp(false)
+	r.l.SetUp(true)
+	r.send(0, 100, 3) // on the wire 1.1–1.2ms
+	r.send(0, 100, 4) // queued: on the wire 1.2–1.3ms
+	r.k.Run()
+	want := sim.Time(1300*time.Microsecond + 10*time.Millisecond)
+	if n := len(r.b.at); n < 1 || r.b.data[n-1][0] != 4 || r.b.at[n-1] != want {
+		t.Fatalf("arrivals %v, want the last (4) at %v", r.b.at, want)
+	}
+}
+
+func TestFlapDropsReorderedPacketsAtOnce(t *testing.T) {
+	r := newRig(1, Config{Delay: time.Millisecond, Reorder: 1, ReorderDelay: 5 * time.Millisecond})
+	var dropped []sim.Time
+	r.bus.Subscribe(trace.ObserverFunc(func(e *trace.Event) {
+		if e.Kind == trace.Drop {
+			dropped = append(dropped, e.At)
+		}
+	}))
+	r.send(0, 100, 1)
+	r.k.RunUntil(sim.Time(2 * time.Millisecond))
+	r.l.SetUp(false)
+	r.l.SetUp(true)
+	r.send(0, 100, 2)
+	r.k.Run()
+	if len(dropped) != 1 || dropped[0] != sim.Time(2*time.Millisecond) {
+		t.Fatalf("drops at %v, want one at 2ms", dropped)
+	}
+	if len(r.b.at) != 1 || r.b.data[0][0] != 2 {
+		t.Fatalf("delivered %v", r.b.data)
+	}
+	if r.pool.Live() != 0 {
+		t.Fatalf("%d packets leaked", r.pool.Live())
+	}
+}
+
 func TestSameSeedSameRun(t *testing.T) {
 	run := func(seed uint64) []sim.Time {
 		r := newRig(seed, Config{RateBps: 1e7, Delay: time.Millisecond, Loss: 0.1, Jitter: time.Millisecond, Duplicate: 0.1, Reorder: 0.1})
