@@ -97,6 +97,7 @@ type reasmKey struct {
 
 type fragPiece struct {
 	off, end int // payload bytes [off, end) of the datagram
+	last     bool
 	data     []byte
 }
 
@@ -170,7 +171,7 @@ func (r *reassembler) add(now sim.Time, in *Iface, p *packet.Packet) *packet.Pac
 	if last {
 		e.total = end
 	}
-	e.insert(fragPiece{off: off, end: end, data: append([]byte(nil), data...)})
+	e.insert(fragPiece{off: off, end: end, last: last, data: append([]byte(nil), data...)})
 	n.emit(trace.Hold, in, p, "")
 	n.pool.Put(p)
 	if e.header == nil || e.total < 0 || !e.complete() {
@@ -212,18 +213,23 @@ const (
 )
 
 func (e *reasmEntry) fits(off, end int, last bool) int {
+	// Where the datagram ends must stay consistent first: a last fragment
+	// that ends before data already held, or a fragment beyond a known
+	// end, is a conflict even if it repeats an earlier one's bytes.
 	if e.total >= 0 && (end > e.total || (last && end != e.total)) {
 		return fitConflict
 	}
 	for _, pc := range e.pieces {
-		if pc.off == off && pc.end == end {
+		if last && pc.end > end {
+			return fitConflict
+		}
+	}
+	for _, pc := range e.pieces {
+		if pc.off == off && pc.end == end && pc.last == last {
 			return fitDuplicate
 		}
 		if off < pc.end && pc.off < end {
 			return fitConflict
-		}
-		if last && pc.end > end {
-			return fitConflict // data beyond the end
 		}
 	}
 	return fitNew
@@ -277,7 +283,7 @@ func (r *reassembler) expire(key reasmKey) {
 		ev.Reason = trace.ReasonReassemblyTime
 		n.bus.Emit()
 	}
-	if e.header == nil || !unicast(e.key.src) {
+	if e.header == nil {
 		return
 	}
 	// Quote the first fragment: its header and the first 8 payload bytes.
@@ -285,11 +291,11 @@ func (r *reassembler) expire(key reasmKey) {
 	if len(e.pieces) > 0 && e.pieces[0].off == 0 {
 		quote = append(quote, e.pieces[0].data[:min(8, len(e.pieces[0].data))]...)
 	}
-	m := wire.ICMPMessage{Type: wire.ICMPTimeExceeded, Code: wire.ICMPFragReassemblyExceeded, Data: quote}
-	n.icmpBuf = m.AppendTo(n.icmpBuf[:0])
-	if _, err := n.SendIP(wire.ProtoICMP, e.key.src, n.icmpBuf, SendOptions{Src: e.key.dst}); err == nil {
-		n.stats.ICMPSent++
+	if !errorAllowed(quote) {
+		return
 	}
+	m := wire.ICMPMessage{Type: wire.ICMPTimeExceeded, Code: wire.ICMPFragReassemblyExceeded, Data: quote}
+	n.sendError(e.key.src, e.key.dst, e.in, &m)
 }
 
 // ifaceNames returns an interface's name and its link's, or "lo" for the

@@ -101,6 +101,35 @@ func TestNoICMPErrorAboutBroadcastOrBadSource(t *testing.T) {
 	}
 }
 
+func TestReassemblyTimeoutFollowsErrorRules(t *testing.T) {
+	tests := []struct {
+		name  string
+		dst   string
+		proto uint8
+		body  []byte
+	}{
+		// The first fragment of an ICMP error: no error about an error.
+		{"about an ICMP error", "10.0.2.2", wire.ProtoICMP, []byte{wire.ICMPDestUnreachable, 0, 0, 0, 0, 0, 0, 0}},
+		// Sent to the broadcast address: no error, and never from it.
+		{"to broadcast", "255.255.255.255", wire.ProtoUDP, make([]byte, 8)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := build(t, chain)
+			r1 := w.Node("r1")
+			h := wire.IPv4Header{ID: 3, MoreFragments: true, TTL: 64, Protocol: tt.proto, Src: mustAddr("10.0.1.2"), Dst: mustAddr(tt.dst)}
+			pkt := append(h.AppendTo(nil, len(tt.body)), tt.body...)
+			p := w.Pool.Get(len(pkt))
+			copy(p.Data, pkt)
+			r1.Ifaces()[0].Receive(0, p)
+			w.Kernel.Run()
+			if s := r1.Stats(); s.ReasmTimeouts != 1 || s.ICMPSent != 0 {
+				t.Fatalf("timeouts %d, ICMP errors sent %d; want 1 and 0", s.ReasmTimeouts, s.ICMPSent)
+			}
+		})
+	}
+}
+
 func TestICMPErrorTypes(t *testing.T) {
 	// A timestamp request (13) is a query: its TTL running out deserves a
 	// time exceeded. A redirect (5) is an error: it gets none.
@@ -144,6 +173,7 @@ func TestReassemblyRules(t *testing.T) {
 		{"beyond the end", []f{{16, false, 8}, {24, true, 8}, {0, true, 16}}, 0, "fragment-overlap"},
 		{"unaligned middle fragment", []f{{0, true, 13}}, 0, "malformed"},
 		{"too long", []f{{65520, false, 100}}, 0, "malformed"},
+		{"repeat that claims to be last", []f{{0, true, 8}, {8, true, 8}, {16, true, 8}, {8, false, 8}, {24, false, 8}}, 0, "fragment-overlap"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -535,29 +535,50 @@ type curPacket struct {
 // first, a datagram to a broadcast or multicast address, or one whose
 // source is not a unicast address.
 func (n *Node) icmpError(in *Iface, p *packet.Packet, typ, code uint8, mtu uint16) {
-	ip := wire.IPv4(p.Data)
-	src, dst := ip.Src(), ip.Dst()
-	if ip.FragOffset() != 0 || !unicast(src) || dst == limitedBroadcast || dst.IsMulticast() {
+	if !errorAllowed(p.Data) {
 		return
 	}
-	if ip.Protocol() == wire.ProtoICMP {
-		body := ip.Payload()
-		if len(body) < 1 || icmpIsError(body[0]) {
-			return // never answer an error with an error
-		}
-	}
-	// The error comes from the address the datagram was sent to when it
-	// was for this node (Linux's __icmp_send), else from the interface it
-	// came in on.
-	from := dst
-	if in != nil && !n.HasAddr(dst) {
-		from = in.Addr()
-	}
+	ip := wire.IPv4(p.Data)
 	m := wire.ICMPMessage{Type: typ, Code: code, MTU: mtu}
 	// RFC 1812 4.3.2.3: quote as much of the datagram as fits in a
 	// 576-byte ICMP datagram (as Linux does), at least the header and 8
 	// bytes (RFC 792).
 	m.Data = p.Data[:min(len(p.Data), maxICMPQuote)]
+	n.sendError(ip.Src(), ip.Dst(), in, &m)
+}
+
+// errorAllowed reports whether datagram may be answered with an ICMP
+// error (RFC 1812 4.3.2.7, RFC 1122 3.2.2): not a fragment other than the
+// first, not sent to a broadcast or multicast address, not from anything
+// but a unicast address, and not itself an ICMP error.
+func errorAllowed(datagram []byte) bool {
+	ip := wire.IPv4(datagram)
+	dst := ip.Dst()
+	if ip.FragOffset() != 0 || !unicast(ip.Src()) || dst == limitedBroadcast || dst.IsMulticast() {
+		return false
+	}
+	if ip.Protocol() == wire.ProtoICMP {
+		body := ip.Payload()
+		if len(body) < 1 || icmpIsError(body[0]) {
+			return false // never answer an error with an error
+		}
+	}
+	return true
+}
+
+// sendError sends ICMP error m about a datagram from src to dst, which
+// arrived on in. As in Linux's __icmp_send, the error comes from dst when
+// the datagram was for this node, and otherwise from the address of the
+// interface the error leaves by (icmp_errors_use_inbound_ifaddr=0).
+func (n *Node) sendError(src, dst netip.Addr, in *Iface, m *wire.ICMPMessage) {
+	from := dst
+	if !n.HasAddr(dst) {
+		if a, err := n.SourceFor(src); err == nil {
+			from = a
+		} else if in != nil {
+			from = in.Addr()
+		}
+	}
 	n.icmpBuf = m.AppendTo(n.icmpBuf[:0])
 	if _, err := n.SendIP(wire.ProtoICMP, src, n.icmpBuf, SendOptions{Src: from}); err == nil {
 		n.stats.ICMPSent++
