@@ -109,7 +109,7 @@ func TestReassemblyTimeoutFollowsErrorRules(t *testing.T) {
 		body  []byte
 	}{
 		// The first fragment of an ICMP error: no error about an error.
-		{"about an ICMP error", "10.0.2.2", wire.ProtoICMP, []byte{wire.ICMPDestUnreachable, 0, 0, 0, 0, 0, 0, 0}},
+		{"about an ICMP error", "10.0.1.1", wire.ProtoICMP, []byte{wire.ICMPDestUnreachable, 0, 0, 0, 0, 0, 0, 0}},
 		// Sent to the broadcast address: no error, and never from it.
 		{"to broadcast", "255.255.255.255", wire.ProtoUDP, make([]byte, 8)},
 	}
