@@ -5,11 +5,12 @@ package ping
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/hopsnet/hops/node"
@@ -50,6 +51,13 @@ type ICMPError struct {
 	At   sim.Time   `json:"at_ns"`
 }
 
+// SendError is a request that could not be sent (ping: sendmsg: ...).
+type SendError struct {
+	Seq  int      `json:"seq"`
+	Text string   `json:"error"`
+	At   sim.Time `json:"at_ns"`
+}
+
 // Result is a finished run.
 type Result struct {
 	Dest        string        `json:"dest"`
@@ -68,7 +76,7 @@ type Result struct {
 	Mdev        time.Duration `json:"mdev_ns"`
 	Replies     []Reply       `json:"replies"`
 	ICMPErrors  []ICMPError   `json:"icmp_errors,omitempty"`
-	SendErrors  []string      `json:"send_errors,omitempty"`
+	SendErrors  []SendError   `json:"send_errors,omitempty"`
 }
 
 // Pinger is a running ping.
@@ -121,18 +129,26 @@ func Start(n *node.Node, dest string, dst netip.Addr, cfg Config, done func(*Res
 	return p
 }
 
-// payload builds the echo data: the virtual send time (8 bytes, as ping
-// puts a timestamp first) then the pattern 0x10, 0x11, ... like iputils.
+// timevalLen is the size of the struct timeval iputils puts first in the
+// echo data.
+const timevalLen = 16
+
+// payload builds the echo data like iputils: byte i is i, and the first 16
+// bytes are overwritten by a struct timeval (seconds and microseconds,
+// 64-bit little-endian as on x86-64) holding the virtual send time, so
+// Wireshark shows "Timestamp from icmp data" and the familiar 0x10, 0x11 ...
 func (p *Pinger) payload() []byte {
 	if cap(p.data) < p.cfg.Size {
 		p.data = make([]byte, p.cfg.Size)
 	}
 	d := p.data[:p.cfg.Size]
 	for i := range d {
-		d[i] = byte(0x10 + i%256)
+		d[i] = byte(i)
 	}
-	if len(d) >= 8 {
-		binary.BigEndian.PutUint64(d, uint64(p.k.Now()))
+	if len(d) >= timevalLen {
+		now := int64(p.k.Now())
+		binary.LittleEndian.PutUint64(d[0:8], uint64(now/1e9))
+		binary.LittleEndian.PutUint64(d[8:16], uint64(now%1e9/1e3))
 	}
 	return d
 }
@@ -148,13 +164,39 @@ func (p *Pinger) send() {
 	p.last = p.k.Now()
 	p.res.Transmitted++
 	if _, err := p.n.SendICMP(p.dst, &m, node.SendOptions{TTL: p.cfg.TTL, DontFragment: p.cfg.DontFrag}); err != nil {
-		p.res.SendErrors = append(p.res.SendErrors, fmt.Sprintf("icmp_seq=%d %v", seq, err))
+		p.sendFailed(seq, err)
 	}
 	if seq < p.cfg.Count {
 		p.timer = p.k.AfterFunc(p.cfg.Interval, p.send)
 		return
 	}
 	p.timer = p.k.AfterFunc(p.cfg.Timeout, p.finish)
+}
+
+// sendFailed records a request the node refused to send, the way iputils
+// reports each kind of failure.
+func (p *Pinger) sendFailed(seq int, err error) {
+	now := p.k.Now()
+	switch {
+	case errors.Is(err, node.ErrHostUnreachable):
+		// Linux learns this from failed neighbour resolution and reports
+		// it like an ICMP error from the host itself.
+		p.res.Errors++
+		p.res.ICMPErrors = append(p.res.ICMPErrors, ICMPError{Seq: seq, From: p.res.Src, Text: "Destination Host Unreachable", At: now})
+	case errors.Is(err, node.ErrTooBig):
+		mtu := 0
+		if r, ok := p.n.Routes.Lookup(p.dst); ok {
+			mtu = p.n.Ifaces()[r.Iface].MTU()
+		}
+		p.res.Errors++
+		p.res.SendErrors = append(p.res.SendErrors, SendError{Seq: seq, Text: fmt.Sprintf("local error: message too long, mtu=%d", mtu), At: now})
+	case errors.Is(err, node.ErrNoRoute):
+		p.res.SendErrors = append(p.res.SendErrors, SendError{Seq: seq, Text: "sendmsg: Network is unreachable", At: now})
+	case errors.Is(err, node.ErrLinkDown):
+		p.res.SendErrors = append(p.res.SendErrors, SendError{Seq: seq, Text: "sendmsg: Network is down", At: now})
+	default:
+		p.res.SendErrors = append(p.res.SendErrors, SendError{Seq: seq, Text: "sendmsg: " + err.Error(), At: now})
+	}
 }
 
 func (p *Pinger) onICMP(now sim.Time, m *node.ICMPPacket) {
@@ -177,9 +219,7 @@ func (p *Pinger) onICMP(now sim.Time, m *node.ICMPPacket) {
 			p.res.Received++
 		}
 		p.res.Replies = append(p.res.Replies, r)
-		if p.res.Received == p.cfg.Count && p.seq == p.cfg.Count {
-			p.finish()
-		}
+		p.maybeDone()
 	case m.IsError() && m.HasQuote && m.Quoted.Protocol == wire.ProtoICMP && m.Quoted.Dst == p.dst && len(m.QuotedPayload) >= 8:
 		q := wire.ICMP(m.QuotedPayload)
 		if q.Type() != wire.ICMPEchoRequest || q.ID() != p.id {
@@ -187,6 +227,15 @@ func (p *Pinger) onICMP(now sim.Time, m *node.ICMPPacket) {
 		}
 		p.res.Errors++
 		p.res.ICMPErrors = append(p.res.ICMPErrors, ICMPError{Seq: p.matchSeq(q.Seq()), From: m.IP.Src, Text: errorText(m), At: now})
+		p.maybeDone()
+	}
+}
+
+// maybeDone ends the run, as iputils does with -c, once every request has
+// been sent and answered by a reply or an error.
+func (p *Pinger) maybeDone() {
+	if p.seq == p.cfg.Count && p.res.Received+p.res.Errors >= p.cfg.Count {
+		p.finish()
 	}
 }
 
@@ -207,7 +256,7 @@ func (p *Pinger) finish() {
 	p.finished = true
 	p.k.Cancel(p.timer)
 	r := &p.res
-	r.Elapsed = p.last.Sub(p.start)
+	r.Elapsed = p.k.Now().Sub(p.start)
 	if r.Transmitted > 0 {
 		r.Loss = float64(r.Transmitted-r.Received) / float64(r.Transmitted)
 	}
@@ -275,7 +324,10 @@ func (r *Result) Write(w io.Writer) {
 	}
 	var lines []line
 	for _, rep := range r.Replies {
-		s := fmt.Sprintf("%d bytes from %s: icmp_seq=%d ttl=%d time=%s ms", rep.Bytes, rep.From, rep.Seq, rep.TTL, rttString(rep.RTT))
+		s := fmt.Sprintf("%d bytes from %s: icmp_seq=%d ttl=%d", rep.Bytes, rep.From, rep.Seq, rep.TTL)
+		if timed(r.Size) {
+			s += " time=" + FormatRTT(rep.RTT) + " ms"
+		}
 		if rep.Dup {
 			s += " (DUP!)"
 		}
@@ -284,14 +336,14 @@ func (r *Result) Write(w io.Writer) {
 	for _, e := range r.ICMPErrors {
 		lines = append(lines, line{e.At, fmt.Sprintf("From %s icmp_seq=%d %s", e.From, e.Seq, e.Text)})
 	}
+	for _, e := range r.SendErrors {
+		lines = append(lines, line{e.At, "ping: " + e.Text})
+	}
 	// Stable merge by time: replies and errors interleave as they arrived.
 	for i := 1; i < len(lines); i++ {
 		for j := i; j > 0 && lines[j].at < lines[j-1].at; j-- {
 			lines[j], lines[j-1] = lines[j-1], lines[j]
 		}
-	}
-	for _, s := range r.SendErrors {
-		fmt.Fprintf(w, "ping: sendmsg: %s\n", s)
 	}
 	for _, l := range lines {
 		fmt.Fprintln(w, l.txt)
@@ -304,24 +356,32 @@ func (r *Result) Write(w io.Writer) {
 	if r.Errors > 0 {
 		s += fmt.Sprintf(", +%d errors", r.Errors)
 	}
-	s += fmt.Sprintf(", %s%% packet loss, time %dms", strings.TrimSuffix(fmt.Sprintf("%g", math.Round(r.Loss*1000)/10), ".0"), r.Elapsed.Milliseconds())
+	// iputils prints the loss as a C float with %g.
+	loss := strconv.FormatFloat(float64(float32(r.Loss*100)), 'g', 6, 64)
+	s += fmt.Sprintf(", %s%% packet loss, time %dms", loss, (r.Elapsed+500*time.Microsecond).Milliseconds())
 	fmt.Fprintln(w, s)
-	if r.Received > 0 {
+	if r.Received > 0 && timed(r.Size) {
 		fmt.Fprintf(w, "rtt min/avg/max/mdev = %s/%s/%s/%s ms\n", ms(r.Min), ms(r.Avg), ms(r.Max), ms(r.Mdev))
 	}
 }
 
-// rttString formats an RTT like iputils: three significant digits below
-// 100 ms, whole milliseconds above.
-func rttString(d time.Duration) string {
-	v := float64(d) / 1e6
+// timed reports whether requests of size data bytes carry a timestamp
+// (iputils needs room for a struct timeval, 16 bytes); without one it
+// prints no times.
+func timed(size int) bool { return size >= timevalLen }
+
+// FormatRTT formats an RTT in milliseconds exactly like iputils:
+// microseconds rounded to three significant figures below 100 ms, whole
+// milliseconds above.
+func FormatRTT(d time.Duration) string {
+	us := int64(d / time.Microsecond)
 	switch {
-	case v >= 100:
-		return fmt.Sprintf("%.0f", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1f", v)
-	case v >= 1:
-		return fmt.Sprintf("%.2f", v)
+	case us >= 100000-50:
+		return fmt.Sprintf("%d", (us+500)/1000)
+	case us >= 10000-5:
+		return fmt.Sprintf("%d.%01d", (us+50)/1000, ((us+50)%1000)/100)
+	case us >= 1000:
+		return fmt.Sprintf("%d.%02d", (us+5)/1000, ((us+5)%1000)/10)
 	}
-	return fmt.Sprintf("%.3f", v)
+	return fmt.Sprintf("%d.%03d", us/1000, us%1000)
 }

@@ -48,7 +48,7 @@ func TestRepliesAndRTT(t *testing.T) {
 	if res.Min != want || res.Max != want {
 		t.Fatalf("rtt %v..%v, want %v", res.Min, res.Max, want)
 	}
-	for _, s := range []string{"64 bytes from 10.0.1.2: icmp_seq=1 ttl=63 time=20.3 ms", "3 packets transmitted, 3 received, 0% packet loss, time 2000ms", "rtt min/avg/max/mdev = 20.269/20.269/20.269/0.000 ms"} {
+	for _, s := range []string{"64 bytes from 10.0.1.2: icmp_seq=1 ttl=63 time=20.3 ms", "3 packets transmitted, 3 received, 0% packet loss, time 2020ms", "rtt min/avg/max/mdev = 20.269/20.269/20.269/0.000 ms"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("missing %q in\n%s", s, out)
 		}
@@ -93,5 +93,28 @@ func TestTotalLoss(t *testing.T) {
 	res, out := run(t, ", loss: 100%", ping.Config{Count: 3, Size: ping.DefaultSize, Timeout: time.Second})
 	if res.Received != 0 || res.Loss != 1 || strings.Contains(out, "rtt") {
 		t.Fatalf("%+v\n%s", res, out)
+	}
+}
+
+func TestOutputLikeIputils(t *testing.T) {
+	// Loss is a C float printed with %g; small requests carry no
+	// timestamp, so no times are printed.
+	res, out := run(t, ", loss: 40%", ping.Config{Count: 3, Size: 8, Timeout: time.Second})
+	if res.Received != 1 || !strings.Contains(out, "3 packets transmitted, 1 received, 66.6667% packet loss") {
+		t.Fatalf("%+v\n%s", res, out)
+	}
+	if strings.Contains(out, "time=") || strings.Contains(out, "rtt") || !strings.Contains(out, "16 bytes from 10.0.1.2: icmp_seq=1 ttl=63\n") {
+		t.Fatalf("times printed for 8-byte requests:\n%s", out)
+	}
+}
+
+func TestRTTFormat(t *testing.T) {
+	for us, want := range map[int64]string{
+		123: "0.123", 1234: "1.23", 9994: "9.99", 9995: "10.0", 12345: "12.3",
+		99949: "99.9", 99950: "100", 123456: "123",
+	} {
+		if got := ping.FormatRTT(time.Duration(us) * time.Microsecond); got != want {
+			t.Errorf("%dµs: %q, want %q", us, got, want)
+		}
 	}
 }
