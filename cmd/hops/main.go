@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // usageError marks errors in how hops was called or in an input file; they
@@ -41,6 +45,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "hops: %v\n", err)
 	var ue usageError
 	if errors.As(err, &ue) {
+		return 2
+	}
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		fmt.Fprintln(stderr, "Run 'hops --help' for the commands.")
 		return 2
 	}
 	return 1
@@ -107,3 +115,41 @@ func exactArgs(n int) cobra.PositionalArgs {
 type silentExit struct{ code int }
 
 func (e silentExit) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// seconds is a duration flag that also takes a bare number of seconds, as
+// ping -i 0.2 and traceroute -w 2 do.
+type seconds struct{ d *time.Duration }
+
+func (s seconds) String() string {
+	if s.d == nil {
+		return ""
+	}
+	return s.d.String()
+}
+
+func (s seconds) Set(v string) error {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if f < 0 || f > 1e6 {
+			return fmt.Errorf("%q: want 0 to 1000000 seconds", v)
+		}
+		*s.d = time.Duration(f * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%q: want seconds (2, 0.2) or a duration (200ms)", v)
+	}
+	if d < 0 {
+		return fmt.Errorf("%q: must not be negative", v)
+	}
+	*s.d = d
+	return nil
+}
+
+func (s seconds) Type() string { return "seconds" }
+
+// secondsVarP defines a flag that takes seconds or a Go duration.
+func secondsVarP(f *pflag.FlagSet, d *time.Duration, name, short string, value time.Duration, usage string) {
+	*d = value
+	f.VarP(seconds{d}, name, short, usage)
+}

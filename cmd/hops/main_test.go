@@ -264,6 +264,14 @@ func TestLinkCut(t *testing.T) {
 	}
 }
 
+func TestLinkDownAtZeroComesFirst(t *testing.T) {
+	// A cut at 0s happens before the first request: every send fails.
+	out, _, code := hops(t, "--link-down", "home-wifi@0s", "ping", "-c", "2", "-W", "1", "www.example.com")
+	if code != 1 || strings.Count(out, "ping: sendmsg: Network is down") != 2 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
 func TestLinkDownFlag(t *testing.T) {
 	out, errs, code := hops(t, "--link-down", "isp-a-core--ixp@1500ms", "--link-up", "isp-a-core--ixp@2500ms", "--json", "ping", "-c", "4", "www.example.com")
 	if code != 0 {
@@ -330,6 +338,8 @@ func TestUserErrors(t *testing.T) {
 		{[]string{"ping", "-c", "0", "laptop"}, 2, "-c must be at least 1"},
 		{[]string{"traceroute"}, 2, "accepts 1 arg(s), received 0"},
 		{[]string{"ping", "--bogus", "x"}, 2, "unknown flag: --bogus"},
+		{[]string{"bogus"}, 2, `unknown command "bogus"`},
+		{[]string{"ping", "-W", "soon", "laptop"}, 2, "want seconds"},
 		{[]string{"--world", "/nonexistent.yaml", "world"}, 2, "/nonexistent.yaml"},
 		{[]string{"--capture", "laptop", "ping", "laptop"}, 2, "--capture needs --pcap"},
 		{[]string{"ping", "2001:db8::1"}, 2, "only IPv4"},
@@ -428,9 +438,8 @@ events:
   - {at: 0s, down: z--r}
 `)
 	out, _, code := hops(t, "--world", path, "traceroute", "--from", "z", "x")
-	// The first probes leave before the link goes down at 0s and are lost
-	// with it; the second hop's cannot be sent at all.
-	want := "traceroute to x (10.0.1.2), 30 hops max, 60 byte packets\n 1  * * *\ntraceroute: send: z: sending to 10.0.1.2 via eth0: network is down\n"
+	// The link goes down at 0s, before the first probe: none can be sent.
+	want := "traceroute to x (10.0.1.2), 30 hops max, 60 byte packets\ntraceroute: send: z: sending to 10.0.1.2 via eth0: network is down\n"
 	if code != 1 || out != want {
 		t.Fatalf("exit %d, output %q; want 1 and %q", code, out, want)
 	}

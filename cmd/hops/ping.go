@@ -42,6 +42,9 @@ times from the simulation's virtual clock.`,
 			if err := s.start(); err != nil {
 				return err
 			}
+			// Events due at time zero (a link cut "at 0s") happen before
+			// the app sends anything.
+			s.w.Kernel.RunUntil(0)
 			var res *ping.Result
 			done := false
 			ping.Start(src, args[0], dst, cfg, func(r *ping.Result) { res, done = r, true })
@@ -69,8 +72,8 @@ times from the simulation's virtual clock.`,
 	f.StringVar(&from, "from", "", "`NODE` to ping from (default: the laptop)")
 	f.IntVarP(&cfg.Count, "count", "c", 4, "stop after `N` echo requests")
 	f.IntVarP(&cfg.Size, "size", "s", 56, "ICMP data `BYTES` per request")
-	f.DurationVarP(&interval, "interval", "i", time.Second, "time between requests")
-	f.DurationVarP(&cfg.Timeout, "timeout", "W", 10*time.Second, "how long to wait for the last reply")
+	secondsVarP(f, &interval, "interval", "i", time.Second, "time between requests, in seconds or as a duration (0.2, 200ms)")
+	secondsVarP(f, &cfg.Timeout, "timeout", "W", 10*time.Second, "how long to wait for the last reply, in seconds or as a duration")
 	f.IntVarP(&ttl, "ttl", "t", 0, "IP time to live (0: the node's default, 64)")
 	f.BoolVarP(&cfg.DontFrag, "dont-fragment", "M", false, "set the Don't Fragment bit (path MTU discovery)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")

@@ -70,6 +70,10 @@ func writeRoutes(w io.Writer, n *node.Node) {
 			fmt.Fprintf(w, "  %s dev %s proto kernel scope link src %s%s\n", prefix, i.Name, i.Addr(), state)
 			continue
 		}
-		fmt.Fprintf(w, "  %s via %s dev %s metric %d%s\n", prefix, r.NextHop, i.Name, r.Metric, state)
+		metric := ""
+		if r.Metric != 0 {
+			metric = fmt.Sprintf(" metric %d", r.Metric) // ip route leaves out metric 0
+		}
+		fmt.Fprintf(w, "  %s via %s dev %s%s%s\n", prefix, r.NextHop, i.Name, metric, state)
 	}
 }

@@ -40,6 +40,9 @@ simulation's node names.`,
 			if err := s.start(); err != nil {
 				return err
 			}
+			// Events due at time zero (a link cut "at 0s") happen before
+			// the app sends anything.
+			s.w.Kernel.RunUntil(0)
 			var res *traceroute.Result
 			done := false
 			if _, err := traceroute.Start(src, args[0], dst, cfg, func(r *traceroute.Result) { res, done = r, true }); err != nil {
@@ -71,7 +74,7 @@ simulation's node names.`,
 	f.IntVarP(&cfg.MaxTTL, "max-hops", "m", 30, "largest TTL to probe")
 	f.IntVarP(&cfg.FirstTTL, "first-hop", "f", 1, "TTL to start with")
 	f.IntVarP(&cfg.Queries, "queries", "q", 3, "probes per hop")
-	f.DurationVarP(&cfg.Wait, "wait", "w", 5*time.Second, "how long to wait for each probe's answer")
+	secondsVarP(f, &cfg.Wait, "wait", "w", 5*time.Second, "how long to wait for each probe's answer, in seconds or as a duration")
 	f.BoolVarP(&numeric, "numeric", "n", false, "print addresses only, no node names")
 	return cmd
 }
