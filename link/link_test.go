@@ -312,9 +312,9 @@ func TestFlapWithPacketsInFlight(t *testing.T) {
 // as the wire is free, not when a wake-up left from before the flap fires.
 func TestFlapDoesNotDelayTheQueue(t *testing.T) {
 	r := newRig(1, Config{RateBps: 8_000_000, Delay: 10 * time.Millisecond}) // 100 B = 100µs
-	r.send(0, 1000, 1) // on the wire 0–1ms
-	r.send(0, 1000, 2) // 1–2ms
-	r.send(0, 1000, 5) // queued behind it: a wake-up is due at 2ms
+	r.send(0, 1000, 1)                                                       // on the wire 0–1ms
+	r.send(0, 1000, 2)                                                       // 1–2ms
+	r.send(0, 1000, 5)                                                       // queued behind it: a wake-up is due at 2ms
 	r.k.RunUntil(sim.Time(1100 * time.Microsecond))
 	r.l.SetUp(false)
 	r.l.SetUp(true)

@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/hopsnet/hops/node"
@@ -358,7 +358,7 @@ func (r *Result) Write(w io.Writer) {
 	}
 	// iputils prints the loss as a C float with %g.
 	loss := strconv.FormatFloat(float64(float32(r.Loss*100)), 'g', 6, 64)
-	s += fmt.Sprintf(", %s%% packet loss, time %dms", loss, (r.Elapsed+500*time.Microsecond).Milliseconds())
+	s += fmt.Sprintf(", %s%% packet loss, time %dms", loss, (r.Elapsed + 500*time.Microsecond).Milliseconds())
 	fmt.Fprintln(w, s)
 	if r.Received > 0 && timed(r.Size) {
 		fmt.Fprintf(w, "rtt min/avg/max/mdev = %s/%s/%s/%s ms\n", ms(r.Min), ms(r.Avg), ms(r.Max), ms(r.Mdev))
