@@ -339,6 +339,7 @@ func TestUserErrors(t *testing.T) {
 		{[]string{"traceroute"}, 2, "accepts 1 arg(s), received 0"},
 		{[]string{"ping", "--bogus", "x"}, 2, "unknown flag: --bogus"},
 		{[]string{"bogus"}, 2, `unknown command "bogus"`},
+		{[]string{"ping", "-i", "0", "laptop"}, 2, "-i must be greater than 0"},
 		{[]string{"ping", "-W", "soon", "laptop"}, 2, "want seconds"},
 		{[]string{"--world", "/nonexistent.yaml", "world"}, 2, "/nonexistent.yaml"},
 		{[]string{"--capture", "laptop", "ping", "laptop"}, 2, "--capture needs --pcap"},

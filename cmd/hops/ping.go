@@ -30,6 +30,9 @@ times from the simulation's virtual clock.`,
 			if cfg.Count <= 0 || cfg.Size < 0 || cfg.Size > 65507 || ttl < 0 || ttl > 255 {
 				return usageError{fmt.Errorf("ping: -c must be at least 1, -s between 0 and 65507, --ttl between 0 and 255")}
 			}
+			if interval <= 0 {
+				return usageError{fmt.Errorf("ping: -i must be greater than 0")}
+			}
 			cfg.Interval, cfg.TTL = interval, uint8(ttl)
 			s, err := newSession(g)
 			if err != nil {
