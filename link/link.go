@@ -366,15 +366,10 @@ func (l *Link) Fire(now sim.Time, arg uint64) {
 		l.arrive(now, side, uint32(arg), arg&argDirect != 0)
 		return
 	}
+	// A wake-up is pending only while packets wait (Send schedules it when
+	// it queues one, flush cancels it), so the queue is not empty here and
+	// the wire is free.
 	d := &l.dir[side]
-	if now < d.busyUntil {
-		// The link went down and up again and a new packet is on the wire.
-		l.wakeAt(side, d.busyUntil)
-		return
-	}
-	if !l.up || d.q.len() == 0 {
-		return
-	}
 	next := d.q.pop()
 	d.stats.QueueBytes -= len(next.Data)
 	d.stats.QueuePackets--

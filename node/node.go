@@ -258,7 +258,7 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	if n.HasAddr(dst) {
 		return n.sendLocal(proto, dst, payload, opt), nil
 	}
-	r, out, err := n.route(dst)
+	_, out, err := n.route(dst)
 	if err != nil {
 		return 0, err
 	}
@@ -276,7 +276,7 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	n.stats.Sent++
 	n.emit(trace.Send, out, p, "")
 	id := p.ID
-	n.output(out, p, r)
+	n.output(out, p)
 	return id, nil
 }
 
@@ -388,7 +388,7 @@ func (n *Node) SendRaw(datagram []byte) (uint64, error) {
 }
 
 // output sends a complete datagram out of iface, fragmenting as needed.
-func (n *Node) output(out *Iface, p *packet.Packet, r Route) {
+func (n *Node) output(out *Iface, p *packet.Packet) {
 	if len(p.Data) > out.MTU() {
 		n.fragment(out, p)
 		return
@@ -465,7 +465,7 @@ func (n *Node) forward(now sim.Time, in *Iface, p *packet.Packet) {
 	ip.DecTTL() // RFC 1624 incremental checksum update
 	n.stats.Forwarded++
 	n.emit(trace.Forward, out, p, "")
-	n.output(out, p, r)
+	n.output(out, p)
 }
 
 // deliver hands a datagram addressed to this node to its protocol, after

@@ -15,7 +15,6 @@ import (
 	"github.com/hopsnet/hops/trace"
 	"github.com/hopsnet/hops/wire"
 	"github.com/hopsnet/hops/world"
-	"github.com/hopsnet/hops/world/scenario"
 )
 
 // chain is a host, three routers and a host in a line; the last link has a
@@ -37,11 +36,7 @@ links:
 
 func build(t testing.TB, yaml string) *world.World {
 	t.Helper()
-	sc, err := scenario.Parse("test.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := world.Build(sc, 1, world.Options{})
+	w, err := world.FromYAML("test.yaml", []byte(yaml), 1, world.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,14 +39,13 @@ func Example_traceroute() {
 
 // Ping across a world read from YAML, with a lossy link.
 func Example_ping() {
-	sc, err := world.LoadBytes("lossy.yaml", []byte(`
+	w, err := world.FromYAML("lossy.yaml", []byte(`
 nodes: [{name: a, role: laptop}, {name: b, role: server}]
 links: [{a: a 10.0.0.1/30, b: b 10.0.0.2/30, rate: 1Mbps, delay: 10ms, loss: 20%}]
-`))
+`), 3, world.Options{})
 	if err != nil {
 		panic(err)
 	}
-	w, _ := world.Build(sc, 3, world.Options{})
 	ping.Start(w.Node("a"), "b", w.Node("b").Addr(), ping.Config{Count: 5, Size: ping.DefaultSize}, func(r *ping.Result) {
 		r.Write(os.Stdout)
 	})

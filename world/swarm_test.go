@@ -151,13 +151,9 @@ func corrupted(w *world.World) uint64 {
 
 func runSwarm(seed uint64) error {
 	text, hosts := swarmScenario(seed)
-	sc, err := world.LoadBytes(fmt.Sprintf("swarm-%d.yaml", seed), []byte(text))
+	w, err := world.FromYAML(fmt.Sprintf("swarm-%d.yaml", seed), []byte(text), seed, world.Options{Convergence: 50 * time.Millisecond})
 	if err != nil {
-		return fmt.Errorf("scenario does not parse: %v\n%s", err, text)
-	}
-	w, err := world.Build(sc, seed, world.Options{Convergence: 50 * time.Millisecond})
-	if err != nil {
-		return err
+		return fmt.Errorf("scenario does not build: %v\n%s", err, text)
 	}
 	chk := &checker{lastTTL: map[uint64]int{}}
 	// The datagram being delivered, as the node saw it: the checker

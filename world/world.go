@@ -44,10 +44,14 @@ func Load(path string) (*scenario.Scenario, error) {
 	return scenario.ParseFile(path)
 }
 
-// LoadBytes parses a scenario held in memory; name is used in error
-// messages.
-func LoadBytes(name string, data []byte) (*scenario.Scenario, error) {
-	return scenario.Parse(name, data)
+// FromYAML parses a scenario held in memory (name is used in error
+// messages) and builds it.
+func FromYAML(name string, data []byte, seed uint64, opts Options) (*World, error) {
+	sc, err := scenario.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return Build(sc, seed, opts)
 }
 
 // Options change how a world is built.

@@ -107,7 +107,7 @@ func TestResolve(t *testing.T) {
 // A multi-homed host between two routers must not attract traffic for its
 // neighbours: x reaches r1 around through r3.
 func TestRoutesNeverTransitHosts(t *testing.T) {
-	sc, err := world.LoadBytes("mh.yaml", []byte(`
+	w, err := world.FromYAML("mh.yaml", []byte(`
 nodes:
   - {name: x, role: host}
   - {name: h, role: host}
@@ -120,11 +120,7 @@ links:
   - {a: h 10.0.2.2/30, b: r2 10.0.2.1/30, delay: 1ms}
   - {a: r2 10.0.3.1/30, b: r3 10.0.3.2/30, delay: 10ms}
   - {a: r3 10.0.4.1/30, b: r1 10.0.4.2/30, delay: 10ms}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := world.Build(sc, 1, world.Options{})
+`), 1, world.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,6 @@ type Pinger struct {
 	answered map[int]bool
 	res      Result
 	start    sim.Time
-	last     sim.Time
 	done     func(*Result)
 	finished bool
 	timer    sim.Timer
@@ -161,7 +160,6 @@ func (p *Pinger) send() {
 	seq := p.seq
 	m := wire.ICMPMessage{Type: wire.ICMPEchoRequest, ID: p.id, Seq: uint16(seq), Data: p.payload()}
 	p.sentAt[seq] = p.k.Now()
-	p.last = p.k.Now()
 	p.res.Transmitted++
 	if _, err := p.n.SendICMP(p.dst, &m, node.SendOptions{TTL: p.cfg.TTL, DontFragment: p.cfg.DontFrag}); err != nil {
 		p.sendFailed(seq, err)

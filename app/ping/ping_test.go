@@ -19,11 +19,7 @@ links:
 
 func run(t *testing.T, extra string, cfg ping.Config) (*ping.Result, string) {
 	t.Helper()
-	sc, err := world.LoadBytes("t.yaml", []byte(strings.Replace(line, "%s", extra, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := world.Build(sc, 1, world.Options{})
+	w, err := world.FromYAML("t.yaml", []byte(strings.Replace(line, "%s", extra, 1)), 1, world.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,11 +21,7 @@ links:
 
 func trace(t *testing.T, extra, dst string, cfg traceroute.Config) string {
 	t.Helper()
-	sc, err := world.LoadBytes("t.yaml", []byte(strings.Replace(chain, "%s", extra, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := world.Build(sc, 1, world.Options{StaticRoutes: true})
+	w, err := world.FromYAML("t.yaml", []byte(strings.Replace(chain, "%s", extra, 1)), 1, world.Options{StaticRoutes: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +76,10 @@ func TestNetUnreachable(t *testing.T) {
 }
 
 func TestBadPacketLen(t *testing.T) {
-	sc, _ := world.LoadBytes("t.yaml", []byte(strings.Replace(chain, "%s", "", 1)))
-	w, _ := world.Build(sc, 1, world.Options{})
+	w, err := world.FromYAML("t.yaml", []byte(strings.Replace(chain, "%s", "", 1)), 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := traceroute.Start(w.Node("a"), "b", w.Node("b").Addr(), traceroute.Config{PacketLen: 10}, nil); err == nil {
 		t.Fatal("a 10-byte probe was accepted")
 	}
