@@ -27,11 +27,40 @@ func (m *ICMPPacket) IsError() bool {
 	return m.Msg.Type == wire.ICMPDestUnreachable || m.Msg.Type == wire.ICMPTimeExceeded
 }
 
+// ICMPListener is an app's subscription to the ICMP messages a node
+// receives, like a raw ICMP socket; Close ends it.
+type ICMPListener struct {
+	n *Node
+	f func(now sim.Time, m *ICMPPacket)
+}
+
 // ListenICMP makes f receive every ICMP message addressed to the node
 // (echo replies, errors, and echo requests after the node has answered
-// them).
-func (n *Node) ListenICMP(f func(now sim.Time, m *ICMPPacket)) {
-	n.icmpListen = append(n.icmpListen, f)
+// them), until the listener is closed. m and its slices are valid only
+// during the call.
+func (n *Node) ListenICMP(f func(now sim.Time, m *ICMPPacket)) *ICMPListener {
+	l := &ICMPListener{n: n, f: f}
+	n.icmpListen = append(n.icmpListen, l)
+	return l
+}
+
+// Close unsubscribes the listener: f is not called again, not even for
+// a message being delivered right now to other listeners. Closing twice
+// does nothing.
+func (l *ICMPListener) Close() {
+	if l.f == nil {
+		return
+	}
+	l.f = nil
+	ls := l.n.icmpListen
+	for i, x := range ls {
+		if x == l {
+			// A fresh slice, so a delivery loop ranging over the old one
+			// is not disturbed.
+			l.n.icmpListen = append(ls[:i:i], ls[i+1:]...)
+			break
+		}
+	}
 }
 
 // SendICMP sends m to dst and returns the datagram's packet ID.
@@ -42,24 +71,22 @@ func (n *Node) SendICMP(dst netip.Addr, m *wire.ICMPMessage, opt SendOptions) (u
 
 // handleICMP is the node's ICMP protocol handler: it answers echo requests
 // (as every host and router does) and passes every message to listeners.
-func (n *Node) handleICMP(now sim.Time, h *wire.IPv4Header, payload []byte) string {
-	msg, err := wire.ParseICMP(payload)
+func (n *Node) handleICMP(now sim.Time, d *Inbound) string {
+	h := &d.IP
+	msg, err := wire.ParseICMP(d.Payload)
 	if err == wire.ErrBadChecksum {
 		return trace.ReasonBadChecksum
 	}
 	if err != nil {
 		return trace.ReasonMalformed
 	}
-	n.Accept()
+	d.Accept()
 	if msg.Type == wire.ICMPEchoRequest && unicast(h.Src) && n.HasAddr(h.Dst) {
 		reply := wire.ICMPMessage{Type: wire.ICMPEchoReply, ID: msg.ID, Seq: msg.Seq, Data: msg.Data}
 		n.icmpBuf = reply.AppendTo(n.icmpBuf[:0])
 		if _, err := n.SendIP(wire.ProtoICMP, h.Src, n.icmpBuf, SendOptions{Src: h.Dst}); err == nil {
 			n.stats.ICMPSent++
 		}
-	}
-	if len(n.icmpListen) == 0 {
-		return ""
 	}
 	n.curICMP = ICMPPacket{IP: *h, Msg: msg}
 	m := &n.curICMP
@@ -70,26 +97,33 @@ func (n *Node) handleICMP(now sim.Time, h *wire.IPv4Header, payload []byte) stri
 			// The quote is cut short (RFC 792 quotes 8 bytes of payload, so
 			// TotalLen is usually larger than what is here): parse the header
 			// on its own.
-			if q, qp, ok := parseQuote(msg.Data); ok {
+			if q, qp, ok := n.parseQuote(msg.Data); ok {
 				m.Quoted, m.QuotedPayload, m.HasQuote = q, qp, true
 			}
 		}
 	}
-	for _, f := range n.icmpListen {
-		f(now, m)
+	if m.IsError() {
+		n.dispatchError(m)
+	}
+	for _, l := range n.icmpListen {
+		if l.f != nil {
+			l.f(now, m)
+		}
 	}
 	return ""
 }
 
 // parseQuote parses an IPv4 header whose payload was truncated by an ICMP
-// quote: it fixes up a copy of the header's total length so the codec
-// accepts it.
-func parseQuote(b []byte) (wire.IPv4Header, []byte, bool) {
+// quote: it fixes up the total length in a copy of the quote (in the
+// node's scratch buffer, so the payload it returns is valid only during
+// the delivery) so the codec accepts it.
+func (n *Node) parseQuote(b []byte) (wire.IPv4Header, []byte, bool) {
 	ihl := int(b[0]&0x0f) * 4
 	if b[0]>>4 != 4 || ihl < 20 || ihl > len(b) {
 		return wire.IPv4Header{}, nil, false
 	}
-	c := append([]byte(nil), b...)
+	n.quoteBuf = append(n.quoteBuf[:0], b...)
+	c := n.quoteBuf
 	ip := wire.IPv4(c)
 	origLen := wire.IPv4(b).TotalLen()
 	ip.SetTotalLen(len(c))
@@ -104,29 +138,8 @@ func parseQuote(b []byte) (wire.IPv4Header, []byte, bool) {
 // String describes an ICMP message like tcpdump does.
 func (m *ICMPPacket) String() string {
 	switch m.Msg.Type {
-	case wire.ICMPEchoRequest:
-		return fmt.Sprintf("echo request id %d seq %d", m.Msg.ID, m.Msg.Seq)
-	case wire.ICMPEchoReply:
-		return fmt.Sprintf("echo reply id %d seq %d", m.Msg.ID, m.Msg.Seq)
-	case wire.ICMPTimeExceeded:
-		if m.Msg.Code == wire.ICMPFragReassemblyExceeded {
-			return "fragment reassembly time exceeded"
-		}
-		return "time exceeded in transit"
-	case wire.ICMPDestUnreachable:
-		switch m.Msg.Code {
-		case wire.ICMPNetUnreachable:
-			return "net unreachable"
-		case wire.ICMPHostUnreachable:
-			return "host unreachable"
-		case wire.ICMPProtoUnreachable:
-			return "protocol unreachable"
-		case wire.ICMPPortUnreachable:
-			return "port unreachable"
-		case wire.ICMPFragNeeded:
-			return fmt.Sprintf("fragmentation needed (mtu %d)", m.Msg.MTU)
-		}
-		return fmt.Sprintf("destination unreachable code %d", m.Msg.Code)
+	case wire.ICMPEchoRequest, wire.ICMPEchoReply:
+		return fmt.Sprintf("%s id %d seq %d", wire.ICMPText(m.Msg.Type, m.Msg.Code, 0), m.Msg.ID, m.Msg.Seq)
 	}
-	return fmt.Sprintf("icmp type %d code %d", m.Msg.Type, m.Msg.Code)
+	return wire.ICMPText(m.Msg.Type, m.Msg.Code, m.Msg.MTU)
 }

@@ -46,18 +46,11 @@ var (
 	ErrLinkDown        = errors.New("network is down")
 	ErrTooBig          = errors.New("message too long")
 	ErrPortInUse       = errors.New("address already in use")
-	ErrNoAddress       = errors.New("node has no address")
 	ErrNoPorts         = errors.New("no ephemeral port free")
 	ErrClosed          = errors.New("socket closed")
 	ErrBadDatagram     = errors.New("datagram too large for IPv4")
 	errNotIPv4Source   = errors.New("source address is not IPv4")
 )
-
-// ProtocolHandler receives datagrams of one IP protocol addressed to the
-// node, after reassembly. payload aliases the packet and is valid only
-// during the call. It returns "" when it accepts the datagram, or the
-// reason it drops it (a trace reason such as trace.ReasonBadChecksum).
-type ProtocolHandler func(now sim.Time, h *wire.IPv4Header, payload []byte) (dropReason string)
 
 // Iface is one interface of a node: an address with its prefix, attached to
 // one side of a point-to-point link.
@@ -139,19 +132,20 @@ type Node struct {
 	ipID   uint16
 	stats  Stats
 
-	protos     map[uint8]ProtocolHandler
+	protos     map[uint8]*Protocol
 	udp        map[uint16]*UDPConn
-	icmpListen []func(now sim.Time, m *ICMPPacket)
+	icmpListen []*ICMPListener
 	reasm      reassembler
 	loop       loopback
 	scratch    []byte // SendICMP's message
 	icmpBuf    []byte // ICMP errors and echo replies
-	cur        curPacket
+	quoteBuf   []byte // a truncated quote, fixed up for parsing
 	// Per-delivery scratch values handed to handlers by pointer, so that
 	// delivering a datagram does not allocate.
-	curHdr  wire.IPv4Header
+	inbound Inbound
 	curDgm  Datagram
 	curICMP ICMPPacket
+	curErr  ICMPError
 }
 
 // New returns a node with no interfaces. Its random stream (IP IDs,
@@ -163,14 +157,15 @@ func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, name string) *Node {
 		pool:   pool,
 		bus:    bus,
 		rng:    k.Rand("node:" + name),
-		protos: map[uint8]ProtocolHandler{},
+		protos: map[uint8]*Protocol{},
 		udp:    map[uint16]*UDPConn{},
 	}
 	n.ipID = uint16(n.rng.Uint32())
 	n.loop.n = n
+	n.inbound.n = n
 	n.reasm.init(n)
-	n.protos[wire.ProtoICMP] = n.handleICMP
-	n.protos[wire.ProtoUDP] = n.handleUDP
+	n.protos[wire.ProtoICMP] = &Protocol{Name: "icmp", Receive: n.handleICMP}
+	n.protos[wire.ProtoUDP] = &Protocol{Name: "udp", Receive: n.handleUDP, Error: n.udpError}
 	return n
 }
 
@@ -180,10 +175,10 @@ func (n *Node) Kernel() *sim.Kernel { return n.k }
 // Now returns the current virtual time.
 func (n *Node) Now() sim.Time { return n.k.Now() }
 
-// After calls f after d of virtual time: the timer half of the app API
-// (apps are event-driven: datagram, ICMP and timer callbacks, all on the
-// simulation's single thread). It allocates a closure; protocol engines on
-// hot paths schedule a sim.Handler on Kernel() instead.
+// After calls f once after d of virtual time: the one-shot half of the
+// timer API (apps are event-driven: datagram, ICMP and timer callbacks,
+// all on the simulation's single thread). It allocates; a timer armed
+// again and again (per packet, periodic) is a NewTimer.
 func (n *Node) After(d time.Duration, f func()) sim.Timer { return n.k.AfterFunc(d, f) }
 
 // Cancel stops a timer from After; it reports whether it was pending.
@@ -234,10 +229,6 @@ func (n *Node) HasAddr(a netip.Addr) bool {
 	}
 	return false
 }
-
-// HandleProtocol makes h receive every datagram of IP protocol proto
-// addressed to the node (TCP registers itself here).
-func (n *Node) HandleProtocol(proto uint8, h ProtocolHandler) { n.protos[proto] = h }
 
 // SendOptions are per-datagram settings; the zero value means defaults.
 type SendOptions struct {
@@ -484,17 +475,17 @@ func (n *Node) deliver(now sim.Time, in *Iface, p *packet.Packet) {
 		n.drop(in, p, trace.ReasonMalformed)
 		return
 	}
-	handler := n.protos[h.Protocol]
-	if handler == nil {
+	proto := n.protos[h.Protocol]
+	if proto == nil {
 		n.icmpError(in, p, wire.ICMPDestUnreachable, wire.ICMPProtoUnreachable, 0)
 		n.drop(in, p, trace.ReasonNoListener)
 		return
 	}
-	n.curHdr = h
-	n.cur = curPacket{in: in, p: p}
-	reason := handler(now, &n.curHdr, payload)
-	accepted := n.cur.accepted
-	n.cur = curPacket{}
+	d := &n.inbound
+	d.IP, d.Payload, d.In, d.p, d.accepted = h, payload, in, p, false
+	reason := proto.Receive(now, d)
+	accepted := d.accepted
+	d.IP, d.Payload, d.In, d.p = wire.IPv4Header{}, nil, nil, nil
 	if reason != "" {
 		n.drop(in, p, reason)
 		return
@@ -504,29 +495,6 @@ func (n *Node) deliver(now sim.Time, in *Iface, p *packet.Packet) {
 		n.emit(trace.Deliver, in, p, "")
 	}
 	n.pool.Put(p)
-}
-
-// Accept is called by a protocol handler when it accepts the datagram it
-// is handling, before it hands the data to an app: the delivery is then
-// counted and traced before whatever the app does in response. A handler
-// that returns no drop reason without calling Accept is accepted after it
-// returns.
-func (n *Node) Accept() {
-	if n.cur.p == nil || n.cur.accepted {
-		return
-	}
-	n.cur.accepted = true
-	n.stats.Delivered++
-	n.emit(trace.Deliver, n.cur.in, n.cur.p, "")
-}
-
-// curPacket is the datagram being delivered, so that a protocol handler
-// can ask for an ICMP error about it (port unreachable) or drop it with a
-// reason.
-type curPacket struct {
-	in       *Iface
-	p        *packet.Packet
-	accepted bool
 }
 
 // icmpError sends an ICMP error about packet p, which arrived on in (nil:

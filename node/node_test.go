@@ -126,7 +126,7 @@ func TestICMPErrors(t *testing.T) {
 			c.TTL = 2
 			_, err := c.SendTo(netip.MustParseAddrPort("10.0.2.2:9"), []byte("x"))
 			return err
-		}, "time exceeded in transit from 10.0.12.2"},
+		}, "time exceeded from 10.0.12.2"},
 		{"port unreachable at the destination", func(w *world.World) error {
 			c, _ := w.Node("a").ListenUDP(0, nil)
 			_, err := c.SendTo(netip.MustParseAddrPort("10.0.2.2:9"), []byte("x"))
@@ -142,7 +142,7 @@ func TestICMPErrors(t *testing.T) {
 			c.DontFragment = true
 			_, err := c.SendTo(netip.MustParseAddrPort("10.0.2.2:9"), make([]byte, 1000))
 			return err
-		}, "fragmentation needed (mtu 576) from 10.0.23.2"},
+		}, "fragmentation needed, mtu 576 from 10.0.23.2"},
 		{"protocol unreachable", func(w *world.World) error {
 			_, err := w.Node("a").SendIP(99, mustAddr("10.0.2.2"), []byte("x"), node.SendOptions{})
 			return err

@@ -33,6 +33,7 @@ type UDPConn struct {
 	n       *Node
 	port    uint16
 	handler func(now sim.Time, d *Datagram)
+	onError func(now sim.Time, e *ICMPError)
 	closed  bool
 	buf     []byte
 }
@@ -62,10 +63,17 @@ func (n *Node) ListenUDP(port uint16, h func(now sim.Time, d *Datagram)) (*UDPCo
 	return c, nil
 }
 
+// OnError makes f receive the ICMP errors about datagrams this socket
+// sent (port unreachable: ErrConnRefused; time exceeded; fragmentation
+// needed with its MTU), as Linux delivers them with IP_RECVERR. f replaces
+// any earlier handler; nil stops the reports.
+func (c *UDPConn) OnError(f func(now sim.Time, e *ICMPError)) { c.onError = f }
+
 // LocalPort returns the port the socket is bound to.
 func (c *UDPConn) LocalPort() uint16 { return c.port }
 
-// Close unbinds the socket.
+// Close unbinds the socket; its handlers are not called again. Closing
+// twice does nothing.
 func (c *UDPConn) Close() {
 	if !c.closed {
 		c.closed = true
@@ -90,7 +98,8 @@ func (c *UDPConn) SendTo(dst netip.AddrPort, payload []byte) (uint64, error) {
 // handleUDP demultiplexes UDP datagrams to sockets and answers ICMP port
 // unreachable when no socket is bound (which is how traceroute learns it
 // has arrived).
-func (n *Node) handleUDP(now sim.Time, h *wire.IPv4Header, payload []byte) string {
+func (n *Node) handleUDP(now sim.Time, d *Inbound) string {
+	h, payload := &d.IP, d.Payload
 	u, data, err := wire.ParseUDP(payload)
 	if err != nil {
 		return trace.ReasonMalformed
@@ -100,10 +109,10 @@ func (n *Node) handleUDP(now sim.Time, h *wire.IPv4Header, payload []byte) strin
 	}
 	c := n.udp[u.DstPort]
 	if c == nil || c.handler == nil {
-		n.icmpError(n.cur.in, n.cur.p, wire.ICMPDestUnreachable, wire.ICMPPortUnreachable, 0)
+		d.SendICMPError(wire.ICMPDestUnreachable, wire.ICMPPortUnreachable, 0)
 		return trace.ReasonNoListener
 	}
-	n.Accept()
+	d.Accept()
 	n.curDgm = Datagram{
 		Src:     netip.AddrPortFrom(h.Src, u.SrcPort),
 		Dst:     netip.AddrPortFrom(h.Dst, u.DstPort),
@@ -112,4 +121,16 @@ func (n *Node) handleUDP(now sim.Time, h *wire.IPv4Header, payload []byte) strin
 	}
 	c.handler(now, &n.curDgm)
 	return ""
+}
+
+// udpError hands an ICMP error about a UDP datagram the node sent to the
+// socket bound to the quoted source port.
+func (n *Node) udpError(now sim.Time, e *ICMPError) {
+	if len(e.QuotedPayload) < 4 {
+		return
+	}
+	port := uint16(e.QuotedPayload[0])<<8 | uint16(e.QuotedPayload[1])
+	if c := n.udp[port]; c != nil && c.onError != nil {
+		c.onError(now, e)
+	}
 }

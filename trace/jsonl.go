@@ -138,27 +138,8 @@ func Summary(b []byte) string {
 
 func icmpText(m wire.ICMP) string {
 	switch m.Type() {
-	case wire.ICMPEchoRequest:
-		return "echo request id " + strconv.Itoa(int(m.ID())) + " seq " + strconv.Itoa(int(m.Seq()))
-	case wire.ICMPEchoReply:
-		return "echo reply id " + strconv.Itoa(int(m.ID())) + " seq " + strconv.Itoa(int(m.Seq()))
-	case wire.ICMPTimeExceeded:
-		if m.Code() == wire.ICMPFragReassemblyExceeded {
-			return "fragment reassembly time exceeded"
-		}
-		return "time exceeded"
-	case wire.ICMPDestUnreachable:
-		switch m.Code() {
-		case wire.ICMPNetUnreachable:
-			return "net unreachable"
-		case wire.ICMPHostUnreachable:
-			return "host unreachable"
-		case wire.ICMPPortUnreachable:
-			return "port unreachable"
-		case wire.ICMPFragNeeded:
-			return "fragmentation needed, mtu " + strconv.Itoa(int(m.NextHopMTU()))
-		}
-		return "unreachable code " + strconv.Itoa(int(m.Code()))
+	case wire.ICMPEchoRequest, wire.ICMPEchoReply:
+		return wire.ICMPText(m.Type(), m.Code(), 0) + " id " + strconv.Itoa(int(m.ID())) + " seq " + strconv.Itoa(int(m.Seq()))
 	}
-	return "type " + strconv.Itoa(int(m.Type()))
+	return wire.ICMPText(m.Type(), m.Code(), m.NextHopMTU())
 }
