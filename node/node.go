@@ -127,9 +127,10 @@ type Node struct {
 	k      *sim.Kernel
 	pool   *packet.Pool
 	bus    *trace.Bus
-	rng    *sim.Rand
+	ports  *sim.Rand // ephemeral ports of unconnected sockets
+	legacy *sim.Rand
 	ifaces []*Iface
-	ipID   uint16
+	ids    idents
 	stats  Stats
 
 	protos     map[uint8]*Protocol
@@ -148,19 +149,22 @@ type Node struct {
 	curErr  ICMPError
 }
 
-// New returns a node with no interfaces. Its random stream (IP IDs,
-// ephemeral ports) is the kernel's stream "node:NAME".
+// New returns a node with no interfaces. Its random streams are the
+// kernel's "node:NAME/secrets" (the keys of its IP ID and port hashes) and
+// "node:NAME/ports" (ports of unconnected sockets); apps and transports
+// on it get their own with Stream.
 func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, name string) *Node {
 	n := &Node{
 		Name:   name,
 		k:      k,
 		pool:   pool,
 		bus:    bus,
-		rng:    k.Rand("node:" + name),
+		ports:  k.Rand("node:" + name + "/ports"),
 		protos: map[uint8]*Protocol{},
 		udp:    map[uint16]*UDPConn{},
 	}
-	n.ipID = uint16(n.rng.Uint32())
+	secrets := k.Rand("node:" + name + "/secrets")
+	n.ids.ipSecret, n.ids.portSecret = secrets.Uint64(), secrets.Uint64()
 	n.loop.n = n
 	n.inbound.n = n
 	n.reasm.init(n)
@@ -184,8 +188,23 @@ func (n *Node) After(d time.Duration, f func()) sim.Timer { return n.k.AfterFunc
 // Cancel stops a timer from After; it reports whether it was pending.
 func (n *Node) Cancel(t sim.Timer) bool { return n.k.Cancel(t) }
 
-// Rand returns the node's random stream.
-func (n *Node) Rand() *sim.Rand { return n.rng }
+// Rand returns a random stream for the caller.
+//
+// Deprecated: being replaced by Stream, which gives each consumer its own.
+func (n *Node) Rand() *sim.Rand {
+	if n.legacy == nil {
+		n.legacy = n.k.Rand("node:" + n.Name + "/legacy")
+	}
+	return n.legacy
+}
+
+// Stream returns the random stream called name for one consumer on this
+// node (an app instance, a transport): the kernel's "node:NODE/NAME".
+// Each consumer gets its own, so adding one never shifts the numbers
+// another draws. Name app instances by kind and a count of that kind
+// ("ping#1", "ping#2") so their streams stay put when other apps come
+// and go.
+func (n *Node) Stream(name string) *sim.Rand { return n.k.Rand("node:" + n.Name + "/" + name) }
 
 // Stats returns the node's counters.
 func (n *Node) Stats() Stats { return n.stats }
@@ -307,8 +326,8 @@ func (n *Node) datagram(proto uint8, src, dst netip.Addr, payload []byte, opt Se
 	if ttl == 0 {
 		ttl = DefaultTTL
 	}
-	n.ipID++
-	h := wire.IPv4Header{TOS: opt.TOS, ID: n.ipID, DontFragment: opt.DontFragment, TTL: ttl, Protocol: proto, Src: src, Dst: dst}
+	id := n.ids.ipID(src, dst, proto)
+	h := wire.IPv4Header{TOS: opt.TOS, ID: id, DontFragment: opt.DontFragment, TTL: ttl, Protocol: proto, Src: src, Dst: dst}
 	p := n.pool.Get(h.HeaderLen() + len(payload))
 	p.Data = h.AppendTo(p.Data[:0], len(payload))
 	p.Data = append(p.Data, payload...)

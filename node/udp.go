@@ -32,6 +32,7 @@ type UDPConn struct {
 
 	n       *Node
 	port    uint16
+	peer    netip.AddrPort // set by DialUDP: the only source it hears
 	handler func(now sim.Time, d *Datagram)
 	onError func(now sim.Time, e *ICMPError)
 	closed  bool
@@ -43,7 +44,7 @@ type UDPConn struct {
 func (n *Node) ListenUDP(port uint16, h func(now sim.Time, d *Datagram)) (*UDPConn, error) {
 	if port == 0 {
 		span := EphemeralMax - EphemeralMin + 1
-		start := n.rng.IntN(span)
+		start := n.ports.IntN(span)
 		for i := 0; i < span; i++ {
 			p := uint16(EphemeralMin + (start+i)%span)
 			if n.udp[p] == nil {
@@ -61,6 +62,32 @@ func (n *Node) ListenUDP(port uint16, h func(now sim.Time, d *Datagram)) (*UDPCo
 	c := &UDPConn{n: n, port: port, handler: h}
 	n.udp[port] = c
 	return c, nil
+}
+
+// DialUDP binds a UDP socket connected to peer: its ephemeral port is
+// chosen per destination (RFC 6056 algorithm 4, as Linux does for connect),
+// so other apps' sockets never shift it, and it hears only datagrams from
+// peer (others get ICMP port unreachable, as in Linux). h may be nil.
+func (n *Node) DialUDP(peer netip.AddrPort, h func(now sim.Time, d *Datagram)) (*UDPConn, error) {
+	local, err := n.SourceFor(peer.Addr())
+	if err != nil {
+		return nil, err
+	}
+	port, ok := n.ids.port(local, peer, wire.ProtoUDP, func(p uint16) bool { return n.udp[p] == nil })
+	if !ok {
+		return nil, ErrNoPorts
+	}
+	c := &UDPConn{n: n, port: port, peer: peer, handler: h}
+	n.udp[port] = c
+	return c, nil
+}
+
+// Send sends payload to the peer of a socket from DialUDP.
+func (c *UDPConn) Send(payload []byte) (uint64, error) {
+	if !c.peer.IsValid() {
+		return 0, fmt.Errorf("%s: udp port %d: Send on a socket with no peer (use DialUDP or SendTo)", c.n.Name, c.port)
+	}
+	return c.SendTo(c.peer, payload)
 }
 
 // OnError makes f receive the ICMP errors about datagrams this socket
@@ -108,7 +135,7 @@ func (n *Node) handleUDP(now sim.Time, d *Inbound) string {
 		return trace.ReasonBadChecksum
 	}
 	c := n.udp[u.DstPort]
-	if c == nil || c.handler == nil {
+	if c == nil || c.handler == nil || (c.peer.IsValid() && c.peer != netip.AddrPortFrom(h.Src, u.SrcPort)) {
 		d.SendICMPError(wire.ICMPDestUnreachable, wire.ICMPPortUnreachable, 0)
 		return trace.ReasonNoListener
 	}
