@@ -295,7 +295,7 @@ func (r *reassembler) expire(key reasmKey) {
 		return
 	}
 	m := wire.ICMPMessage{Type: wire.ICMPTimeExceeded, Code: wire.ICMPFragReassemblyExceeded, Data: quote}
-	n.sendError(e.key.src, e.key.dst, e.in, &m)
+	n.sendError(e.key.src, e.key.dst, wire.IPv4(quote).TOS(), e.in, &m)
 }
 
 // ifaceNames returns an interface's name and its link's, or "lo" for the

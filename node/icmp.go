@@ -83,8 +83,9 @@ func (n *Node) handleICMP(now sim.Time, d *Inbound) string {
 	d.Accept()
 	if msg.Type == wire.ICMPEchoRequest && unicast(h.Src) && n.HasAddr(h.Dst) {
 		reply := wire.ICMPMessage{Type: wire.ICMPEchoReply, ID: msg.ID, Seq: msg.Seq, Data: msg.Data}
+		// Linux's icmp_reply answers with the request's TOS.
 		n.icmpBuf = reply.AppendTo(n.icmpBuf[:0])
-		if _, err := n.SendIP(wire.ProtoICMP, h.Src, n.icmpBuf, SendOptions{Src: h.Dst}); err == nil {
+		if _, err := n.SendIP(wire.ProtoICMP, h.Src, n.icmpBuf, SendOptions{Src: h.Dst, TOS: h.TOS}); err == nil {
 			n.stats.ICMPSent++
 		}
 	}

@@ -1,12 +1,14 @@
 package node_test
 
 import (
+	"maps"
 	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/trace"
 	"github.com/hopsnet/hops/wire"
 )
 
@@ -196,5 +198,34 @@ func TestReassemblyRules(t *testing.T) {
 				t.Fatalf("%d packets leaked", w.Pool.Live())
 			}
 		})
+	}
+}
+
+// tosLog records the TOS of ICMP datagrams as they are sent.
+type tosLog map[string]uint8
+
+func (l tosLog) Observe(e *trace.Event) {
+	ip := wire.IPv4(e.Data)
+	if e.Kind == trace.Send && ip.Protocol() == wire.ProtoICMP {
+		l[e.Node+" "+wire.ICMPText(ip.Payload()[0], ip.Payload()[1], 0)] = ip.TOS()
+	}
+}
+
+// Linux sends ICMP errors with precedence internetwork control (0xc0)
+// plus the TOS bits of the offending datagram, and echo replies with the
+// request's TOS.
+func TestICMPTOS(t *testing.T) {
+	w := build(t, chain)
+	log := tosLog{}
+	w.Bus.Subscribe(log)
+	a, b := w.Node("a"), w.Node("b")
+	a.SendICMP(b.Addr(), &wire.ICMPMessage{Type: wire.ICMPEchoRequest, ID: 1, Seq: 1}, node.SendOptions{TOS: 0x10})
+	c, _ := a.ListenUDP(0, nil)
+	c.TTL = 1
+	c.SendTo(netip.AddrPortFrom(b.Addr(), 9), []byte("x"))
+	w.Kernel.Run()
+	want := tosLog{"a echo request": 0x10, "b echo reply": 0x10, "r1 time exceeded": 0xc0}
+	if !maps.Equal(log, want) {
+		t.Fatalf("TOS %v, want %v", log, want)
 	}
 }

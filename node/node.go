@@ -73,10 +73,10 @@ func (i *Iface) PeerAddr() netip.Addr {
 	return netip.Addr{}
 }
 
-// unowned reports whether dst, routed by r out of i, is an address of i's
+// noNeighbour reports whether dst, routed by r out of i, is an address of i's
 // own subnet that the peer does not have: on a point-to-point link nobody
 // would answer for it.
-func (i *Iface) unowned(r Route, dst netip.Addr) bool {
+func (i *Iface) noNeighbour(r Route, dst netip.Addr) bool {
 	return r.Prefix == i.subnet && dst != i.PeerAddr()
 }
 
@@ -301,7 +301,7 @@ func (n *Node) route(dst netip.Addr) (Route, *Iface, error) {
 	if !out.Up() {
 		return r, nil, fmt.Errorf("%s: sending to %v via %s: %w", n.Name, dst, out.Name, ErrLinkDown)
 	}
-	if out.unowned(r, dst) {
+	if out.noNeighbour(r, dst) {
 		return r, nil, fmt.Errorf("%s: sending to %v on %s: %w", n.Name, dst, out.Name, ErrHostUnreachable)
 	}
 	return r, out, nil
@@ -465,7 +465,7 @@ func (n *Node) forward(now sim.Time, in *Iface, p *packet.Packet) {
 		n.drop(in, p, trace.ReasonFragNeeded)
 		return
 	}
-	if out.unowned(r, ip.Dst()) {
+	if out.noNeighbour(r, ip.Dst()) {
 		// On a point-to-point link only the peer can answer: Linux's
 		// neighbour resolution would fail here and report host unreachable.
 		n.icmpError(in, p, wire.ICMPDestUnreachable, wire.ICMPHostUnreachable, 0)
@@ -531,7 +531,7 @@ func (n *Node) icmpError(in *Iface, p *packet.Packet, typ, code uint8, mtu uint1
 	// 576-byte ICMP datagram (as Linux does), at least the header and 8
 	// bytes (RFC 792).
 	m.Data = p.Data[:min(len(p.Data), maxICMPQuote)]
-	n.sendError(ip.Src(), ip.Dst(), in, &m)
+	n.sendError(ip.Src(), ip.Dst(), ip.TOS(), in, &m)
 }
 
 // errorAllowed reports whether datagram may be answered with an ICMP
@@ -557,7 +557,7 @@ func errorAllowed(datagram []byte) bool {
 // arrived on in. As in Linux's __icmp_send, the error comes from dst when
 // the datagram was for this node, and otherwise from the address of the
 // interface the error leaves by (icmp_errors_use_inbound_ifaddr=0).
-func (n *Node) sendError(src, dst netip.Addr, in *Iface, m *wire.ICMPMessage) {
+func (n *Node) sendError(src, dst netip.Addr, tos uint8, in *Iface, m *wire.ICMPMessage) {
 	from := dst
 	if !n.HasAddr(dst) {
 		if a, err := n.SourceFor(src); err == nil {
@@ -567,10 +567,19 @@ func (n *Node) sendError(src, dst netip.Addr, in *Iface, m *wire.ICMPMessage) {
 		}
 	}
 	n.icmpBuf = m.AppendTo(n.icmpBuf[:0])
-	if _, err := n.SendIP(wire.ProtoICMP, src, n.icmpBuf, SendOptions{Src: from}); err == nil {
+	// Linux's icmp_send: errors go with precedence "internetwork control"
+	// (0xc0) plus the TOS bits of the datagram they are about.
+	if _, err := n.SendIP(wire.ProtoICMP, src, n.icmpBuf, SendOptions{Src: from, TOS: tosInternetControl | tos&tosMask}); err == nil {
 		n.stats.ICMPSent++
 	}
 }
+
+// TOS bits of ICMP errors (RFC 1812 4.3.2.5; Linux's IPTOS_PREC_INTERNETCONTROL
+// and IPTOS_TOS_MASK).
+const (
+	tosInternetControl = 0xc0
+	tosMask            = 0x1e
+)
 
 // unicast reports whether a can be the source of a datagram that deserves
 // an ICMP error: not unspecified, broadcast, multicast, loopback or class E.

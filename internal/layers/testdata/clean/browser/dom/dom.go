@@ -1,0 +1,3 @@
+package dom
+
+type Node struct{ Children []*Node }

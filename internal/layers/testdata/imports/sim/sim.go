@@ -1,0 +1,5 @@
+package sim
+
+import "github.com/goccy/go-yaml"
+
+var _ = yaml.Marshal

@@ -1,0 +1,5 @@
+package tcp
+
+import "github.com/hopsnet/hops/udp"
+
+var _ = udp.Listen

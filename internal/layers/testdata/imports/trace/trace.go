@@ -1,0 +1,5 @@
+package trace
+
+import "github.com/hopsnet/hops/trace/capture"
+
+var _ = capture.New
