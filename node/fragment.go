@@ -9,16 +9,15 @@ import (
 	"github.com/hopsnet/hops/wire"
 )
 
-// fragment splits p into fragments that fit out's MTU (RFC 791 section
-// 3.2) and sends them in order. Options without the copied flag go only in
-// the first fragment. p is consumed.
-func (n *Node) fragment(out *Iface, p *packet.Packet) {
+// fragment splits p into fragments of at most mtu bytes (RFC 791 section
+// 3.2) and sends them out of out in order. Options without the copied flag
+// go only in the first fragment. p is consumed.
+func (n *Node) fragment(out *Iface, p *packet.Packet, mtu int) {
 	h, payload, err := wire.ParseIPv4(p.Data)
 	if err != nil {
 		n.drop(out, p, trace.ReasonMalformed)
 		return
 	}
-	mtu := out.MTU()
 	n.stats.Fragmented++
 	firstOpts := h.Options
 	laterOpts := copiedOptions(h.Options)

@@ -85,7 +85,7 @@ func (n *Node) handleICMP(now sim.Time, d *Inbound) string {
 		reply := wire.ICMPMessage{Type: wire.ICMPEchoReply, ID: msg.ID, Seq: msg.Seq, Data: msg.Data}
 		// Linux's icmp_reply answers with the request's TOS.
 		n.icmpBuf = reply.AppendTo(n.icmpBuf[:0])
-		if _, err := n.SendIP(wire.ProtoICMP, h.Src, n.icmpBuf, SendOptions{Src: h.Dst, TOS: h.TOS}); err == nil {
+		if _, err := n.SendIP(wire.ProtoICMP, h.Src, n.icmpBuf, SendOptions{Src: h.Dst, TOS: h.TOS, PMTU: PMTUDont}); err == nil {
 			n.stats.ICMPSent++
 		}
 	}
@@ -104,6 +104,7 @@ func (n *Node) handleICMP(now sim.Time, d *Inbound) string {
 		}
 	}
 	if m.IsError() {
+		n.learnPMTU(m)
 		n.dispatchError(m)
 	}
 	for _, l := range n.icmpListen {
@@ -143,4 +144,19 @@ func (m *ICMPPacket) String() string {
 		return fmt.Sprintf("%s id %d seq %d", wire.ICMPText(m.Msg.Type, m.Msg.Code, 0), m.Msg.ID, m.Msg.Seq)
 	}
 	return wire.ICMPText(m.Msg.Type, m.Msg.Code, m.Msg.MTU)
+}
+
+// learnPMTU takes note of a fragmentation-needed error about a datagram
+// the node sent (RFC 1191): the path MTU to the datagram's destination is
+// the MTU the router reported.
+func (n *Node) learnPMTU(m *ICMPPacket) {
+	if m.Msg.Type != wire.ICMPDestUnreachable || m.Msg.Code != wire.ICMPFragNeeded || !m.HasQuote || !n.HasAddr(m.Quoted.Src) {
+		return
+	}
+	dst := m.Quoted.Dst
+	_, out, err := n.route(dst)
+	if err != nil {
+		return
+	}
+	n.pmtu.learn(n.k.Now(), dst, int(m.Msg.MTU), out.MTU())
 }

@@ -113,6 +113,8 @@ type Stats struct {
 	FragsCreated  uint64
 	Reassembled   uint64
 	ReasmTimeouts uint64
+	// ICMPRateLimited counts ICMP errors not sent because of ICMPLimit.
+	ICMPRateLimited uint64
 }
 
 // Node is a host or a router.
@@ -123,6 +125,9 @@ type Node struct {
 	Forwarding bool
 	// Routes is the forwarding table.
 	Routes RouteTable
+	// ICMPLimit limits the ICMP errors the node sends; New sets Linux's
+	// defaults (LinuxICMPRateLimit), the zero value limits nothing.
+	ICMPLimit ICMPRateLimit
 
 	k      *sim.Kernel
 	pool   *packet.Pool
@@ -131,6 +136,8 @@ type Node struct {
 	legacy *sim.Rand
 	ifaces []*Iface
 	ids    idents
+	pmtu   pmtuCache
+	limit  rateLimiter
 	stats  Stats
 
 	protos     map[uint8]*Protocol
@@ -155,13 +162,14 @@ type Node struct {
 // on it get their own with Stream.
 func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, name string) *Node {
 	n := &Node{
-		Name:   name,
-		k:      k,
-		pool:   pool,
-		bus:    bus,
-		ports:  k.Rand("node:" + name + "/ports"),
-		protos: map[uint8]*Protocol{},
-		udp:    map[uint16]*UDPConn{},
+		Name:      name,
+		k:         k,
+		pool:      pool,
+		bus:       bus,
+		ports:     k.Rand("node:" + name + "/ports"),
+		ICMPLimit: LinuxICMPRateLimit,
+		protos:    map[uint8]*Protocol{},
+		udp:       map[uint16]*UDPConn{},
 	}
 	secrets := k.Rand("node:" + name + "/secrets")
 	n.ids.ipSecret, n.ids.portSecret = secrets.Uint64(), secrets.Uint64()
@@ -251,16 +259,25 @@ func (n *Node) HasAddr(a netip.Addr) bool {
 
 // SendOptions are per-datagram settings; the zero value means defaults.
 type SendOptions struct {
-	Src          netip.Addr // zero: the outgoing interface's address
-	TTL          uint8      // zero: DefaultTTL
-	TOS          uint8
+	Src netip.Addr // zero: the outgoing interface's address
+	TTL uint8      // zero: DefaultTTL
+	TOS uint8
+	// PMTU says when to set DF and whether to fragment locally; the zero
+	// value never sets DF (PMTUDont). Linux's default for sockets is
+	// PMTUWant.
+	PMTU PMTUDisc
+	// DontFragment is PMTU: PMTUDo.
+	//
+	// Deprecated: set PMTU.
 	DontFragment bool
 }
 
-// SendIP builds one IPv4 datagram around payload and sends it towards dst,
-// fragmenting it if the outgoing link's MTU requires and DF is not set. It
-// returns the packet ID of the datagram (fragments are new packets whose
-// trace events name it as their parent).
+// SendIP builds one IPv4 datagram around payload and sends it towards dst.
+// As Linux does, it sets DF and fragments locally according to opt.PMTU and
+// the path MTU it knows (PathMTU): a datagram too big for a PMTUDo or
+// PMTUProbe sender is refused with a *TooBigError. It returns the packet ID
+// of the datagram (fragments are new packets whose trace events name it as
+// their parent).
 func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptions) (uint64, error) {
 	if 20+len(payload) > 65535 {
 		return 0, ErrBadDatagram
@@ -279,14 +296,35 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	if !src.Is4() {
 		return 0, errNotIPv4Source
 	}
-	if opt.DontFragment && 20+len(payload) > out.MTU() {
-		return 0, fmt.Errorf("%s: %d-byte datagram over %d-byte MTU with DF: %w", n.Name, 20+len(payload), out.MTU(), ErrTooBig)
+	mode := opt.PMTU
+	if opt.DontFragment {
+		mode = PMTUDo
 	}
-	p := n.datagram(proto, src, dst, payload, opt)
+	// Linux's __ip_make_skb and ip_dont_fragment: DO and PROBE always set
+	// DF; WANT sets it when the datagram fits the path MTU and the path
+	// is not locked below PMTUMin; DONT never does. Locally the datagram
+	// is fragmented to the path MTU (PROBE: the interface's).
+	mtu := out.MTU()
+	e, learned := n.pmtu.lookup(n.k.Now(), dst)
+	if learned && mode != PMTUProbe && e.mtu < mtu {
+		mtu = e.mtu
+	}
+	size := 20 + len(payload)
+	df := false
+	switch mode {
+	case PMTUDo, PMTUProbe:
+		if size > mtu {
+			return 0, &TooBigError{Node: n.Name, Size: size, MTU: mtu}
+		}
+		df = true
+	case PMTUWant:
+		df = size <= mtu && !(learned && e.locked)
+	}
+	p := n.datagram(proto, src, dst, payload, opt.TOS, opt.TTL, df)
 	n.stats.Sent++
 	n.emit(trace.Send, out, p, "")
 	id := p.ID
-	n.output(out, p)
+	n.output(out, p, mtu)
 	return id, nil
 }
 
@@ -321,13 +359,12 @@ func (n *Node) SourceFor(dst netip.Addr) (netip.Addr, error) {
 }
 
 // datagram builds an IPv4 datagram in a pooled packet.
-func (n *Node) datagram(proto uint8, src, dst netip.Addr, payload []byte, opt SendOptions) *packet.Packet {
-	ttl := opt.TTL
+func (n *Node) datagram(proto uint8, src, dst netip.Addr, payload []byte, tos, ttl uint8, df bool) *packet.Packet {
 	if ttl == 0 {
 		ttl = DefaultTTL
 	}
 	id := n.ids.ipID(src, dst, proto)
-	h := wire.IPv4Header{TOS: opt.TOS, ID: id, DontFragment: opt.DontFragment, TTL: ttl, Protocol: proto, Src: src, Dst: dst}
+	h := wire.IPv4Header{TOS: tos, ID: id, DontFragment: df, TTL: ttl, Protocol: proto, Src: src, Dst: dst}
 	p := n.pool.Get(h.HeaderLen() + len(payload))
 	p.Data = h.AppendTo(p.Data[:0], len(payload))
 	p.Data = append(p.Data, payload...)
@@ -342,7 +379,7 @@ func (n *Node) sendLocal(proto uint8, dst netip.Addr, payload []byte, opt SendOp
 	if !src.IsValid() {
 		src = dst
 	}
-	p := n.datagram(proto, src, dst, payload, opt)
+	p := n.datagram(proto, src, dst, payload, opt.TOS, opt.TTL, opt.DontFragment || opt.PMTU == PMTUDo || opt.PMTU == PMTUProbe)
 	n.stats.Sent++
 	n.emit(trace.Send, nil, p, "")
 	n.emit(trace.Transmit, nil, p, "")
@@ -397,10 +434,11 @@ func (n *Node) SendRaw(datagram []byte) (uint64, error) {
 	return id, nil
 }
 
-// output sends a complete datagram out of iface, fragmenting as needed.
-func (n *Node) output(out *Iface, p *packet.Packet) {
-	if len(p.Data) > out.MTU() {
-		n.fragment(out, p)
+// output sends a complete datagram out of iface, fragmenting it to mtu
+// (the interface's, or a smaller path MTU) as needed.
+func (n *Node) output(out *Iface, p *packet.Packet, mtu int) {
+	if len(p.Data) > mtu {
+		n.fragment(out, p, mtu)
 		return
 	}
 	out.link.Send(out.side, p)
@@ -475,7 +513,7 @@ func (n *Node) forward(now sim.Time, in *Iface, p *packet.Packet) {
 	ip.DecTTL() // RFC 1624 incremental checksum update
 	n.stats.Forwarded++
 	n.emit(trace.Forward, out, p, "")
-	n.output(out, p)
+	n.output(out, p, out.MTU())
 }
 
 // deliver hands a datagram addressed to this node to its protocol, after
@@ -566,10 +604,16 @@ func (n *Node) sendError(src, dst netip.Addr, tos uint8, in *Iface, m *wire.ICMP
 			from = in.Addr()
 		}
 	}
+	// Linux's __icmp_send rate-limits errors, but not to the node itself.
+	if !n.HasAddr(src) && !n.limit.allow(&n.ICMPLimit, n.k.Now(), src, m.Type, m.Code) {
+		n.stats.ICMPRateLimited++
+		return
+	}
 	n.icmpBuf = m.AppendTo(n.icmpBuf[:0])
 	// Linux's icmp_send: errors go with precedence "internetwork control"
-	// (0xc0) plus the TOS bits of the datagram they are about.
-	if _, err := n.SendIP(wire.ProtoICMP, src, n.icmpBuf, SendOptions{Src: from, TOS: tosInternetControl | tos&tosMask}); err == nil {
+	// (0xc0) plus the TOS bits of the datagram they are about, from a
+	// socket that never sets DF (IP_PMTUDISC_DONT).
+	if _, err := n.SendIP(wire.ProtoICMP, src, n.icmpBuf, SendOptions{Src: from, TOS: tosInternetControl | tos&tosMask, PMTU: PMTUDont}); err == nil {
 		n.stats.ICMPSent++
 	}
 }

@@ -139,7 +139,7 @@ func TestICMPErrors(t *testing.T) {
 		}, "net unreachable from 10.0.1.1"},
 		{"fragmentation needed with DF at the small-MTU hop", func(w *world.World) error {
 			c, _ := w.Node("a").ListenUDP(0, nil)
-			c.DontFragment = true
+			c.PMTU = node.PMTUDo
 			_, err := c.SendTo(netip.MustParseAddrPort("10.0.2.2:9"), make([]byte, 1000))
 			return err
 		}, "fragmentation needed, mtu 576 from 10.0.23.2"},

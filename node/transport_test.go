@@ -118,7 +118,7 @@ func TestTransportAPI(t *testing.T) {
 	data := bytes.Repeat([]byte("hops"), 100) // 403-byte messages fit the 576 MTU
 	cli.send(t, kindQuery, 1, b.Addr(), data, node.SendOptions{})
 	cli.send(t, kindQuery, 2, b.Addr(), data, node.SendOptions{TTL: 2})
-	cli.send(t, kindQuery, 3, b.Addr(), make([]byte, 700), node.SendOptions{DontFragment: true})
+	cli.send(t, kindQuery, 3, b.Addr(), make([]byte, 700), node.SendOptions{PMTU: node.PMTUDo})
 	cli.send(t, kindQuery, 4, r1.Addr(), data, node.SendOptions{})
 	cli.send(t, kindRefuse, 5, b.Addr(), data, node.SendOptions{})
 	w.Kernel.Run()

@@ -25,10 +25,11 @@ type Datagram struct {
 
 // UDPConn is a UDP socket bound to a port on every address of its node.
 type UDPConn struct {
-	// TTL and DontFragment apply to datagrams sent from now on; zero TTL
-	// means DefaultTTL.
-	TTL          uint8
-	DontFragment bool
+	// TTL and PMTU apply to datagrams sent from now on; zero TTL means
+	// DefaultTTL. PMTU starts as Linux's default, PMTUWant: DF while the
+	// datagram fits the path MTU.
+	TTL  uint8
+	PMTU PMTUDisc
 
 	n       *Node
 	port    uint16
@@ -59,7 +60,7 @@ func (n *Node) ListenUDP(port uint16, h func(now sim.Time, d *Datagram)) (*UDPCo
 	if n.udp[port] != nil {
 		return nil, fmt.Errorf("%s: udp port %d: %w", n.Name, port, ErrPortInUse)
 	}
-	c := &UDPConn{n: n, port: port, handler: h}
+	c := &UDPConn{n: n, port: port, handler: h, PMTU: PMTUWant}
 	n.udp[port] = c
 	return c, nil
 }
@@ -77,7 +78,7 @@ func (n *Node) DialUDP(peer netip.AddrPort, h func(now sim.Time, d *Datagram)) (
 	if !ok {
 		return nil, ErrNoPorts
 	}
-	c := &UDPConn{n: n, port: port, peer: peer, handler: h}
+	c := &UDPConn{n: n, port: port, peer: peer, handler: h, PMTU: PMTUWant}
 	n.udp[port] = c
 	return c, nil
 }
@@ -119,7 +120,7 @@ func (c *UDPConn) SendTo(dst netip.AddrPort, payload []byte) (uint64, error) {
 		return 0, err
 	}
 	c.buf = wire.AppendUDP(c.buf[:0], src, dst.Addr(), c.port, dst.Port(), payload)
-	return n.SendIP(wire.ProtoUDP, dst.Addr(), c.buf, SendOptions{Src: src, TTL: c.TTL, DontFragment: c.DontFragment})
+	return n.SendIP(wire.ProtoUDP, dst.Addr(), c.buf, SendOptions{Src: src, TTL: c.TTL, PMTU: c.PMTU})
 }
 
 // handleUDP demultiplexes UDP datagrams to sockets and answers ICMP port
