@@ -116,3 +116,37 @@ func ChecksumUpdate32(old uint16, oldField, newField uint32) uint16 {
 	s = (s >> 16) + (s & 0xffff)
 	return ^uint16(s)
 }
+
+// ChecksumUpdateAddr is [ChecksumUpdate16] for an address in the pseudo
+// header changing from oldAddr to newAddr, as when a NAT rewrites the
+// source or destination of an IP packet and must fix the TCP or UDP
+// checksum, which covers the addresses through the pseudo header.
+//
+// The addresses are counted as [PseudoHeaderSum] counts them: IPv4 and
+// IPv4-mapped addresses as their four bytes, IPv6 addresses as sixteen,
+// the zero Addr as zeros. Any mix is allowed, and the result matches the
+// pseudo header PseudoHeaderSum builds from the new pair of addresses (an
+// IPv4-mapped address's 0xffff word is a one's complement zero, so an
+// IPv4 pseudo header and its IPv6 form differ only in the address words).
+func ChecksumUpdateAddr(old uint16, oldAddr, newAddr netip.Addr) uint16 {
+	s := uint32(^old) + uint32(^uint16(fold(uint64(addrSum(oldAddr))))) + addrSum(newAddr)
+	s = (s >> 16) + (s & 0xffff)
+	s = (s >> 16) + (s & 0xffff)
+	return ^uint16(s)
+}
+
+// addrSum returns the unfolded sum of the 16-bit words of a as the pseudo
+// header counts them: four bytes for IPv4 and IPv4-mapped addresses,
+// sixteen otherwise (zeros for the zero Addr). It is below 2^20.
+func addrSum(a netip.Addr) uint32 {
+	if a.Is4() || a.Is4In6() {
+		v := a.As4()
+		return uint32(binary.BigEndian.Uint16(v[0:2])) + uint32(binary.BigEndian.Uint16(v[2:4]))
+	}
+	v := a.As16()
+	var s uint32
+	for i := 0; i < len(v); i += 2 {
+		s += uint32(binary.BigEndian.Uint16(v[i:]))
+	}
+	return s
+}

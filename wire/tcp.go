@@ -292,7 +292,15 @@ type TCPHeader struct {
 }
 
 // TCP is a view of a TCP segment (the IP payload). Call [TCP.Check] first;
-// once it has returned nil no method panics.
+// once it has returned nil no method panics. The fixed-field accessors and
+// setters index the first 20 bytes directly; Options and Payload clamp to
+// the slice.
+//
+// Every setter keeps the checksum consistent by updating it incrementally
+// (RFC 1624): a segment with a valid checksum stays valid, and a corrupted
+// one stays corrupted. A NAT that rewrites the IP header's address calls
+// [TCP.UpdatePseudoAddr] as well, since the checksum covers the addresses
+// through the pseudo header.
 type TCP []byte
 
 // Check validates the structure: at least 20 bytes, a data offset of at
@@ -347,6 +355,61 @@ func (b TCP) Options() []byte { return b[TCPHeaderLen:b.headerLen()] }
 
 // Payload returns the bytes after the header as a sub-slice of b.
 func (b TCP) Payload() []byte { return b[b.headerLen():] }
+
+// setWord writes the 16-bit word at the even offset off (within the first
+// 20 bytes) and updates the checksum incrementally (RFC 1624).
+func (b TCP) setWord(off int, v uint16) {
+	old := binary.BigEndian.Uint16(b[off : off+2])
+	binary.BigEndian.PutUint16(b[off:off+2], v)
+	binary.BigEndian.PutUint16(b[16:18], ChecksumUpdate16(b.Checksum(), old, v))
+}
+
+// setWord32 is setWord for the 32-bit word at the even offset off.
+func (b TCP) setWord32(off int, v uint32) {
+	old := binary.BigEndian.Uint32(b[off : off+4])
+	binary.BigEndian.PutUint32(b[off:off+4], v)
+	binary.BigEndian.PutUint16(b[16:18], ChecksumUpdate32(b.Checksum(), old, v))
+}
+
+// SetSrcPort sets the source port, updating the checksum incrementally
+// (RFC 1624).
+func (b TCP) SetSrcPort(p uint16) { b.setWord(0, p) }
+
+// SetDstPort sets the destination port, updating the checksum.
+func (b TCP) SetDstPort(p uint16) { b.setWord(2, p) }
+
+// SetSeq sets the sequence number, updating the checksum.
+func (b TCP) SetSeq(v uint32) { b.setWord32(4, v) }
+
+// SetAck sets the acknowledgment number, updating the checksum.
+func (b TCP) SetAck(v uint32) { b.setWord32(8, v) }
+
+// SetFlags sets the flags byte, updating the checksum. The data offset
+// and the reserved bits beside it are preserved.
+func (b TCP) SetFlags(f TCPFlags) { b.setWord(12, uint16(b[12])<<8|uint16(f)) }
+
+// SetWindow sets the (unscaled) window field, updating the checksum.
+func (b TCP) SetWindow(w uint16) { b.setWord(14, w) }
+
+// SetUrgent sets the urgent pointer field, updating the checksum.
+func (b TCP) SetUrgent(u uint16) { b.setWord(18, u) }
+
+// UpdatePseudoAddr updates the checksum for one address of the pseudo
+// header changing from oldAddr to newAddr (see [ChecksumUpdateAddr]); the
+// segment's bytes other than the checksum are unchanged. A NAT that
+// rewrites an IPv4 source calls it with the old and new source beside
+// [IPv4.SetSrc], and likewise for the destination.
+func (b TCP) UpdatePseudoAddr(oldAddr, newAddr netip.Addr) {
+	binary.BigEndian.PutUint16(b[16:18], ChecksumUpdateAddr(b.Checksum(), oldAddr, newAddr))
+}
+
+// ComputeChecksum recomputes the checksum from scratch over the pseudo
+// header for src and dst and the whole view, and writes it to the
+// checksum field.
+func (b TCP) ComputeChecksum(src, dst netip.Addr) {
+	binary.BigEndian.PutUint16(b[16:18], 0)
+	binary.BigEndian.PutUint16(b[16:18], Checksum(b, PseudoHeaderSum(src, dst, ProtoTCP, len(b))))
+}
 
 // ParseTCP decodes the TCP segment b (the whole IP payload), checking
 // structure (see [TCP.Check]) and options (ErrBadOption), but not the

@@ -2,7 +2,9 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"testing"
 	"testing/quick"
@@ -327,5 +329,193 @@ func TestTCPRandomOptionsRoundTrip(t *testing.T) {
 				t.Fatalf("dropped a SACK block needlessly: %+v", o)
 			}
 		}
+	}
+}
+
+// randomTCP returns a random segment (random fixed fields and option
+// bytes, a payload of 0 to 99 bytes so odd lengths occur) with a checksum
+// computed for a random pair of addresses.
+func randomTCP(r *rand.Rand) (seg TCP, src, dst netip.Addr) {
+	hl := 4 * (5 + r.IntN(11))
+	b := make([]byte, hl+r.IntN(100))
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	b[12] = byte(hl/4)<<4 | b[12]&0x0f
+	seg, src, dst = TCP(b), randAddr(r), randAddr(r)
+	seg.ComputeChecksum(src, dst)
+	return seg, src, dst
+}
+
+// tcpSetters applies each TCP view setter with a random value. A setter
+// that changes an address of the pseudo header moves *src or *dst.
+var tcpSetters = []struct {
+	name string
+	set  func(r *rand.Rand, v TCP, src, dst *netip.Addr)
+}{
+	{"SetSrcPort", func(r *rand.Rand, v TCP, _, _ *netip.Addr) { v.SetSrcPort(uint16(r.Uint32())) }},
+	{"SetDstPort", func(r *rand.Rand, v TCP, _, _ *netip.Addr) { v.SetDstPort(uint16(r.Uint32())) }},
+	{"SetSeq", func(r *rand.Rand, v TCP, _, _ *netip.Addr) { v.SetSeq(r.Uint32()) }},
+	{"SetAck", func(r *rand.Rand, v TCP, _, _ *netip.Addr) { v.SetAck(r.Uint32()) }},
+	{"SetFlags", func(r *rand.Rand, v TCP, _, _ *netip.Addr) { v.SetFlags(TCPFlags(r.Uint32())) }},
+	{"SetWindow", func(r *rand.Rand, v TCP, _, _ *netip.Addr) { v.SetWindow(uint16(r.Uint32())) }},
+	{"SetUrgent", func(r *rand.Rand, v TCP, _, _ *netip.Addr) { v.SetUrgent(uint16(r.Uint32())) }},
+	{"UpdatePseudoAddr src", func(r *rand.Rand, v TCP, src, _ *netip.Addr) {
+		a := randAddr(r)
+		v.UpdatePseudoAddr(*src, a)
+		*src = a
+	}},
+	{"UpdatePseudoAddr dst", func(r *rand.Rand, v TCP, _, dst *netip.Addr) {
+		a := randAddr(r)
+		v.UpdatePseudoAddr(*dst, a)
+		*dst = a
+	}},
+}
+
+// TestTCPIncrementalMatchesFull checks that every setter's RFC 1624
+// update gives the same checksum as a full recompute, on random segments
+// and random address pairs of every family.
+func TestTCPIncrementalMatchesFull(t *testing.T) {
+	r := rand.New(rand.NewPCG(793, 1624))
+	for i := 0; i < 30000; i++ {
+		v, src, dst := randomTCP(r)
+		s := tcpSetters[i%len(tcpSetters)]
+		s.set(r, v, &src, &dst)
+		full := TCP(bytes.Clone(v))
+		full.ComputeChecksum(src, dst)
+		if v.Checksum() != full.Checksum() || !VerifyTCPChecksum(src, dst, v) {
+			t.Fatalf("%s (%v -> %v) on %x: incremental %#04x, full %#04x",
+				s.name, src, dst, []byte(v), v.Checksum(), full.Checksum())
+		}
+	}
+	// A chain of setters on one segment stays exact.
+	v, src, dst := randomTCP(r)
+	for i := range 1000 {
+		tcpSetters[r.IntN(len(tcpSetters))].set(r, v, &src, &dst)
+		if !VerifyTCPChecksum(src, dst, v) {
+			t.Fatalf("step %d: checksum no longer verifies", i)
+		}
+	}
+	// Sweep the window so that the checksum takes every value, the
+	// 0x0000 corner included.
+	seg := TCP(bytes.Clone(fixSYN[20:]))
+	seen0 := false
+	for w := range 1 << 16 {
+		seg.SetWindow(uint16(w))
+		inc := seg.Checksum()
+		seg.ComputeChecksum(loAddr, loAddr)
+		if inc != seg.Checksum() {
+			t.Fatalf("window %#04x: incremental %#04x, full %#04x", w, inc, seg.Checksum())
+		}
+		seen0 = seen0 || inc == 0
+	}
+	if !seen0 {
+		t.Error("the sweep never produced checksum 0")
+	}
+}
+
+// TestTCPSetters checks that each setter writes its own field, reads
+// back, and changes no other byte but the checksum.
+func TestTCPSetters(t *testing.T) {
+	tests := []struct {
+		name  string
+		set   func(v TCP)
+		off   int    // offset of the field
+		field []byte // its new bytes
+		check func(v TCP) bool
+	}{
+		{"SetSrcPort", func(v TCP) { v.SetSrcPort(40000) }, 0, []byte{0x9c, 0x40},
+			func(v TCP) bool { return v.SrcPort() == 40000 }},
+		{"SetDstPort", func(v TCP) { v.SetDstPort(443) }, 2, []byte{0x01, 0xbb},
+			func(v TCP) bool { return v.DstPort() == 443 }},
+		{"SetSeq", func(v TCP) { v.SetSeq(0xfffffffe) }, 4, []byte{0xff, 0xff, 0xff, 0xfe},
+			func(v TCP) bool { return v.Seq() == 0xfffffffe }},
+		{"SetAck", func(v TCP) { v.SetAck(1) }, 8, []byte{0, 0, 0, 1},
+			func(v TCP) bool { return v.Ack() == 1 }},
+		{"SetFlags", func(v TCP) { v.SetFlags(SYN | ACK | ECE) }, 13, []byte{0x52},
+			func(v TCP) bool { return v.Flags() == SYN|ACK|ECE && v.HeaderLen() == 40 }},
+		{"SetWindow", func(v TCP) { v.SetWindow(0) }, 14, []byte{0, 0},
+			func(v TCP) bool { return v.Window() == 0 }},
+		{"SetUrgent", func(v TCP) { v.SetUrgent(0x1234) }, 18, []byte{0x12, 0x34},
+			func(v TCP) bool { return v.Urgent() == 0x1234 }},
+		{"UpdatePseudoAddr", func(v TCP) { v.UpdatePseudoAddr(loAddr, loAddr) }, 0, nil,
+			func(v TCP) bool { return v.Checksum() == 0x38d6 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := TCP(bytes.Clone(fixSYN[20:]))
+			tt.set(v)
+			if !tt.check(v) {
+				t.Errorf("field did not read back")
+			}
+			if !VerifyTCPChecksum(loAddr, loAddr, v) {
+				t.Errorf("checksum %#04x does not verify", v.Checksum())
+			}
+			want := bytes.Clone(fixSYN[20:])
+			copy(want[tt.off:], tt.field)
+			copy(want[16:18], v[16:18])
+			if !bytes.Equal(v, want) {
+				t.Errorf("segment\n %x, want\n %x", []byte(v), want)
+			}
+		})
+	}
+	// The reserved bits beside the data offset survive SetFlags.
+	v := TCP(bytes.Clone(fixSYN[20:]))
+	v[12] |= 0x0f
+	v.ComputeChecksum(loAddr, loAddr)
+	v.SetFlags(FIN)
+	if v[12] != 0xaf || v.Flags() != FIN || !VerifyTCPChecksum(loAddr, loAddr, v) {
+		t.Errorf("byte 12 %#02x flags %v", v[12], v.Flags())
+	}
+	// ComputeChecksum reproduces the captured checksum.
+	v = TCP(bytes.Clone(fixPSH[20:]))
+	binary.BigEndian.PutUint16(v[16:], 0xdead)
+	v.ComputeChecksum(loAddr, loAddr)
+	if v.Checksum() != 0xbdfe {
+		t.Errorf("ComputeChecksum = %#04x, want 0xbdfe", v.Checksum())
+	}
+}
+
+// TestTCPSettersKeepCorruption checks that a setter does not repair a
+// corrupted segment: the difference from the correct checksum is kept.
+func TestTCPSettersKeepCorruption(t *testing.T) {
+	r := rand.New(rand.NewPCG(1071, 1141))
+	for i := 0; i < 5000; i++ {
+		v, src, dst := randomTCP(r)
+		v[len(v)-1] ^= byte(1 + r.IntN(255)) // corrupt the last byte
+		tcpSetters[i%len(tcpSetters)].set(r, v, &src, &dst)
+		if VerifyTCPChecksum(src, dst, v) {
+			t.Fatalf("case %d: corrupted segment verifies after %s", i, tcpSetters[i%len(tcpSetters)].name)
+		}
+	}
+}
+
+func TestTCPSettersNoAllocs(t *testing.T) {
+	v := TCP(bytes.Clone(fixSYN[20:]))
+	a, b := addr("192.0.2.1"), addr("2001:db8::1")
+	f := func() {
+		v.SetSrcPort(1)
+		v.SetDstPort(2)
+		v.SetSeq(3)
+		v.SetAck(4)
+		v.SetFlags(ACK)
+		v.SetWindow(5)
+		v.SetUrgent(6)
+		v.UpdatePseudoAddr(a, b)
+		v.ComputeChecksum(a, b)
+	}
+	if n := testing.AllocsPerRun(100, f); n != 0 {
+		t.Errorf("%v allocs, want 0", n)
+	}
+}
+
+func BenchmarkTCPSetSeqAck(b *testing.B) {
+	v := TCP(bytes.Clone(fixPSH[20:]))
+	b.ReportAllocs()
+	var n uint32
+	for b.Loop() {
+		n++
+		v.SetSeq(n)
+		v.SetAck(^n)
 	}
 }

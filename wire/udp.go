@@ -9,7 +9,14 @@ import (
 const UDPHeaderLen = 8
 
 // UDP is a view of a UDP datagram (the IP payload). Call [UDP.Check]
-// first; once it has returned nil no method panics.
+// first; once it has returned nil no method panics. The accessors and
+// setters index the 8-byte header directly; Payload clamps to the slice.
+//
+// Every setter keeps the checksum consistent by updating it incrementally
+// (RFC 1624), obeying RFC 768: a checksum field of 0 means the sender
+// computed no checksum, and it stays 0; a computed checksum of 0 is
+// written as 0xFFFF. A NAT that rewrites the IP header's address calls
+// [UDP.UpdatePseudoAddr] as well.
 type UDP []byte
 
 // Check validates the structure: at least 8 bytes, and a Length field of
@@ -45,6 +52,59 @@ func (b UDP) Checksum() uint16 { return binary.BigEndian.Uint16(b[6:8]) }
 func (b UDP) Payload() []byte {
 	end := min(max(int(b.Length()), UDPHeaderLen), len(b))
 	return b[min(UDPHeaderLen, end):end]
+}
+
+// putChecksum writes the computed checksum c to the checksum field, as
+// 0xFFFF if it is 0. RFC 768: "If the computed checksum is zero, it is
+// transmitted as all ones (the equivalent in one's complement
+// arithmetic)."
+func (b UDP) putChecksum(c uint16) {
+	if c == 0 {
+		c = 0xffff
+	}
+	binary.BigEndian.PutUint16(b[6:8], c)
+}
+
+// setWord writes the 16-bit word at the even offset off (within the
+// header) and updates the checksum incrementally (RFC 1624), unless the
+// checksum field is 0: "An all zero transmitted checksum value means that
+// the transmitter generated no checksum" (RFC 768), and it stays so.
+func (b UDP) setWord(off int, v uint16) {
+	old := binary.BigEndian.Uint16(b[off : off+2])
+	binary.BigEndian.PutUint16(b[off:off+2], v)
+	if c := b.Checksum(); c != 0 {
+		b.putChecksum(ChecksumUpdate16(c, old, v))
+	}
+}
+
+// SetSrcPort sets the source port, updating the checksum incrementally
+// (RFC 1624) unless the checksum field is 0.
+func (b UDP) SetSrcPort(p uint16) { b.setWord(0, p) }
+
+// SetDstPort sets the destination port, updating the checksum unless the
+// checksum field is 0.
+func (b UDP) SetDstPort(p uint16) { b.setWord(2, p) }
+
+// UpdatePseudoAddr updates the checksum for one address of the pseudo
+// header changing from oldAddr to newAddr (see [ChecksumUpdateAddr]),
+// unless the checksum field is 0 ("no checksum"); the datagram's other
+// bytes are unchanged. A NAT that rewrites an IPv4 source calls it with
+// the old and new source beside [IPv4.SetSrc], and likewise for the
+// destination.
+func (b UDP) UpdatePseudoAddr(oldAddr, newAddr netip.Addr) {
+	if c := b.Checksum(); c != 0 {
+		b.putChecksum(ChecksumUpdateAddr(c, oldAddr, newAddr))
+	}
+}
+
+// ComputeChecksum recomputes the checksum from scratch over the pseudo
+// header for src and dst and the datagram up to its Length field
+// (clamped to the view, as Payload is), and writes it to the checksum
+// field; a computed 0 is written as 0xFFFF (RFC 768).
+func (b UDP) ComputeChecksum(src, dst netip.Addr) {
+	n := UDPHeaderLen + len(b.Payload())
+	binary.BigEndian.PutUint16(b[6:8], 0)
+	b.putChecksum(Checksum(b[:n], PseudoHeaderSum(src, dst, ProtoUDP, n)))
 }
 
 // UDPHeader is a decoded UDP header.

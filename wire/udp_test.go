@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/binary"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 )
@@ -147,5 +148,180 @@ func TestParseUDPErrors(t *testing.T) {
 	}
 	if got := UDP(mod(func(b []byte) { b[5] = 3 })).Payload(); len(got) != 0 {
 		t.Errorf("view Payload with Length 3 = %x", got)
+	}
+}
+
+// randomUDP returns a random datagram of 8 to 107 bytes (so odd lengths
+// occur) with a correct Length and a checksum computed for a random pair
+// of addresses, or, one time in ten, no checksum (0).
+func randomUDP(r *rand.Rand) (d UDP, src, dst netip.Addr) {
+	b := make([]byte, UDPHeaderLen+r.IntN(100))
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	binary.BigEndian.PutUint16(b[4:6], uint16(len(b)))
+	d, src, dst = UDP(b), randAddr(r), randAddr(r)
+	d.ComputeChecksum(src, dst)
+	if r.IntN(10) == 0 {
+		b[6], b[7] = 0, 0
+	}
+	return d, src, dst
+}
+
+// udpSetters applies each UDP view setter with a random value. A setter
+// that changes an address of the pseudo header moves *src or *dst.
+var udpSetters = []struct {
+	name string
+	set  func(r *rand.Rand, v UDP, src, dst *netip.Addr)
+}{
+	{"SetSrcPort", func(r *rand.Rand, v UDP, _, _ *netip.Addr) { v.SetSrcPort(uint16(r.Uint32())) }},
+	{"SetDstPort", func(r *rand.Rand, v UDP, _, _ *netip.Addr) { v.SetDstPort(uint16(r.Uint32())) }},
+	{"UpdatePseudoAddr src", func(r *rand.Rand, v UDP, src, _ *netip.Addr) {
+		a := randAddr(r)
+		v.UpdatePseudoAddr(*src, a)
+		*src = a
+	}},
+	{"UpdatePseudoAddr dst", func(r *rand.Rand, v UDP, _, dst *netip.Addr) {
+		a := randAddr(r)
+		v.UpdatePseudoAddr(*dst, a)
+		*dst = a
+	}},
+}
+
+// TestUDPIncrementalMatchesFull checks every setter's RFC 1624 update
+// against a full recompute, and that a zero ("no checksum") field stays
+// zero.
+func TestUDPIncrementalMatchesFull(t *testing.T) {
+	r := rand.New(rand.NewPCG(768, 1624))
+	for i := 0; i < 30000; i++ {
+		v, src, dst := randomUDP(r)
+		none := v.Checksum() == 0
+		s := udpSetters[i%len(udpSetters)]
+		s.set(r, v, &src, &dst)
+		if none {
+			if v.Checksum() != 0 {
+				t.Fatalf("%s: zero checksum became %#04x", s.name, v.Checksum())
+			}
+			continue
+		}
+		full := UDP(bytes.Clone(v))
+		full.ComputeChecksum(src, dst)
+		if v.Checksum() != full.Checksum() || !VerifyUDPChecksum(src, dst, v) {
+			t.Fatalf("%s (%v -> %v) on %x: incremental %#04x, full %#04x",
+				s.name, src, dst, []byte(v), v.Checksum(), full.Checksum())
+		}
+	}
+}
+
+// TestUDPChecksumZeroAndFFFF sweeps a port through all 65536 values, so
+// that the computed checksum passes through 0 (sent as 0xFFFF), and checks
+// each step against a full recompute, starting both from the 0xFFFF form
+// and from ordinary values.
+func TestUDPChecksumZeroAndFFFF(t *testing.T) {
+	a, b := addr("10.0.0.1"), addr("10.0.0.2")
+	tests := []struct {
+		name string
+		set  func(v UDP, p uint16)
+	}{
+		{"SetSrcPort", UDP.SetSrcPort},
+		{"SetDstPort", UDP.SetDstPort},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := UDP(AppendUDP(nil, a, b, 1, 2, []byte("dns?")))
+			ffff := 0
+			for p := range 1 << 16 {
+				before := v.Checksum()
+				tt.set(v, uint16(p))
+				inc := v.Checksum()
+				v.ComputeChecksum(a, b)
+				if inc != v.Checksum() || inc == 0 {
+					t.Fatalf("port %d (checksum before %#04x): incremental %#04x, full %#04x",
+						p, before, inc, v.Checksum())
+				}
+				if inc == 0xffff {
+					ffff++
+				}
+			}
+			if ffff != 1 {
+				t.Errorf("checksum 0xffff seen %d times, want once", ffff)
+			}
+		})
+	}
+	// Leaving the 0xFFFF form by the same setter, and returning to it.
+	v := UDP(AppendUDP(nil, a, b, 1, 2, []byte{0, 0}))
+	c := v.Checksum()
+	binary.BigEndian.PutUint16(v[8:], c) // the payload word cancels the sum
+	v.ComputeChecksum(a, b)
+	if v.Checksum() != 0xffff {
+		t.Fatalf("setup: checksum %#04x, want 0xffff", v.Checksum())
+	}
+	v.SetSrcPort(7)
+	v.SetSrcPort(1)
+	if v.Checksum() != 0xffff || !VerifyUDPChecksum(a, b, v) {
+		t.Errorf("round trip through port 7: checksum %#04x, want 0xffff", v.Checksum())
+	}
+	v.SetSrcPort(1) // unchanged value: still 0xffff, never 0
+	v.UpdatePseudoAddr(a, a)
+	if v.Checksum() != 0xffff {
+		t.Errorf("no-op update: checksum %#04x, want 0xffff", v.Checksum())
+	}
+}
+
+func TestUDPSetters(t *testing.T) {
+	tests := []struct {
+		name  string
+		set   func(v UDP)
+		off   int
+		field []byte
+	}{
+		{"SetSrcPort", func(v UDP) { v.SetSrcPort(53) }, 0, []byte{0, 53}},
+		{"SetDstPort", func(v UDP) { v.SetDstPort(33434) }, 2, []byte{0x82, 0x9a}},
+		{"UpdatePseudoAddr", func(v UDP) { v.UpdatePseudoAddr(loAddr, addr("::ffff:127.0.0.1")) }, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := UDP(bytes.Clone(fixUDP[20:]))
+			tt.set(v)
+			if !VerifyUDPChecksum(loAddr, loAddr, v) {
+				t.Errorf("checksum %#04x does not verify", v.Checksum())
+			}
+			want := bytes.Clone(fixUDP[20:])
+			copy(want[tt.off:], tt.field)
+			copy(want[6:8], v[6:8])
+			if !bytes.Equal(v, want) {
+				t.Errorf("datagram\n %x, want\n %x", []byte(v), want)
+			}
+			// With no checksum, the field stays 0 and the rest changes.
+			v = UDP(bytes.Clone(fixUDP[20:]))
+			v[6], v[7] = 0, 0
+			want[6], want[7] = 0, 0
+			tt.set(v)
+			if !bytes.Equal(v, want) {
+				t.Errorf("no checksum: datagram\n %x, want\n %x", []byte(v), want)
+			}
+		})
+	}
+	// ComputeChecksum reproduces the captured checksum and ignores bytes
+	// beyond Length.
+	v := UDP(append(bytes.Clone(fixUDP[20:]), 0xaa, 0xbb))
+	v[6], v[7] = 0x12, 0x34
+	v.ComputeChecksum(loAddr, loAddr)
+	if v.Checksum() != 0x7734 {
+		t.Errorf("ComputeChecksum = %#04x, want 0x7734", v.Checksum())
+	}
+}
+
+func TestUDPSettersNoAllocs(t *testing.T) {
+	v := UDP(bytes.Clone(fixUDP[20:]))
+	a, b := addr("192.0.2.1"), addr("2001:db8::1")
+	f := func() {
+		v.SetSrcPort(1)
+		v.SetDstPort(2)
+		v.UpdatePseudoAddr(a, b)
+		v.ComputeChecksum(a, b)
+	}
+	if n := testing.AllocsPerRun(100, f); n != 0 {
+		t.Errorf("%v allocs, want 0", n)
 	}
 }
