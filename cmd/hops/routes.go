@@ -3,77 +3,158 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/world/scenario"
 	"github.com/spf13/cobra"
 )
 
 func newRoutesCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var atText string
+	cmd := &cobra.Command{
 		Use:   "routes [NODE...]",
 		Short: "Print nodes' route tables, like `ip route` (default: every router)",
-		Long: `routes prints the forwarding table of each NODE as the world builds it
-(shortest paths by link cost over the links that are up), in the style of
-Linux's ip route: connected subnets, then routes via a next hop with their
-metric. With --link-down, the tables are printed after that event.`,
+		Long: `routes prints the forwarding table of each NODE (shortest paths by link cost
+over the links that are up), in the style of Linux's ip route: connected
+subnets, then routes via a next hop with their metric.
+
+The tables are shown as they stand after every scheduled link event (the
+scenario's events and --link-down/--link-up), that is at the time of the last
+one; --at TIME shows them at another instant. The first line says which.
+With --json, the tables are JSON in the shape of ip -j route.`,
 		Example: `  hops routes isp-a-core
-  hops routes --link-down isp-a-core--ixp@0s isp-a-core`,
+  hops routes --link-down isp-a-core--ixp@1.5s isp-a-core
+  hops routes --link-down isp-a-core--ixp@1.5s --at 1s isp-a-core   # before the cut
+  hops --json routes laptop`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			at, asked := time.Duration(0), cmd.Flags().Changed("at")
+			if asked {
+				d, err := scenario.ParseDuration(atText)
+				if err != nil {
+					return usageError{fmt.Errorf("--at: %v", err)}
+				}
+				if d < 0 {
+					return usageError{fmt.Errorf("--at %s: the time must not be negative", atText)}
+				}
+				at = d
+			}
 			s, err := newSession(g)
 			if err != nil {
 				return err
 			}
-			var nodes []*node.Node
-			for _, name := range args {
-				n := s.w.Node(name)
-				if n == nil {
-					return usageError{fmt.Errorf("routes: unknown node %q (try `hops world`)", name)}
-				}
-				nodes = append(nodes, n)
+			nodes, err := routeNodes(s, args)
+			if err != nil {
+				return err
 			}
-			if len(nodes) == 0 {
-				for _, n := range s.w.Nodes {
-					if n.Forwarding {
-						nodes = append(nodes, n)
-					}
-				}
+			events := linkEventTimes(s.w.Scenario, g)
+			if !asked && len(events) > 0 {
+				at = events[len(events)-1]
 			}
-			// Let scheduled link events (--link-down ...@0s, scenario events
-			// at 0s) and the route recomputation they cause happen.
-			s.w.Kernel.RunUntil(0)
-			for i, n := range nodes {
-				if i > 0 {
-					fmt.Fprintln(g.stdout)
-				}
+			// Let the link events up to then, and the route recomputations
+			// they cause, happen. Nothing else runs: no app has started.
+			s.w.Kernel.RunUntil(sim.Time(at))
+			instant := routesInstant{At: at, Why: routesWhy(asked, at, events)}
+			if g.json {
+				return s.printJSON(routesJSON(instant, nodes))
+			}
+			fmt.Fprintf(g.stdout, "routes at %v (%s)\n", at, instant.Why)
+			for _, n := range nodes {
+				fmt.Fprintln(g.stdout)
 				writeRoutes(g.stdout, n)
 			}
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&atText, "at", "", "show the tables at virtual `TIME` (e.g. 1.5s; default: after the last scheduled link event)")
+	return cmd
+}
+
+// routeNodes returns the nodes named in args, or every router.
+func routeNodes(s *session, args []string) ([]*node.Node, error) {
+	var nodes []*node.Node
+	for _, name := range args {
+		n := s.w.Node(name)
+		if n == nil {
+			return nil, usageError{fmt.Errorf("routes: unknown node %q (try `hops world`)", name)}
+		}
+		nodes = append(nodes, n)
+	}
+	if len(nodes) == 0 {
+		for _, n := range s.w.Nodes {
+			if n.Forwarding {
+				nodes = append(nodes, n)
+			}
+		}
+	}
+	return nodes, nil
+}
+
+// linkEventTimes returns the times of every scheduled link event, sorted:
+// the scenario's events and the --link-down/--link-up flags (which
+// newSession has already checked and scheduled).
+func linkEventTimes(sc *scenario.Scenario, g *globals) []time.Duration {
+	var out []time.Duration
+	for _, e := range sc.Events {
+		out = append(out, e.At)
+	}
+	for _, spec := range append(append([]string(nil), g.linkDown...), g.linkUp...) {
+		if _, at, ok := strings.Cut(spec, "@"); ok {
+			if d, err := scenario.ParseDuration(at); err == nil {
+				out = append(out, d)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// routesWhy says why the tables are shown at instant at.
+func routesWhy(asked bool, at time.Duration, events []time.Duration) string {
+	later := 0
+	for _, e := range events {
+		if e > at {
+			later++
+		}
+	}
+	switch {
+	case asked && later == 1:
+		return "--at; 1 later link event not applied"
+	case asked && later > 1:
+		return fmt.Sprintf("--at; %d later link events not applied", later)
+	case asked:
+		return "--at"
+	case len(events) == 0:
+		return "the start; no link events are scheduled"
+	}
+	return "after the last scheduled link event; --at TIME for another instant"
+}
+
+// routesInstant is the instant at which route tables are shown.
+type routesInstant struct {
+	At  time.Duration
+	Why string
 }
 
 // writeRoutes prints n's table like `ip route`.
 func writeRoutes(w io.Writer, n *node.Node) {
 	fmt.Fprintf(w, "%s:\n", n.Name)
-	ifaces := n.Ifaces()
-	for _, r := range n.Routes.Routes() {
-		i := ifaces[r.Iface]
-		prefix := r.Prefix.String()
-		if r.Prefix.Bits() == 0 {
-			prefix = "default"
-		}
+	for _, r := range routeRows(n) {
 		state := ""
-		if !i.Up() {
-			state = " linkdown"
+		if len(r.Flags) > 0 {
+			state = " " + strings.Join(r.Flags, " ")
 		}
-		if r.Prefix == i.Prefix.Masked() {
-			fmt.Fprintf(w, "  %s dev %s proto kernel scope link src %s%s\n", prefix, i.Name, i.Addr(), state)
+		if r.Protocol == "kernel" {
+			fmt.Fprintf(w, "  %s dev %s proto kernel scope link src %s%s\n", r.Dst, r.Dev, r.PrefSrc, state)
 			continue
 		}
 		metric := ""
 		if r.Metric != 0 {
 			metric = fmt.Sprintf(" metric %d", r.Metric) // ip route leaves out metric 0
 		}
-		fmt.Fprintf(w, "  %s via %s dev %s%s%s\n", prefix, r.NextHop, i.Name, metric, state)
+		fmt.Fprintf(w, "  %s via %s dev %s%s%s\n", r.Dst, r.Gateway, r.Dev, metric, state)
 	}
 }

@@ -3,9 +3,9 @@ package scenario
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -22,58 +22,15 @@ var roleNames = func() []string {
 	return names
 }()
 
+// The schemas of the mappings, from the struct tags (schema.go); queue's
+// mapping form is the one mapping that is not a struct of its own.
 var (
-	topSchema = &schema{
-		what:    "scenario",
-		example: ` with "name", "nodes", "links" and "events"`,
-		known:   []string{"name", "nodes", "links", "events"},
-		synonyms: map[string]string{
-			"hosts": "nodes", "routers": "nodes", "edges": "links", "connections": "links",
-		},
-		extra: func(key string) bool { return strings.HasPrefix(key, "x-") },
-	}
-	nodeSchema = &schema{
-		what:     "node",
-		example:  " (e.g. {name: r1, role: router})",
-		known:    []string{"name", "role"},
-		synonyms: map[string]string{"type": "role", "kind": "role", "id": "name"},
-	}
-	linkSchema = &schema{
-		what:    "link",
-		example: ` (e.g. {a: "r1 10.0.0.1/30", b: "r2 10.0.0.2/30", rate: 100Mbps, delay: 5ms})`,
-		known: []string{"name", "a", "b", "rate", "delay", "queue", "mtu", "loss", "burst-loss",
-			"duplicate", "reorder", "reorder-delay", "jitter", "corrupt", "cost"},
-		synonyms: map[string]string{
-			"latency": "delay", "bandwidth": "rate", "bw": "rate", "speed": "rate",
-			"drop": "loss", "packet-loss": "loss", "dup": "duplicate", "queue-size": "queue",
-			"buffer": "queue", "burst": "burst-loss", "gilbert-elliott": "burst-loss",
-			"metric": "cost", "weight": "cost",
-		},
-	}
-	endpointSchema = &schema{
-		what:    "endpoint",
-		example: ` (e.g. {node: r1, iface: eth0, addr: 10.0.0.1/30})`,
-		known:   []string{"node", "iface", "addr"},
-		synonyms: map[string]string{
-			"interface": "iface", "if": "iface", "dev": "iface", "address": "addr",
-			"ip": "addr", "prefix": "addr", "name": "node", "host": "node",
-		},
-	}
-	burstSchema = &schema{
-		what:    "burst-loss",
-		example: " (e.g. {p: 1%, r: 25%})",
-		known:   []string{"p", "r", "loss-bad", "loss-good"},
-	}
-	queueSchema = &schema{
+	topSchema      = specFor(reflect.TypeFor[Scenario]()).schema
+	endpointSchema = specFor(reflect.TypeFor[Endpoint]()).schema
+	queueSchema    = &schema{
 		what:    "queue",
 		example: " (e.g. {packets: 100, bytes: 64KB})",
 		known:   []string{"packets", "bytes"},
-	}
-	eventSchema = &schema{
-		what:     "event",
-		example:  " (e.g. {at: 2s, down: core})",
-		known:    []string{"at", "up", "down"},
-		synonyms: map[string]string{"time": "at", "when": "at"},
 	}
 )
 
@@ -144,57 +101,49 @@ func (d *decoder) decode(data []byte) *Scenario {
 	if !ok {
 		return nil
 	}
-	top := d.object(root, topSchema)
+	s := &Scenario{File: d.file}
+	var nodes []nodeInfo
+	var links []linkInfo
+	var events []eventInfo
+	top := d.decodeStruct(root, s, map[string]func(*field){
+		"nodes": func(f *field) {
+			for _, item := range d.list(f.val, `"nodes"`) {
+				if n, ok := d.node(item); ok {
+					nodes = append(nodes, n)
+				}
+			}
+			switch {
+			case f.val.isNull():
+				d.errorf(f.keyPos, `"nodes" is empty: a scenario needs at least one node`)
+			case isEmptyList(f.val):
+				d.errorf(f.val.pos, `"nodes" is empty: a scenario needs at least one node`)
+			}
+		},
+		"links": func(f *field) {
+			for _, item := range d.list(f.val, `"links"`) {
+				if l, ok := d.link(item); ok {
+					links = append(links, l)
+				}
+			}
+		},
+		"events": func(f *field) {
+			for _, item := range d.list(f.val, `"events"`) {
+				if e, ok := d.event(item); ok {
+					events = append(events, e)
+				}
+			}
+		},
+	})
 	if top == nil {
 		return nil
 	}
-	s := &Scenario{File: d.file}
-	if f := top.get("name"); f != nil {
-		if name, ok := d.text(f); ok {
-			if strings.TrimSpace(name) == "" {
-				d.errorf(f.val.pos, "scenario name must not be empty")
-			}
-			s.Name = name
-		}
-	}
-
-	var nodes []nodeInfo
-	if f := top.get("nodes"); f != nil {
-		for _, item := range d.list(f.val, `"nodes"`) {
-			if n, ok := d.node(item); ok {
-				nodes = append(nodes, n)
-			}
-		}
-		switch {
-		case f.val.isNull():
-			d.errorf(f.keyPos, `"nodes" is empty: a scenario needs at least one node`)
-		case isEmptyList(f.val):
-			d.errorf(f.val.pos, `"nodes" is empty: a scenario needs at least one node`)
-		}
-	} else if top.missing("nodes") {
-		d.errorf(top.pos, `missing required field "nodes" (the list of hosts and routers)`)
-	}
-
-	var links []linkInfo
-	if f := top.get("links"); f != nil {
-		for _, item := range d.list(f.val, `"links"`) {
-			if l, ok := d.link(item); ok {
-				links = append(links, l)
-			}
-		}
-	}
-
-	var events []eventInfo
-	if f := top.get("events"); f != nil {
-		for _, item := range d.list(f.val, `"events"`) {
-			if e, ok := d.event(item); ok {
-				events = append(events, e)
-			}
-		}
+	if f := top.get("name"); f != nil && !top.failed[f.key] && strings.TrimSpace(s.Name) == "" {
+		d.errorf(f.val.pos, "scenario name must not be empty")
 	}
 
 	d.validate(nodes, links, events)
 
+	s.Nodes = nil
 	for _, n := range nodes {
 		s.Nodes = append(s.Nodes, n.Node)
 	}
@@ -241,167 +190,64 @@ func (d *decoder) checkName(pos Pos, what, name string) bool {
 	return true
 }
 
-// node reads one entry of "nodes".
+// node reads one entry of "nodes". Every key of a node is decoded by its
+// schema (the tags of Node).
 func (d *decoder) node(v value) (nodeInfo, bool) {
-	o := d.object(v, nodeSchema)
+	var n nodeInfo
+	o := d.decodeStruct(v, &n.Node, nil)
 	if o == nil {
 		return nodeInfo{}, false
 	}
-	n := nodeInfo{Node: Node{Pos: o.pos}}
-	if f := o.get("name"); f != nil {
-		if name, ok := d.text(f); ok && d.checkName(f.val.pos, "node", name) {
-			n.Name, n.namePos, n.hasName = name, f.val.pos, true
-		}
-	} else if o.missing("name") {
-		d.errorf(o.pos, `node is missing required field "name"`)
-	}
-	if f := o.get("role"); f != nil {
-		if role, ok := d.text(f); ok {
-			if Role(role).Valid() {
-				n.Role = Role(role)
-			} else if hint := suggest(role, roleNames); hint != "" {
-				d.errorf(f.val.pos, "unknown role %s (did you mean %q?)", quoteShort(role), hint)
-			} else {
-				d.errorf(f.val.pos, "unknown role %s (valid roles: %s)", quoteShort(role), strings.Join(roleNames, ", "))
-			}
-		}
-	} else if o.missing("role") {
-		what := "node"
-		if n.hasName {
-			what = fmt.Sprintf("node %q", n.Name)
-		}
-		d.errorf(o.pos, `%s is missing required field "role" (one of: %s)`, what, strings.Join(roleNames, ", "))
+	if f := o.get("name"); f != nil && n.Name != "" {
+		n.namePos, n.hasName = f.val.pos, true
 	}
 	return n, n.hasName
 }
 
-// link reads one entry of "links".
+// link reads one entry of "links": the keys with a plain syntax by the
+// schema (the tags of Link), the endpoints and the queue by hand, then
+// the rules that tie keys together.
 func (d *decoder) link(v value) (linkInfo, bool) {
-	o := d.object(v, linkSchema)
+	var l linkInfo
+	var queue *field
+	o := d.decodeStruct(v, &l.Link, map[string]func(*field){
+		"a":     func(f *field) { d.endpoint(f, &l.A, &l.ends[0]) },
+		"b":     func(f *field) { d.endpoint(f, &l.B, &l.ends[1]) },
+		"queue": func(f *field) { queue = f; d.queue(f, &l.Link) },
+	})
 	if o == nil {
 		return linkInfo{}, false
 	}
-	l := linkInfo{Link: Link{Pos: o.pos, MTU: DefaultMTU}}
-	if f := o.get("name"); f != nil {
-		if name, ok := d.text(f); ok && d.checkName(f.val.pos, "link", name) {
-			l.Name, l.namePos, l.named = name, f.val.pos, true
-		}
+	if f := o.get("name"); f != nil && l.Name != "" {
+		l.namePos, l.named = f.val.pos, true
 	}
-	for i, key := range []string{"a", "b"} {
-		if f := o.get(key); f != nil {
-			d.endpoint(f, l.end(i), &l.ends[i])
-		} else if o.missing(key) {
-			d.errorf(o.pos, `link is missing required field %q (e.g. %s: "r1:eth0 10.0.0.%d/30")`, key, key, i+1)
-		}
-	}
-	if f := o.get("rate"); f != nil {
-		if s, ok := d.text(f); ok {
-			if r, err := ParseRate(s); err != nil {
-				d.errorf(f.val.pos, "%v", err)
-			} else if r == 0 {
-				d.errorf(f.val.pos, "rate must be greater than 0 (leave rate out for an unlimited link)")
-			} else {
-				l.RateBps = r
-			}
-		}
-	}
-	l.Delay = d.nonNegDuration(o.get("delay"))
-	l.Jitter = d.nonNegDuration(o.get("jitter"))
-
-	mtuOK := true
-	if f := o.get("mtu"); f != nil {
-		n, text, ok := d.integer(f)
-		switch {
-		case !ok:
-			mtuOK = false
-		case n < MinMTU || n > MaxMTU:
-			d.errorf(f.val.pos, "mtu %s out of range (must be %d..%d)", text, MinMTU, MaxMTU)
-			mtuOK = false
-		default:
-			l.MTU = int(n)
-		}
-	}
-	if f := o.get("queue"); f != nil {
-		d.queue(f, &l.Link)
-		if mtuOK && l.QueueBytes > 0 && l.QueueBytes < l.MTU {
-			d.errorf(f.val.pos, "queue of %d bytes is smaller than the MTU (%d): full-size packets would always be dropped", l.QueueBytes, l.MTU)
-		}
+	if queue != nil && !o.failed["mtu"] && l.QueueBytes > 0 && l.QueueBytes < l.MTU {
+		d.errorf(queue.val.pos, "queue of %d bytes is smaller than the MTU (%d): full-size packets would always be dropped", l.QueueBytes, l.MTU)
 	}
 	if l.QueuePackets == 0 && l.QueueBytes == 0 {
 		l.QueuePackets = DefaultQueuePackets
 	}
-
-	l.Loss = d.probability(o.get("loss"))
-	l.Duplicate = d.probability(o.get("duplicate"))
-	l.Reorder = d.probability(o.get("reorder"))
-	l.Corrupt = d.probability(o.get("corrupt"))
-	if f := o.get("burst-loss"); f != nil {
-		l.Burst = d.burst(f)
-	}
-	if f := o.get("reorder-delay"); f != nil {
-		if s, ok := d.text(f); ok {
-			if rd, err := ParseDuration(s); err != nil {
-				d.errorf(f.val.pos, "%v", err)
-			} else if rd <= 0 {
-				d.errorf(f.val.pos, "reorder-delay must be greater than 0, got %q", s)
-			} else if o.missing("reorder") {
-				d.errorf(f.keyPos, "reorder-delay has no effect without reorder (the probability that a packet is held back)")
-			} else {
-				l.ReorderDelay = rd
-			}
-		}
+	if f := o.get("reorder-delay"); f != nil && !o.failed[f.key] && o.missing("reorder") {
+		d.errorf(f.keyPos, "reorder-delay has no effect without reorder (the probability that a packet is held back)")
 	}
 	if l.Reorder > 0 && l.ReorderDelay == 0 {
 		l.ReorderDelay = DefaultReorderDelay
 	}
-	if f := o.get("cost"); f != nil {
-		const maxCost = 1<<24 - 1
-		n, text, ok := d.integer(f)
-		if ok && (n < 1 || n > maxCost) {
-			d.errorf(f.val.pos, "cost %s out of range (must be 1..%d; leave cost out to derive it from the delay)", text, maxCost)
-		} else if ok {
-			l.Cost = int(n)
-		}
-	}
 	return l, true
 }
 
-// nonNegDuration reads an optional duration that must not be negative.
-func (d *decoder) nonNegDuration(f *field) time.Duration {
-	if f == nil {
-		return 0
-	}
+// probability reads a probability.
+func (d *decoder) probability(f *field) (float64, bool) {
 	s, ok := d.text(f)
 	if !ok {
-		return 0
-	}
-	v, err := ParseDuration(s)
-	if err != nil {
-		d.errorf(f.val.pos, "%v", err)
-		return 0
-	}
-	if v < 0 {
-		d.errorf(f.val.pos, "%s must not be negative, got %q", f.key, s)
-		return 0
-	}
-	return v
-}
-
-// probability reads an optional probability.
-func (d *decoder) probability(f *field) float64 {
-	if f == nil {
-		return 0
-	}
-	s, ok := d.text(f)
-	if !ok {
-		return 0
+		return 0, false
 	}
 	p, err := ParseProbability(s)
 	if err != nil {
 		d.errorf(f.val.pos, "%s: %v", f.key, err)
-		return 0
+		return 0, false
 	}
-	return p
+	return p, true
 }
 
 // queue reads "queue": an integer or "N packets" for a packet limit, a size
@@ -492,32 +338,6 @@ func (d *decoder) queuePackets(f *field) (int, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-// burst reads "burst-loss".
-func (d *decoder) burst(f *field) *GilbertElliott {
-	o := d.object(f.val, burstSchema)
-	if o == nil {
-		return nil
-	}
-	ge := &GilbertElliott{LossBad: 1}
-	for _, k := range []struct {
-		key  string
-		dst  *float64
-		help string
-	}{
-		{"p", &ge.P, "probability of going from the good to the bad state"},
-		{"r", &ge.R, "probability of going from the bad back to the good state"},
-		{"loss-bad", &ge.LossBad, ""},
-		{"loss-good", &ge.LossGood, ""},
-	} {
-		if kf := o.get(k.key); kf != nil {
-			*k.dst = d.probability(kf)
-		} else if k.help != "" && o.missing(k.key) {
-			d.errorf(o.pos, "burst-loss is missing required field %q (%s)", k.key, k.help)
-		}
-	}
-	return ge
 }
 
 // endpoint reads "a" or "b" of a link into ep and its positions into info.
@@ -728,25 +548,13 @@ func broadcast(p netip.Prefix) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
 }
 
-// event reads one entry of "events".
+// event reads one entry of "events": "at" by the schema, "up" and
+// "down" by hand.
 func (d *decoder) event(v value) (eventInfo, bool) {
-	o := d.object(v, eventSchema)
+	var e eventInfo
+	o := d.decodeStruct(v, &e.Event, nil)
 	if o == nil {
 		return eventInfo{}, false
-	}
-	e := eventInfo{Event: Event{Pos: o.pos}}
-	if f := o.get("at"); f != nil {
-		if s, ok := d.text(f); ok {
-			if at, err := ParseDuration(s); err != nil {
-				d.errorf(f.val.pos, "%v", err)
-			} else if at < 0 {
-				d.errorf(f.val.pos, "event time must not be negative, got %q", s)
-			} else {
-				e.At = at
-			}
-		}
-	} else if o.missing("at") {
-		d.errorf(o.pos, `event is missing required field "at" (e.g. at: 2s)`)
 	}
 	up, down := o.fields["up"], o.fields["down"]
 	var target *field

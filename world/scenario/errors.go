@@ -9,7 +9,10 @@ import (
 
 // Pos is a position in a scenario file. Line and Col are 1-based; Col
 // counts characters (runes), as editors do. The zero Pos means "unknown".
-type Pos struct{ Line, Col int }
+type Pos struct {
+	Line int `json:"line"`
+	Col  int `json:"col"`
+}
 
 // String formats p as "line:col".
 func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }

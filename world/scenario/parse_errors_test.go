@@ -111,7 +111,7 @@ events:
 			"w.yaml:2:30: unknown field \"type\" in node (did you mean \"role\"?)",
 			"w.yaml:6:19: unknown field \"address\" in endpoint (did you mean \"addr\"?)",
 			"w.yaml:8:33: unknown field \"q\" in burst-loss (known fields: p, r, loss-bad, loss-good)",
-			"w.yaml:10:23: unknown field \"why\" in event (known fields: at, up, down)",
+			"w.yaml:10:23: unknown field \"why\" in event (known fields: at, down, up)",
 		},
 	},
 	// 3. Missing required fields.
@@ -140,7 +140,7 @@ events:
 		name: "missing/nodes",
 		src:  "name: x\n",
 		want: []string{
-			"w.yaml:1:1: missing required field \"nodes\" (the list of hosts and routers)",
+			"w.yaml:1:1: scenario is missing required field \"nodes\" (the list of hosts and routers)",
 		},
 	},
 	{
@@ -324,11 +324,31 @@ events:
 			"w.yaml:9:12: missing unit in duration \"5\" (e.g. 5ms)",
 			"w.yaml:10:13: jitter must not be negative, got \"-1ms\"",
 			"w.yaml:11:11: loss: bad probability \"150%\": must be between 0% and 100%",
-			"w.yaml:12:16: duplicate: bad probability \"10\": must be between 0 and 1 (for percent write \"10%\")",
+			"w.yaml:12:16: duplicate: bad probability \"10\": a bare number is ambiguous; write \"10%\"",
 			"w.yaml:13:12: bad queue \"64kb\": unknown unit \"kb\" (did you mean \"KB\"?)",
-			"w.yaml:14:14: corrupt: bad probability \"yes\": expected a fraction (e.g. 0.1) or a percentage (e.g. 10%)",
+			"w.yaml:14:14: corrupt: bad probability \"yes\": expected a percentage (e.g. 10%)",
 			"w.yaml:15:5: reorder-delay has no effect without reorder (the probability that a packet is held back)",
 			"w.yaml:16:11: cost 0 out of range (must be 1..16777215; leave cost out to derive it from the delay)",
+		},
+	},
+	{
+		// Every probability needs "%": a bare 1 was once read as 100%.
+		name: "units/bare-probabilities",
+		src: hdr + `links:
+  - a: r1 10.0.0.1/30
+    b: r2 10.0.0.2/30
+    loss: 1
+    duplicate: 0.5
+    reorder: 2
+    corrupt: 0
+    burst-loss: {p: 0.01, r: 25%, loss-bad: 1, loss-good: 0%}
+`,
+		want: []string{
+			"w.yaml:8:11: loss: bad probability \"1\": a bare number is ambiguous; write \"1%\" or \"100%\"",
+			"w.yaml:9:16: duplicate: bad probability \"0.5\": a bare number is ambiguous; write \"0.5%\" or \"50%\"",
+			"w.yaml:10:14: reorder: bad probability \"2\": a bare number is ambiguous; write \"2%\"",
+			"w.yaml:12:21: p: bad probability \"0.01\": a bare number is ambiguous; write \"0.01%\" or \"1%\"",
+			"w.yaml:12:45: loss-bad: bad probability \"1\": a bare number is ambiguous; write \"1%\" or \"100%\"",
 		},
 	},
 	{

@@ -192,10 +192,10 @@ links: []
 events: []
 `,
 			want: &Scenario{File: "r.yaml", Name: "roles", Nodes: []Node{
-				{"a", RoleHost, Pos{}}, {"b", RoleLaptop, Pos{}}, {"c", RoleServer, Pos{}},
-				{"d", RoleDNS, Pos{}}, {"e", RoleResolver, Pos{}}, {"f", RoleRouter, Pos{}},
-				{"g", RoleHomeRouter, Pos{}}, {"h", RoleISP, Pos{}}, {"i", RoleBackbone, Pos{}},
-				{"j", RoleIXP, Pos{}}, {"k", RoleDatacenter, Pos{}},
+				{Name: "a", Role: RoleHost}, {Name: "b", Role: RoleLaptop}, {Name: "c", Role: RoleServer},
+				{Name: "d", Role: RoleDNS}, {Name: "e", Role: RoleResolver}, {Name: "f", Role: RoleRouter},
+				{Name: "g", Role: RoleHomeRouter}, {Name: "h", Role: RoleISP}, {Name: "i", Role: RoleBackbone},
+				{Name: "j", Role: RoleIXP}, {Name: "k", Role: RoleDatacenter},
 			}},
 		},
 		{
@@ -252,14 +252,14 @@ links:
     rate: 1.5 Gbps
     delay: 1 ms
     jitter: 250us
-    loss: 0.25
-    duplicate: 1
+    loss: 25%
+    duplicate: 100 %
     reorder: 0
-    corrupt: 1e-3
+    corrupt: 1e-1%
     cost: 65535
     burst-loss:
       p: 0.5%
-      r: 0.3
+      r: "30%"
 `,
 			want: &Scenario{
 				Nodes: twoRouters,

@@ -27,11 +27,12 @@
 //	  - {at: 2s, down: core}
 //	  - {at: 5s, up: core}
 //
-// Link fields: name, a, b, rate, delay, queue, mtu, loss, burst-loss (a
-// mapping with p, r, loss-bad, loss-good), duplicate, reorder,
-// reorder-delay, jitter, corrupt and cost. Rates, durations and sizes need
-// units (see ParseRate, ParseDuration and ParseSize); probabilities are
-// fractions or percentages (see ParseProbability). YAML anchors, aliases
+// Every key is described by the struct tags of the types below (see
+// schema.go); Reference renders them as the format's reference, which
+// `hops world --schema` prints and docs/world-format.md holds. Rates,
+// durations and sizes need units (see ParseRate, ParseDuration and
+// ParseSize); probabilities are percentages (see ParseProbability: a bare
+// number such as 1 is rejected as ambiguous). YAML anchors, aliases
 // and merge keys ("<<: *defaults") may be used to share settings; top-level
 // keys starting with "x-" are ignored, so they can hold such anchors.
 //
@@ -40,7 +41,9 @@
 package scenario
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -48,21 +51,57 @@ import (
 	"time"
 )
 
+// The types below are the world format's schema: their yaml and hops tags
+// drive decoding, checks, defaults and the reference (see schema.go and
+// Reference), their json tags the output of `hops world --json`. A new
+// key of a node is one new field of Node, tagged; it needs a change
+// elsewhere only if its value has a new syntax (a new unit) or must be
+// checked against other nodes (validate.go).
+
 // Scenario is a parsed and validated world description.
 type Scenario struct {
-	File   string  // file name used in error messages
-	Name   string  // "name:" at the top level; defaults to File's base name without extension
-	Nodes  []Node  // in file order
-	Links  []Link  // in file order
-	Events []Event // in file order (not sorted by time)
+	File   string  `json:"file"`                                                                                                             // file name used in error messages
+	Name   string  `yaml:"name" json:"name" hops:"doc=The world's name, shown by hops world. Default: the file name without its extension."` // defaults to File's base name without extension
+	Nodes  []Node  `yaml:"nodes" json:"nodes" hops:"required; custom; value=list of nodes; missing=the list of hosts and routers; alias=hosts|routers; doc=The hosts and routers, at least one."`
+	Links  []Link  `yaml:"links" json:"links" hops:"custom; value=list of links; alias=edges|connections; doc=The links between them."`
+	Events []Event `yaml:"events" json:"events" hops:"custom; value=list of events; doc=Links going down and up during the run, in any order."`
 }
 
 // Node is a host or router of the world.
 type Node struct {
-	Name string // unique; letters, digits, '-', '_' and '.'
-	Role Role
-	Pos  Pos // position of the node's entry in the file
+	Name     string    `yaml:"name" json:"name" hops:"required; unit=name; alias=id; doc=Unique. Letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64 characters."`
+	Role     Role      `yaml:"role" json:"role" hops:"required; alias=type|kind; doc=What the node is. Routers forward packets between their interfaces; hosts do not."`
+	Services []Service `yaml:"services" json:"services,omitempty" hops:"alias=apps|software|daemons; doc=Software the node runs (see nodes[].services[]). Default: none."`
+	Pos      Pos       `json:"pos,omitzero"` // position of the node's entry in the file
 }
+
+// Service is one piece of software a node runs. Its Kind selects what it
+// is; the other keys of its mapping belong to the kind. No kind exists
+// yet: ServiceKinds is empty, so any item is an error and only an empty
+// list is valid. The DNS and HTTP servers will add the first kinds.
+type Service struct {
+	Kind ServiceKind `yaml:"kind" json:"kind" hops:"required; alias=type|name; doc=What the software is. Known kinds: none yet."`
+}
+
+// ServiceKind names a kind of service. The valid kinds are ServiceKinds.
+type ServiceKind string
+
+// ServiceKinds lists the known kinds of service. It is empty until the
+// first service (a DNS or HTTP server) exists.
+var ServiceKinds []ServiceKind
+
+func (ServiceKind) enumValues() []string {
+	out := make([]string, len(ServiceKinds))
+	for i, k := range ServiceKinds {
+		out[i] = string(k)
+	}
+	return out
+}
+
+func (ServiceKind) enumNoun() string { return "service kind" }
+
+func (Role) enumValues() []string { return roleNames }
+func (Role) enumNoun() string     { return "role" }
 
 // Role is what a node is in the world. Hosts: "host", "laptop", "server",
 // "dns" (DNS server host), "resolver". Routers: "router", "home-router",
@@ -112,43 +151,49 @@ func (r Role) Valid() bool {
 
 // Link is a point-to-point link between two interfaces.
 type Link struct {
-	Name         string          // default "A--B" (node names) if not given; unique
-	A, B         Endpoint        // the two ends
-	RateBps      int64           // 0 = unlimited (no serialization delay)
-	Delay        time.Duration   // propagation delay, >= 0
-	QueuePackets int             // drop-tail limit in packets (0 = not set)
-	QueueBytes   int             // drop-tail limit in bytes (0 = not set); if neither is set, QueuePackets is 1000
-	MTU          int             // default 1500; 68..65535
-	Loss         float64         // 0..1, uniform loss probability
-	Burst        *GilbertElliott // nil = no bursty loss
-	Duplicate    float64         // 0..1, probability a packet is delivered twice
-	Reorder      float64         // 0..1, probability a packet is held back
-	ReorderDelay time.Duration   // how long a reordered packet is held; default 1ms when Reorder > 0
-	Jitter       time.Duration   // >= 0, uniform extra delay in [0, Jitter]
-	Corrupt      float64         // 0..1, probability of flipping one bit
-	Cost         int             // routing cost; 0 means "derive from delay" (the builder decides)
-	Pos          Pos             // position of the link's entry in the file
+	Name         string          `yaml:"name" json:"name" hops:"unit=name; doc=Unique. Default: the two nodes' names joined by \"--\" (\"r1--r2\")."` // unique
+	A            Endpoint        `yaml:"a" json:"a" hops:"required; custom; value=endpoint; missing=e.g. a: \"r1:eth0 10.0.0.1/30\"; doc=One end: \"NODE[:IFACE] ADDR/LEN\" or a mapping (see links[].a)."`
+	B            Endpoint        `yaml:"b" json:"b" hops:"required; custom; value=endpoint; missing=e.g. b: \"r1:eth0 10.0.0.2/30\"; doc=The other end, in the same subnet."`
+	RateBps      int64           `yaml:"rate" json:"rate_bps" hops:"unit=bitrate; positive; hint=leave rate out for an unlimited link; alias=bandwidth|bw|speed; doc=Serialization rate. Default: unlimited (no serialization delay)."`
+	Delay        time.Duration   `yaml:"delay" json:"delay_ns" hops:"nonneg; alias=latency; doc=Propagation delay, each way. Default: 0."`
+	QueuePackets int             `yaml:"queue" json:"queue_packets" hops:"custom; value=packets or size; alias=queue-size|buffer; doc=Drop-tail queue limit of each direction: a packet count (100 or \"100 packets\"), a size (64KB, 1MiB), or both as {packets: N, bytes: SIZE}. Default: 1000 packets."`
+	QueueBytes   int             `json:"queue_bytes"` // drop-tail limit in bytes (0 = not set); if neither is set, QueuePackets is 1000
+	MTU          int             `yaml:"mtu" json:"mtu" hops:"default=1500; min=68; max=65535; doc=Largest IPv4 datagram, in bytes."`
+	Loss         float64         `yaml:"loss" json:"loss" hops:"unit=probability; alias=drop|packet-loss; doc=Probability that a packet is lost, uniform, each direction. Default: 0%."`
+	Burst        *GilbertElliott `yaml:"burst-loss" json:"burst_loss,omitempty" hops:"alias=burst|gilbert-elliott; doc=Bursty loss (see links[].burst-loss). Default: none."`
+	Duplicate    float64         `yaml:"duplicate" json:"duplicate" hops:"unit=probability; alias=dup; doc=Probability that a packet is delivered twice. Default: 0%."`
+	Reorder      float64         `yaml:"reorder" json:"reorder" hops:"unit=probability; doc=Probability that a packet is held back by reorder-delay, so later ones overtake it. Default: 0%."`
+	ReorderDelay time.Duration   `yaml:"reorder-delay" json:"reorder_delay_ns" hops:"positive; doc=How long a reordered packet is held back. Only with reorder. Default: 1ms."`
+	Jitter       time.Duration   `yaml:"jitter" json:"jitter_ns" hops:"nonneg; doc=Extra delay drawn uniformly from [0, jitter] per packet; packets stay in order. Default: 0."`
+	Corrupt      float64         `yaml:"corrupt" json:"corrupt" hops:"unit=probability; doc=Probability of flipping one bit of a packet; the next checksum check drops it. Default: 0%."`
+	Cost         int             `yaml:"cost" json:"cost" hops:"min=1; max=16777215; hint=leave cost out to derive it from the delay; alias=metric|weight; doc=Routing cost. Default (0 in JSON): derived from the delay, 1 per 10µs plus 1."`
+	Pos          Pos             `json:"pos,omitzero"` // position of the link's entry in the file
 }
 
 // GilbertElliott is the two-state bursty loss model: P = P(good→bad),
 // R = P(bad→good), LossBad = loss probability in the bad state (default 1),
 // LossGood = loss probability in the good state (default 0).
-type GilbertElliott struct{ P, R, LossGood, LossBad float64 }
+type GilbertElliott struct {
+	P        float64 `yaml:"p" json:"p" hops:"required; unit=probability; missing=probability of going from the good to the bad state; doc=Probability of going from the good to the bad state, per packet."`
+	R        float64 `yaml:"r" json:"r" hops:"required; unit=probability; missing=probability of going from the bad back to the good state; doc=Probability of going from the bad back to the good state, per packet."`
+	LossBad  float64 `yaml:"loss-bad" json:"loss_bad" hops:"unit=probability; default=100%; doc=Loss probability in the bad state."`
+	LossGood float64 `yaml:"loss-good" json:"loss_good" hops:"unit=probability; default=0%; doc=Loss probability in the good state."`
+}
 
 // Endpoint is one end of a link: an interface of a node and its address.
 type Endpoint struct {
-	Node  string       // node name
-	Iface string       // interface name; defaults to "eth0", "eth1", ... in order of the node's appearance in links
-	Addr  netip.Prefix // IPv4 address with prefix length, e.g. 192.168.1.1/24 (not masked: the host address is kept)
-	Pos   Pos          // position of the endpoint's value in the file
+	Node  string       `yaml:"node" json:"node" hops:"required; custom; value=name; alias=name|host; doc=The node."`                                                                            // node name
+	Iface string       `yaml:"iface" json:"iface" hops:"custom; value=name; alias=interface|if|dev; doc=The interface's name. Default: eth0, eth1 ... in the order the node appears in links."` // interface name
+	Addr  netip.Prefix `yaml:"addr" json:"addr" hops:"required; custom; value=IPv4 address/length; alias=address|ip|prefix; doc=The interface's address and prefix length, e.g. 10.0.0.1/30 (not the network or broadcast address)."`
+	Pos   Pos          `json:"pos,omitzero"` // position of the endpoint's value in the file
 }
 
 // Event changes the world at a point in simulated time.
 type Event struct {
-	At   time.Duration // time since the start of the simulation, >= 0
-	Link string        // link name
-	Up   bool          // true = bring the link up, false = take it down
-	Pos  Pos           // position of the event's entry in the file
+	At   time.Duration `yaml:"at" json:"at_ns" hops:"required; nonneg; subject=event time; missing=e.g. at: 2s; alias=time|when; doc=Virtual time since the start of the run."`
+	Link string        `yaml:"down" json:"link" hops:"custom; value=link name; doc=Take this link down (both directions; queued packets are dropped)."`
+	Up   bool          `yaml:"up" json:"up" hops:"custom; value=link name; doc=Bring this link back up."`
+	Pos  Pos           `json:"pos,omitzero"` // position of the event's entry in the file
 }
 
 // Defaults and limits applied by Parse.
@@ -190,13 +235,61 @@ func Parse(file string, data []byte) (s *Scenario, err error) {
 	return s, nil
 }
 
+// MaxFileBytes bounds the size of a scenario file. A world of thousands of
+// nodes fits in well under a megabyte; the cap keeps a wrong --world (a
+// device such as /dev/zero, a log file, a disk image) from being read into
+// memory without end.
+const MaxFileBytes = 8 << 20
+
 // ParseFile reads the file at path and parses it with Parse, using path in
-// error messages. Errors reading the file are returned as they are (not as
-// an ErrorList).
+// error messages. It reads at most MaxFileBytes (from a regular file or
+// anything else that can be read, such as a pipe) and fails with
+// "PATH: scenario is larger than 8 MiB" beyond that. Errors opening or
+// reading the file are returned as they are (not as an ErrorList).
 func ParseFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCapped(path, MaxFileBytes)
 	if err != nil {
 		return nil, err
 	}
 	return Parse(path, data)
+}
+
+// readCapped reads at most max bytes of the file at path. It never holds
+// more than max+1 bytes in memory, whatever the file is.
+func readCapped(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case fi.IsDir():
+		return nil, fmt.Errorf("%s: is a directory, not a scenario file", path)
+	case fi.Mode().IsRegular() && fi.Size() > max:
+		return nil, fmt.Errorf("%s: scenario is larger than %s", path, formatMiB(max))
+	}
+	size := int64(512)
+	if fi.Mode().IsRegular() {
+		size = fi.Size() + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(size, max+1)))
+	if _, err := buf.ReadFrom(io.LimitReader(f, max+1)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(buf.Len()) > max {
+		return nil, fmt.Errorf("%s: scenario is larger than %s", path, formatMiB(max))
+	}
+	return buf.Bytes(), nil
+}
+
+// formatMiB writes a byte count in MiB when it is a whole number of them.
+func formatMiB(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -284,10 +284,14 @@ func ParseDuration(s string) (time.Duration, error) {
 }
 
 // errProbSyntax is wrapped by ParseProbability for malformed numbers.
-var errProbSyntax = errors.New("expected a fraction (e.g. 0.1) or a percentage (e.g. 10%)")
+var errProbSyntax = errors.New("expected a percentage (e.g. 10%)")
 
-// ParseProbability parses a probability written as a fraction ("0.1") or a
-// percentage ("10%", "0.5 %"). The result must lie within [0, 1].
+// ParseProbability parses a probability written as a percentage ("10%",
+// "0.5 %", "100%") and returns it as a fraction in [0, 1]. A bare number
+// is rejected, because it is ambiguous: hops once read "loss: 1" as 100%,
+// while tc-netem reads "loss 1" as 1%. The error names both readings
+// ("write \"1%\" or \"100%\""). Only a bare zero, which means the same
+// either way, is accepted without a unit.
 func ParseProbability(s string) (float64, error) {
 	t := strings.TrimSpace(s)
 	num, percent := strings.CutSuffix(t, "%")
@@ -295,33 +299,46 @@ func ParseProbability(s string) (float64, error) {
 	if !isFloat(num) {
 		return 0, fmt.Errorf("bad probability %q: %w", s, errProbSyntax)
 	}
-	var v float64
-	var err error
-	if percent && !strings.ContainsAny(num, "eE") {
-		// Shift the decimal exponent instead of dividing by 100, so that
-		// "1.1%" gives exactly the same float64 as "0.011".
-		v, err = strconv.ParseFloat(num+"e-2", 64)
-	} else {
-		v, err = strconv.ParseFloat(num, 64)
-		if percent {
-			v /= 100
+	v, err := strconv.ParseFloat(num, 64)
+	if !percent {
+		switch {
+		case err == nil && v == 0:
+			return 0, nil // 0 and 0% are the same
+		case err == nil && v > 0 && v <= 1:
+			return 0, fmt.Errorf("bad probability %q: a bare number is ambiguous; write %q or %q", s, decimal(num, 1)+"%", decimal(num, 100)+"%")
+		case err == nil && v > 1 && v <= 100:
+			return 0, fmt.Errorf("bad probability %q: a bare number is ambiguous; write %q", s, decimal(num, 1)+"%")
 		}
+		return 0, fmt.Errorf("bad probability %q: write a percentage between 0%% and 100%%", s)
+	}
+	if !strings.ContainsAny(num, "eE") {
+		// Shift the decimal exponent instead of dividing by 100, so that
+		// "1.1%" gives exactly the same float64 as 0.011.
+		v, err = strconv.ParseFloat(num+"e-2", 64)
+	} else if err == nil {
+		v /= 100
 	}
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, fmt.Errorf("bad probability %q: %w", s, errProbSyntax)
 	}
-	switch {
-	case percent && (v < 0 || v > 1 || err != nil):
+	if v < 0 || v > 1 || err != nil {
 		return 0, fmt.Errorf("bad probability %q: must be between 0%% and 100%%", s)
-	case !percent && v > 1 && v <= 100 && err == nil:
-		return 0, fmt.Errorf("bad probability %q: must be between 0 and 1 (for percent write %q)", s, num+"%")
-	case v < 0 || v > 1 || err != nil:
-		return 0, fmt.Errorf("bad probability %q: must be between 0 and 1", s)
 	}
 	if v == 0 {
 		v = 0 // normalise -0
 	}
 	return v, nil
+}
+
+// decimal returns the decimal number num times mult, as a person writes
+// it: decimal("0.005", 100) = "0.5", decimal(".25", 1) = "0.25".
+func decimal(num string, mult int64) string {
+	r, ok := new(big.Rat).SetString(num)
+	if !ok {
+		return num
+	}
+	f, _ := r.Mul(r, new(big.Rat).SetInt64(mult)).Float64()
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
 // isFloat reports whether s is a plain decimal floating-point number with

@@ -337,6 +337,7 @@ type object struct {
 	pos    Pos
 	fields map[string]*field
 	hinted map[string]bool // known keys suggested for unknown ones ("dealy" → "delay")
+	failed map[string]bool // keys whose value was reported as bad (decodeStruct)
 }
 
 // get returns the field for key, or nil if the key is absent or its value

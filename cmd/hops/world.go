@@ -12,16 +12,49 @@ import (
 )
 
 func newWorldCmd(g *globals) *cobra.Command {
-	var dot, yaml bool
+	var dot, yaml, schema, positions bool
 	cmd := &cobra.Command{
 		Use:   "world [flags]",
-		Short: "Print the world's nodes and links (or Graphviz DOT, or the default world's YAML)",
+		Short: "Print the world's nodes and links (or JSON, Graphviz DOT, the default world's YAML, the format's reference)",
+		Long: `world prints the world's nodes, their interfaces and the links between them.
+
+  --json       the parsed world as JSON (keys as in 'hops world --schema';
+               durations in ns, rates in bit/s, probabilities as fractions);
+               --positions adds each entry's file position
+  --dot        Graphviz DOT
+  --yaml       the embedded default world's scenario file
+  --schema     the reference of the world format (Markdown), generated from
+               the same schema that reads the files
+
+--dot, --yaml and --schema print a format of their own: with --json they are
+a usage error (exit status 2).`,
 		Example: `  hops world
   hops world --dot | dot -Tsvg > world.svg
-  hops world --yaml > my-world.yaml   # start your own scenario from the default`,
+  hops world --yaml > my-world.yaml   # start your own scenario from the default
+  hops world --schema                 # every key of a scenario file
+  hops --json --world my-world.yaml world`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if yaml {
+			var chosen []string
+			for _, f := range []struct {
+				name string
+				on   bool
+			}{{"--dot", dot}, {"--yaml", yaml}, {"--schema", schema}} {
+				if f.on {
+					chosen = append(chosen, f.name)
+				}
+			}
+			switch {
+			case len(chosen) > 1:
+				return usageError{fmt.Errorf("world: %s print different things; choose one", strings.Join(chosen, " and "))}
+			case len(chosen) == 1 && g.json:
+				return usageError{fmt.Errorf("world: %s prints a format of its own and cannot be --json (use hops --json world for the world as JSON)", chosen[0])}
+			case positions && !g.json:
+				return usageError{fmt.Errorf("world: --positions adds file positions to the JSON output; use it with --json")}
+			case schema:
+				_, err := io.WriteString(g.stdout, scenario.Reference())
+				return err
+			case yaml:
 				if g.world != "" {
 					return usageError{fmt.Errorf("--yaml prints the embedded default world; it takes no --world")}
 				}
@@ -36,8 +69,10 @@ func newWorldCmd(g *globals) *cobra.Command {
 			case dot:
 				writeDOT(g.stdout, sc)
 			case g.json:
-				enc := newJSON(g.stdout)
-				return enc.Encode(sc)
+				if !positions {
+					sc = scenario.WithoutPositions(sc)
+				}
+				return newJSON(g.stdout).Encode(sc)
 			default:
 				writeWorld(g.stdout, sc)
 			}
@@ -46,6 +81,8 @@ func newWorldCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&dot, "dot", false, "print Graphviz DOT")
 	cmd.Flags().BoolVar(&yaml, "yaml", false, "print the embedded default world's scenario file")
+	cmd.Flags().BoolVar(&schema, "schema", false, "print the reference of the world format (Markdown)")
+	cmd.Flags().BoolVar(&positions, "positions", false, "with --json: add each entry's position in the file")
 	return cmd
 }
 

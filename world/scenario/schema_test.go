@@ -1,0 +1,95 @@
+package scenario
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestNodeKeysAreSchemaDriven guards the promise that adding a key to a
+// node is one change: a tagged field of Node. No key of a node may need
+// hand-written decoding.
+func TestNodeKeysAreSchemaDriven(t *testing.T) {
+	sp := specFor(reflect.TypeFor[Node]())
+	var keys []string
+	for _, fs := range sp.fields {
+		keys = append(keys, fs.key)
+		if fs.custom {
+			t.Errorf("node key %q is decoded by hand; per-node keys must be decoded from their tags", fs.key)
+		}
+	}
+	if got := strings.Join(keys, ","); got != "name,role,services" {
+		t.Errorf("node keys %s", got)
+	}
+}
+
+func TestServices(t *testing.T) {
+	const head = "nodes:\n  - {name: a, role: host"
+	ok := []struct{ name, src string }{
+		{"absent", head + "}\n"},
+		{"empty list", head + ", services: []}\n"},
+		{"empty value", "nodes:\n  - name: a\n    role: host\n    services:\n"},
+	}
+	for _, tt := range ok {
+		s, err := Parse("s.yaml", []byte(tt.src))
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if len(s.Nodes[0].Services) != 0 {
+			t.Errorf("%s: services %v", tt.name, s.Nodes[0].Services)
+		}
+	}
+	bad := []struct{ name, src, want string }{
+		{"unknown kind", head + ", services: [{kind: dns, zone: example.com}]}\n",
+			`s.yaml:2:45: unknown service kind "dns": hops has no service kinds yet (see hops world --schema)`},
+		{"no kind", head + ", services: [{zone: example.com}]}\n",
+			`s.yaml:2:38: service is missing required field "kind"`},
+		{"not a list", head + ", services: dns}\n",
+			`s.yaml:2:37: "services" must be a list, got the string "dns"`},
+		{"not a mapping", head + ", services: [dns]}\n",
+			`s.yaml:2:38: service must be a mapping (e.g. {kind: KIND, ...}), got the string "dns"`},
+		{"misspelt key", head + ", servics: []}\n",
+			`s.yaml:2:27: unknown field "servics" in node (did you mean "services"?)`},
+	}
+	for _, tt := range bad {
+		_, err := Parse("s.yaml", []byte(tt.src))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: error\n %v\nwant\n %s", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestJSONShape checks the designed JSON of a scenario: snake_case keys
+// from the json tags, no Go field names, positions only when present.
+func TestJSONShape(t *testing.T) {
+	s, err := Parse("tiny.yaml", []byte(exampleYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(WithoutPositions(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(b)
+	for _, want := range []string{`"name":"tiny"`, `"rate_bps":1000000000`, `"delay_ns":10000000`, `"loss":0.1`,
+		`"burst_loss":{"p":0.01,"r":0.25,"loss_bad":1,"loss_good":0}`, `"a":{"node":"r1","iface":"wan0","addr":"198.18.0.1/30"}`,
+		`"at_ns":2000000000,"link":"core","up":false`, `"queue_packets":100`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("JSON lacks %s:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{`"pos"`, `"RateBps"`, `"Name"`, `"services"`} {
+		if strings.Contains(out, bad) {
+			t.Errorf("JSON holds %s:\n%s", bad, out)
+		}
+	}
+	if s.Nodes[0].Pos.Line == 0 || s.Links[1].A.Pos.Line == 0 {
+		t.Errorf("WithoutPositions changed the original")
+	}
+	b, _ = json.Marshal(s)
+	if !strings.Contains(string(b), `"pos":{"line":3,"col":5}`) {
+		t.Errorf("positions missing: %s", b)
+	}
+}
