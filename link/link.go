@@ -15,6 +15,23 @@
 // event exists only while packets wait in the queue. So an uncongested
 // packet costs one kernel event per hop, and the kernel's queue holds about
 // one event per busy link direction however many packets are in flight.
+//
+// Invariants are checked always, at the cost of a branch each; a broken one
+// panics with a *sim.Violation that names it:
+//
+//   - "link-send-freed-packet" (Send): a packet handed to the link is not
+//     in its pool.
+//   - "link-slot-released-twice" (release): an in-flight slot is freed
+//     once per hold.
+//   - "link-queue-negative" (dequeue): a direction's queued bytes and
+//     packets never fall below zero.
+//   - "link-wake-queue-empty", "link-wake-wire-busy" (Fire): the
+//     transmitter wakes up only while packets wait, and only when the wire
+//     is free.
+//   - "link-arrival-order" (schedArrival): the in-order FIFO's arrival
+//     times never decrease from head to tail.
+//   - "link-arrival-time" (arrive): the FIFO's head arrives exactly when
+//     it is due.
 package link
 
 import (
@@ -75,7 +92,7 @@ type Stats struct {
 }
 
 // Dropped returns the total of all drop counters.
-func (s *Stats) Dropped() uint64 {
+func (s Stats) Dropped() uint64 {
 	return s.DroppedQueue + s.DroppedLoss + s.DroppedDown + s.DroppedMTU
 }
 
@@ -157,6 +174,15 @@ func (a *arrivals) push(v arrival) {
 
 func (a *arrivals) front() arrival { return a.buf[a.head] }
 
+// back returns the last arrival; the FIFO must not be empty.
+func (a *arrivals) back() arrival {
+	i := a.head + a.size - 1
+	if i >= len(a.buf) {
+		i -= len(a.buf)
+	}
+	return a.buf[i]
+}
+
 func (a *arrivals) pop() arrival {
 	v := a.buf[a.head]
 	a.head = (a.head + 1) % len(a.buf)
@@ -164,19 +190,20 @@ func (a *arrivals) pop() arrival {
 	return v
 }
 
+// inFlight is a slot of the in-flight slab: a packet on the wire.
 type inFlight struct {
-	p     *packet.Packet
-	epoch uint32
+	p     *packet.Packet // nil once a reordered packet was dropped by a flap
+	epoch uint32         // the link's epoch when the packet was sent
+	held  bool           // taken by hold, not yet released
 }
 
-// Event argument layout: bit 63 = arrival (else transmitter wake-up), bit 62 =
-// side, bit 61 = a reordered packet's own arrival (else the head of the
-// in-order FIFO); low 32 bits: the reordered packet's flight slot, or the
-// link's epoch for a FIFO head.
+// The link's kernel events say what they are about in their argument: the
+// high bits below, and in the low 32 bits the flight slot of a reordered
+// packet (argReordered) or the link's epoch (the head of the in-order FIFO).
 const (
-	argArrive = 1 << 63
-	argSide1  = 1 << 62
-	argDirect = 1 << 61
+	argArrival   = 1 << 63 // a packet arrives at the far end; else the transmitter wakes up
+	argFromSide1 = 1 << 62 // the direction side 1 sends in; else side 0's
+	argReordered = 1 << 61 // a reordered packet's own arrival; else the in-order FIFO's head
 )
 
 // New returns a link that is up. Its impairments draw from rng (give each
@@ -212,7 +239,8 @@ func (l *Link) Attach(side int, e End) { l.ends[side] = e }
 // End returns what is attached to side.
 func (l *Link) End(side int) End { return l.ends[side] }
 
-// Stats returns the counters of the direction that side sends in.
+// Stats returns, as a copy, the counters of the direction that side sends
+// in: Stats(0) counts what side 0 sent towards side 1.
 func (l *Link) Stats(side int) Stats { return l.dir[side].stats }
 
 // Watch registers f to be called whenever the link goes down or up.
@@ -252,10 +280,7 @@ func (l *Link) flush(now sim.Time, side int) {
 	d := &l.dir[side]
 	l.k.Cancel(d.wake)
 	for d.q.len() > 0 {
-		p := d.q.pop()
-		d.stats.QueueBytes -= len(p.Data)
-		d.stats.QueuePackets--
-		l.drop(now, side, p, trace.ReasonLinkDown)
+		l.drop(now, side, d.dequeue(), trace.ReasonLinkDown)
 	}
 	// Whatever is on the wire is lost with it. The FIFO head's pending
 	// event carries the old epoch and will be ignored.
@@ -276,31 +301,37 @@ func (l *Link) flush(now sim.Time, side int) {
 }
 
 // Send hands p to the link at side for delivery to the other side. The link
-// owns p from now on.
-func (l *Link) Send(side int, p *packet.Packet) {
+// owns p from now on, whatever Send returns.
+//
+// Send returns "" when the link accepted p, or the reason it dropped p at
+// once: trace.ReasonLinkDown, trace.ReasonTooBig (larger than the MTU) or
+// trace.ReasonQueueFull. A drop is also counted in Stats and emitted as a
+// trace event, and p is back in the pool. Accepted is not delivered: p may
+// still be lost on the wire or with the link.
+func (l *Link) Send(side int, p *packet.Packet) (dropReason string) {
+	if p.InPool() {
+		sim.Violated("link-send-freed-packet", "packet %d sent on link %s after it was returned to the pool", p.ID, l.name)
+	}
 	now := l.k.Now()
 	d := &l.dir[side]
 	switch {
 	case !l.up:
-		l.drop(now, side, p, trace.ReasonLinkDown)
-		return
+		return l.drop(now, side, p, trace.ReasonLinkDown)
 	case len(p.Data) > l.cfg.MTU:
-		l.drop(now, side, p, trace.ReasonTooBig)
-		return
+		return l.drop(now, side, p, trace.ReasonTooBig)
 	}
 	idle := now >= d.busyUntil && d.q.len() == 0
 	if !idle {
 		if (l.cfg.QueuePackets > 0 && d.q.len() >= l.cfg.QueuePackets) ||
 			(l.cfg.QueueBytes > 0 && d.stats.QueueBytes+len(p.Data) > l.cfg.QueueBytes) {
-			l.drop(now, side, p, trace.ReasonQueueFull)
-			return
+			return l.drop(now, side, p, trace.ReasonQueueFull)
 		}
 	}
 	d.stats.Enqueued++
 	l.emit(now, trace.Enqueue, side, p, "")
 	if idle {
 		l.startTx(now, side, p)
-		return
+		return ""
 	}
 	d.q.push(p)
 	d.stats.QueueBytes += len(p.Data)
@@ -308,6 +339,19 @@ func (l *Link) Send(side int, p *packet.Packet) {
 	d.stats.QueueHighBytes = max(d.stats.QueueHighBytes, d.stats.QueueBytes)
 	d.stats.QueueHighPkts = max(d.stats.QueueHighPkts, d.stats.QueuePackets)
 	l.wakeAt(side, d.busyUntil)
+	return ""
+}
+
+// dequeue takes the first packet waiting in d's queue and takes it off
+// the queue's counters.
+func (d *direction) dequeue() *packet.Packet {
+	p := d.q.pop()
+	d.stats.QueueBytes -= len(p.Data)
+	d.stats.QueuePackets--
+	if d.stats.QueueBytes < 0 || d.stats.QueuePackets < 0 {
+		sim.Violated("link-queue-negative", "after packet %d left the queue it holds %d bytes in %d packets", p.ID, d.stats.QueueBytes, d.stats.QueuePackets)
+	}
+	return p
 }
 
 // TxTime returns how long the link takes to serialize n bytes.
@@ -330,7 +374,7 @@ func (l *Link) wakeAt(side int, t sim.Time) {
 	}
 	arg := uint64(0)
 	if side == 1 {
-		arg |= argSide1
+		arg |= argFromSide1
 	}
 	d.wake = l.k.Schedule(t, l, arg)
 }
@@ -359,21 +403,24 @@ func (l *Link) startTx(now sim.Time, side int, p *packet.Packet) {
 // the next queued packet, and packets arriving at the far end.
 func (l *Link) Fire(now sim.Time, arg uint64) {
 	side := 0
-	if arg&argSide1 != 0 {
+	if arg&argFromSide1 != 0 {
 		side = 1
 	}
-	if arg&argArrive != 0 {
-		l.arrive(now, side, uint32(arg), arg&argDirect != 0)
+	if arg&argArrival != 0 {
+		l.arrive(now, side, uint32(arg), arg&argReordered != 0)
 		return
 	}
 	// A wake-up is pending only while packets wait (Send schedules it when
 	// it queues one, flush cancels it), so the queue is not empty here and
 	// the wire is free.
 	d := &l.dir[side]
-	next := d.q.pop()
-	d.stats.QueueBytes -= len(next.Data)
-	d.stats.QueuePackets--
-	l.startTx(now, side, next)
+	if d.q.len() == 0 {
+		sim.Violated("link-wake-queue-empty", "link %s side %d: transmitter woke up at %v with nothing queued", l.name, side, now)
+	}
+	if now < d.busyUntil {
+		sim.Violated("link-wake-wire-busy", "link %s side %d: transmitter woke up at %v, but the wire is busy until %v", l.name, side, now, d.busyUntil)
+	}
+	l.startTx(now, side, d.dequeue())
 	if d.q.len() > 0 {
 		l.wakeAt(side, d.busyUntil)
 	}
@@ -439,9 +486,9 @@ func (l *Link) delayed(now sim.Time, side int, end sim.Time, p *packet.Packet) {
 		l.emit(now, trace.Impair, side, p, trace.ReasonReordered)
 		slot := l.hold(p)
 		d.reordered = append(d.reordered, slot)
-		arg := uint64(slot) | argArrive | argDirect
+		arg := uint64(slot) | argArrival | argReordered
 		if side == 1 {
-			arg |= argSide1
+			arg |= argFromSide1
 		}
 		l.k.Schedule(at.Add(l.cfg.ReorderDelay), l, arg)
 		return
@@ -456,6 +503,9 @@ func (l *Link) schedArrival(side int, at sim.Time, slot uint32, lost bool) {
 	d := &l.dir[side]
 	at = max(at, d.lastArrival)
 	d.lastArrival = at
+	if d.inflight.size > 0 && at < d.inflight.back().at {
+		sim.Violated("link-arrival-order", "link %s side %d: arrival at %v queued behind one at %v", l.name, side, at, d.inflight.back().at)
+	}
 	a := arrival{at: at, seq: l.k.Reserve(), slot: slot, lost: lost}
 	d.inflight.push(a)
 	if d.inflight.size == 1 {
@@ -468,31 +518,33 @@ func (l *Link) schedArrival(side int, at sim.Time, slot uint32, lost bool) {
 // before the link went down is recognised and ignored.
 func (l *Link) scheduleHead(side int) {
 	next := l.dir[side].inflight.front()
-	arg := uint64(l.epoch) | argArrive
+	arg := uint64(l.epoch) | argArrival
 	if side == 1 {
-		arg |= argSide1
+		arg |= argFromSide1
 	}
 	l.k.ScheduleReserved(next.at, next.seq, l, arg)
 }
 
 // arrive delivers a packet at the far end: the head of the in-order FIFO
-// (direct == false, slot is then the epoch the event was scheduled in), or
-// a reordered packet held in slot.
-func (l *Link) arrive(now sim.Time, side int, slot uint32, direct bool) {
+// (reordered == false, slot is then the epoch the event was scheduled in),
+// or a reordered packet held in slot.
+func (l *Link) arrive(now sim.Time, side int, slot uint32, reordered bool) {
 	d := &l.dir[side]
 	lost := false
-	if !direct {
+	if reordered {
+		d.forgetReordered(slot)
+	} else {
 		if slot != uint32(l.epoch) || d.inflight.size == 0 {
 			return // scheduled before the link went down; those packets are gone
 		}
 		a := d.inflight.pop()
+		if a.at != now {
+			sim.Violated("link-arrival-time", "link %s side %d: FIFO head due at %v arrived at %v", l.name, side, a.at, now)
+		}
 		slot, lost = a.slot, a.lost
 		if d.inflight.size > 0 {
 			l.scheduleHead(side)
 		}
-	}
-	if direct {
-		d.forgetReordered(slot)
 	}
 	f := l.flight[slot]
 	l.release(slot)
@@ -511,7 +563,7 @@ func (l *Link) arrive(now sim.Time, side int, slot uint32, direct bool) {
 
 // hold parks p in the in-flight slab and returns its slot.
 func (l *Link) hold(p *packet.Packet) uint32 {
-	f := inFlight{p: p, epoch: l.epoch}
+	f := inFlight{p: p, epoch: l.epoch, held: true}
 	if n := len(l.flightFree); n > 0 {
 		s := l.flightFree[n-1]
 		l.flightFree = l.flightFree[:n-1]
@@ -522,12 +574,25 @@ func (l *Link) hold(p *packet.Packet) uint32 {
 	return uint32(len(l.flight) - 1)
 }
 
+// release frees an in-flight slot taken by hold.
 func (l *Link) release(slot uint32) {
+	if !l.flight[slot].held {
+		l.releasedTwice(slot)
+	}
 	l.flight[slot] = inFlight{}
 	l.flightFree = append(l.flightFree, slot)
 }
 
-func (l *Link) drop(now sim.Time, side int, p *packet.Packet, reason string) {
+// releasedTwice reports a broken invariant out of line, so that release
+// stays small enough to inline.
+//
+//go:noinline
+func (l *Link) releasedTwice(slot uint32) {
+	sim.Violated("link-slot-released-twice", "link %s: in-flight slot %d released twice", l.name, slot)
+}
+
+// drop counts, traces and frees p, and returns reason.
+func (l *Link) drop(now sim.Time, side int, p *packet.Packet, reason string) string {
 	s := &l.dir[side].stats
 	switch reason {
 	case trace.ReasonQueueFull:
@@ -541,6 +606,7 @@ func (l *Link) drop(now sim.Time, side int, p *packet.Packet, reason string) {
 	}
 	l.emit(now, trace.Drop, side, p, reason)
 	l.pool.Put(p)
+	return reason
 }
 
 func (l *Link) emit(now sim.Time, k trace.Kind, side int, p *packet.Packet, reason string) {

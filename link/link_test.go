@@ -109,6 +109,39 @@ func TestDropTailQueue(t *testing.T) {
 	}
 }
 
+// Send tells the sender whether the link took its packet, and why not.
+func TestSendReportsDrops(t *testing.T) {
+	r := newRig(1, Config{RateBps: 1e6, QueuePackets: 1, MTU: 576})
+	send := func(n int) string { return r.l.Send(0, r.pool.Get(n)) }
+	if got := send(100); got != "" { // on the wire at once
+		t.Fatalf("first packet: %q, want accepted", got)
+	}
+	if got := send(100); got != "" { // waits in the queue
+		t.Fatalf("second packet: %q, want accepted", got)
+	}
+	if got := send(100); got != trace.ReasonQueueFull {
+		t.Fatalf("third packet: %q, want %q", got, trace.ReasonQueueFull)
+	}
+	if got := send(577); got != trace.ReasonTooBig {
+		t.Fatalf("oversized packet: %q, want %q", got, trace.ReasonTooBig)
+	}
+	r.l.SetUp(false)
+	if got := send(100); got != trace.ReasonLinkDown {
+		t.Fatalf("packet on a down link: %q, want %q", got, trace.ReasonLinkDown)
+	}
+	r.k.Run()
+	st := r.l.Stats(0)
+	if st.Enqueued != 2 || st.DroppedQueue != 1 || st.DroppedMTU != 1 || st.DroppedDown != 3 || r.l.Stats(0).Dropped() != 5 {
+		t.Fatalf("stats %+v", st)
+	}
+	if r.l.Stats(1) != (Stats{}) {
+		t.Fatalf("the other direction counted something: %+v", r.l.Stats(1))
+	}
+	if r.pool.Live() != 0 {
+		t.Fatalf("%d packets leaked", r.pool.Live())
+	}
+}
+
 func TestMTU(t *testing.T) {
 	r := newRig(1, Config{MTU: 576})
 	r.send(0, 577, 0)

@@ -6,7 +6,19 @@
 // again when it arrives. Whoever drops or consumes a packet returns it to
 // the Pool. Every packet gets an ID when it is created; the ID stays the same
 // from hop to hop, so an observer can follow one packet across the world.
+//
+// Invariants are checked always, at the cost of a branch each; a broken one
+// panics with a message that names it, in the form sim uses
+// (`hops: invariant "NAME" violated: DETAIL`; packet imports only the
+// standard library, so it cannot use sim.Violation):
+//
+//   - "packet-put-twice" (Put): a packet goes back to the pool once per Get.
+//   - "packet-use-after-put" (Clone): a packet in the pool is not copied.
+//   - "packet-live-negative" (Put): the pool never takes back more packets
+//     than it gave out.
 package packet
+
+import "fmt"
 
 // SmallSize is the capacity of pooled buffers; it holds a 1500-byte
 // Ethernet-sized datagram with room to spare. Larger packets use LargeSize
@@ -23,7 +35,15 @@ type Packet struct {
 	// Data is the datagram, starting at the IPv4 header.
 	Data []byte
 	buf  []byte
+	// pooled is set by Put and cleared by Get: true while the packet
+	// belongs to the pool and nobody may use it.
+	pooled bool
 }
+
+// InPool reports whether pk has been returned to its pool and not taken
+// out again; such a packet must not be used. Owners can assert on it where
+// a freed packet would otherwise travel on silently.
+func (pk *Packet) InPool() bool { return pk.pooled }
 
 // Pool recycles packet buffers and numbers new packets. The zero Pool is
 // ready to use. It is not safe for concurrent use.
@@ -54,19 +74,31 @@ func (p *Pool) Get(n int) *Packet {
 	p.live++
 	pk.ID = p.nextID
 	pk.Data = pk.buf[:n]
+	pk.pooled = false
 	return pk
 }
 
 // Clone returns a copy of pk with a new ID.
 func (p *Pool) Clone(pk *Packet) *Packet {
+	if pk.pooled {
+		panic(&violation{"packet-use-after-put", "packet %d cloned after it was returned to the pool", pk.ID})
+	}
 	c := p.Get(len(pk.Data))
 	copy(c.Data, pk.Data)
 	return c
 }
 
-// Put returns pk to the pool. pk must not be used afterwards.
+// Put returns pk to the pool. pk must not be used afterwards; returning it
+// a second time panics (invariant "packet-put-twice").
 func (p *Pool) Put(pk *Packet) {
+	if pk.pooled {
+		panic(&violation{"packet-put-twice", "packet %d returned to the pool twice", pk.ID})
+	}
+	if p.live <= 0 {
+		panic(&violation{"packet-live-negative", "packet %d returned to a pool that has none out: it is not from this pool", pk.ID})
+	}
 	p.live--
+	pk.pooled = true
 	pk.Data = nil
 	switch cap(pk.buf) {
 	case SmallSize:
@@ -82,3 +114,16 @@ func (p *Pool) Live() int { return p.live }
 
 // Issued returns how many packets the pool has numbered so far.
 func (p *Pool) Issued() uint64 { return p.nextID }
+
+// violation is what a broken invariant panics with: an error whose message
+// has sim.Violation's form. It is built on the failing branch only, and
+// without a call, so that Put stays small enough to inline.
+type violation struct {
+	name   string // stable name, such as "packet-put-twice"
+	detail string // a format with one %d, for the packet's ID
+	id     uint64
+}
+
+func (v *violation) Error() string {
+	return fmt.Sprintf("hops: invariant %q violated: "+v.detail, v.name, v.id)
+}

@@ -1,6 +1,9 @@
 package packet
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPoolRecyclesAndNumbers(t *testing.T) {
 	var p Pool
@@ -36,4 +39,62 @@ func TestGetDoesNotAllocateWhenWarm(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { p.Put(p.Get(1500)) }); n != 0 {
 		t.Fatalf("%v allocations per Get/Put", n)
 	}
+}
+
+// mustViolate runs f and checks that it panics with an error whose message
+// names the invariant.
+func mustViolate(t *testing.T, name string, f func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		r := recover()
+		err, ok := r.(error)
+		if !ok {
+			t.Fatalf("panic %v (%T), want an error naming invariant %q", r, r, name)
+		}
+		want := `hops: invariant "` + name + `" violated: `
+		if !strings.HasPrefix(err.Error(), want) {
+			t.Fatalf("panic %q, want it to start with %q", err.Error(), want)
+		}
+		t.Log(err.Error())
+	}()
+	f()
+}
+
+func TestInvariantPutTwice(t *testing.T) {
+	var p Pool
+	pk := p.Get(100)
+	other := p.Get(100) // keeps live above zero: only the flag can tell
+	p.Put(pk)
+	if !pk.InPool() || other.InPool() {
+		t.Fatal("InPool wrong")
+	}
+	mustViolate(t, "packet-put-twice", func() { p.Put(pk) })
+	if got := p.Live(); got != 1 {
+		t.Fatalf("live %d after the refused Put, want 1", got)
+	}
+	if p.Get(100) != pk || pk.InPool() {
+		t.Fatal("a packet taken out again is not in the pool")
+	}
+}
+
+func TestInvariantPutTwiceUnpooledSize(t *testing.T) {
+	var p Pool
+	pk := p.Get(LargeSize + 1) // not kept by the pool, still checked
+	p.Get(1)
+	p.Put(pk)
+	mustViolate(t, "packet-put-twice", func() { p.Put(pk) })
+}
+
+func TestInvariantUseAfterPut(t *testing.T) {
+	var p Pool
+	pk := p.Get(100)
+	p.Put(pk)
+	mustViolate(t, "packet-use-after-put", func() { p.Clone(pk) })
+}
+
+func TestInvariantLiveNegative(t *testing.T) {
+	var a, b Pool
+	pk := a.Get(100)
+	mustViolate(t, "packet-live-negative", func() { b.Put(pk) })
 }

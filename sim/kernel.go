@@ -12,6 +12,11 @@
 //
 // A simulation runs on one goroutine; the kernel is not safe for concurrent
 // use, and nothing in it reads the wall clock.
+//
+// Invariants are checked always, at the cost of a branch each, and a broken
+// one panics with its name (see Violation): "kernel-time-backwards",
+// "kernel-heap-order", "kernel-fired-after-cancel",
+// "kernel-cancelled-count", "kernel-nil-handler".
 package sim
 
 import (
@@ -80,19 +85,12 @@ type event struct {
 
 // slot holds a scheduled event's handler and argument; gen counts how many
 // times the slot has been used, so stale heap entries and Timers are
-// recognised.
+// recognised. h is nil exactly while the slot is free (fired, cancelled or
+// never used), and every release bumps gen.
 type slot struct {
 	h   Handler
 	arg uint64
 	gen uint32
-}
-
-// before orders events by time, then by scheduling order.
-func (e *event) before(o *event) bool {
-	if e.at != o.at {
-		return e.at < o.at
-	}
-	return e.seq < o.seq
 }
 
 // Kernel is the event queue and virtual clock of one simulation.
@@ -130,7 +128,9 @@ func (k *Kernel) Fired() uint64 { return k.fired }
 func (k *Kernel) Pending() int { return len(k.heap) }
 
 // Schedule arranges for h.Fire(at, arg) to run at virtual time at. A time in
-// the past is treated as now: the kernel never moves backwards.
+// the past is treated as now, on purpose: an engine's deadline may already
+// have passed when its caller schedules it, and the kernel never moves
+// backwards. h must not be nil.
 func (k *Kernel) Schedule(at Time, h Handler, arg uint64) Timer {
 	k.seq++
 	return k.schedule(at, k.seq, h, arg)
@@ -153,6 +153,9 @@ func (k *Kernel) ScheduleReserved(at Time, seq uint64, h Handler, arg uint64) Ti
 }
 
 func (k *Kernel) schedule(at Time, seq uint64, h Handler, arg uint64) Timer {
+	if h == nil {
+		Violated("kernel-nil-handler", "event due at %v (argument %d) has no handler", at, arg)
+	}
 	if at < k.now {
 		at = k.now
 	}
@@ -239,8 +242,16 @@ func (k *Kernel) Step() bool {
 		e := k.pop()
 		sl := &k.slots[e.slot]
 		if sl.gen != e.gen {
-			k.dead--
+			k.skipped()
 			continue // cancelled
+		}
+		if sl.h == nil {
+			// release bumps the generation whenever it clears the
+			// handler, so a matching generation means a live slot.
+			Violated("kernel-fired-after-cancel", "event in slot %d (generation %d) due at %v matches a released slot", e.slot, e.gen, e.at)
+		}
+		if e.at < k.now {
+			Violated("kernel-time-backwards", "event due at %v would fire after the clock reached %v", e.at, k.now)
 		}
 		h, arg := sl.h, sl.arg
 		k.release(e.slot)
@@ -260,9 +271,17 @@ func (k *Kernel) NextAt() Time {
 			return e.at
 		}
 		k.pop()
-		k.dead--
+		k.skipped()
 	}
 	return Never
+}
+
+// skipped counts a cancelled entry dropped from the top of the heap.
+func (k *Kernel) skipped() {
+	k.dead--
+	if k.dead < 0 {
+		Violated("kernel-cancelled-count", "skipped a cancelled entry that Cancel did not count: count fell to %d", k.dead)
+	}
 }
 
 // Run runs events until the queue is empty or Stop is called.
@@ -294,12 +313,6 @@ func (k *Kernel) Stop() { k.stopped = true }
 // compares times that sit packed in one cache line per four children, and
 // looks at the scheduling sequence only when two times are equal.
 
-// less reports whether entry i sorts before entry j.
-func (k *Kernel) less(i, j int) bool {
-	a, b := k.keys[i], k.keys[j]
-	return a < b || (a == b && k.heap[i].seq < k.heap[j].seq)
-}
-
 // push adds e to the 4-ary heap, moving a hole up from the end rather than
 // swapping at each level.
 func (k *Kernel) push(e event) {
@@ -326,6 +339,9 @@ func (k *Kernel) pop() event {
 	k.heap, k.keys = k.heap[:n], k.keys[:n]
 	if n > 0 {
 		k.siftDown(0, last)
+		if k.keys[0] < top.at {
+			Violated("kernel-heap-order", "removed the event due at %v, but one due at %v was still in the heap", top.at, k.keys[0])
+		}
 	}
 	return top
 }
