@@ -11,12 +11,14 @@ import (
 
 // fragment splits p into fragments of at most mtu bytes (RFC 791 section
 // 3.2) and sends them out of out in order. Options without the copied flag
-// go only in the first fragment. p is consumed.
-func (n *Node) fragment(out *Iface, p *packet.Packet, mtu int) {
+// go only in the first fragment. p is consumed. If the link drops a
+// fragment at once, the rest are not sent (as Linux's ip_do_fragment
+// stops) and the drop reason is returned.
+func (n *Node) fragment(out *Iface, p *packet.Packet, mtu int) (dropReason string) {
 	h, payload, err := wire.ParseIPv4(p.Data)
 	if err != nil {
 		n.drop(out, p, trace.ReasonMalformed)
-		return
+		return trace.ReasonMalformed
 	}
 	n.stats.Fragmented++
 	firstOpts := h.Options
@@ -32,7 +34,7 @@ func (n *Node) fragment(out *Iface, p *packet.Packet, mtu int) {
 		room := (mtu - fh.HeaderLen()) &^ 7
 		if room <= 0 {
 			n.drop(out, p, trace.ReasonTooBig)
-			return
+			return trace.ReasonTooBig
 		}
 		end := min(off+room, len(payload))
 		fh.FragOffset = baseOff + off
@@ -48,10 +50,14 @@ func (n *Node) fragment(out *Iface, p *packet.Packet, mtu int) {
 			e.Data = f.Data
 			n.bus.Emit()
 		}
-		out.link.Send(out.side, f)
+		if reason := out.link.Send(out.side, f); reason != "" {
+			n.pool.Put(p)
+			return reason
+		}
 		off = end
 	}
 	n.pool.Put(p)
+	return ""
 }
 
 // copiedOptions returns the options whose copied flag is set, padded to a

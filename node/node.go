@@ -48,6 +48,7 @@ var (
 	ErrPortInUse       = errors.New("address already in use")
 	ErrNoPorts         = errors.New("no ephemeral port free")
 	ErrClosed          = errors.New("socket closed")
+	ErrNoBufferSpace   = errors.New("no buffer space available") // the first link's queue is full (ENOBUFS)
 	ErrBadDatagram     = errors.New("datagram too large for IPv4")
 	errNotIPv4Source   = errors.New("source address is not IPv4")
 )
@@ -88,6 +89,12 @@ func (i *Iface) Link() *link.Link { return i.link }
 
 // MTU returns the MTU of the interface's link.
 func (i *Iface) MTU() int { return i.link.MTU() }
+
+// LinkStats returns the counters of the interface's link: tx for the
+// direction leaving this interface, rx for the one arriving at it.
+func (i *Iface) LinkStats() (tx, rx link.Stats) {
+	return i.link.Stats(i.side), i.link.Stats(1 - i.side)
+}
 
 // Up reports whether the interface's link is up.
 func (i *Iface) Up() bool { return i.link.Up() }
@@ -273,6 +280,8 @@ type SendOptions struct {
 }
 
 // SendIP builds one IPv4 datagram around payload and sends it towards dst.
+// When the first link drops it at once (its queue is full:
+// ErrNoBufferSpace), SendIP returns the packet ID with the error.
 // As Linux does, it sets DF and fragments locally according to opt.PMTU and
 // the path MTU it knows (PathMTU): a datagram too big for a PMTUDo or
 // PMTUProbe sender is refused with a *TooBigError. It returns the packet ID
@@ -324,7 +333,9 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	n.stats.Sent++
 	n.emit(trace.Send, out, p, "")
 	id := p.ID
-	n.output(out, p, mtu)
+	if reason := n.output(out, p, mtu); reason != "" {
+		return id, n.localDropError(out, reason)
+	}
 	return id, nil
 }
 
@@ -430,18 +441,35 @@ func (n *Node) SendRaw(datagram []byte) (uint64, error) {
 	n.stats.Sent++
 	n.emit(trace.Send, out, p, "")
 	id := p.ID
-	out.link.Send(out.side, p)
+	if reason := out.link.Send(out.side, p); reason != "" {
+		return id, n.localDropError(out, reason)
+	}
 	return id, nil
 }
 
 // output sends a complete datagram out of iface, fragmenting it to mtu
-// (the interface's, or a smaller path MTU) as needed.
-func (n *Node) output(out *Iface, p *packet.Packet, mtu int) {
+// (the interface's, or a smaller path MTU) as needed. It returns the
+// reason the link dropped it (or one of its fragments) at once, "" when
+// the link took it.
+func (n *Node) output(out *Iface, p *packet.Packet, mtu int) (dropReason string) {
 	if len(p.Data) > mtu {
-		n.fragment(out, p, mtu)
-		return
+		return n.fragment(out, p, mtu)
 	}
-	out.link.Send(out.side, p)
+	return out.link.Send(out.side, p)
+}
+
+// localDropError is the error a sender gets when its own link drops its
+// datagram at once, as a socket would report it.
+func (n *Node) localDropError(out *Iface, reason string) error {
+	switch reason {
+	case trace.ReasonQueueFull:
+		return fmt.Errorf("%s: %s queue full: %w", n.Name, out.Name, ErrNoBufferSpace)
+	case trace.ReasonLinkDown:
+		return fmt.Errorf("%s: %s: %w", n.Name, out.Name, ErrLinkDown)
+	case trace.ReasonTooBig:
+		return fmt.Errorf("%s: %s: %w", n.Name, out.Name, ErrTooBig)
+	}
+	return fmt.Errorf("%s: %s: dropped (%s)", n.Name, out.Name, reason)
 }
 
 // limitedBroadcast is 255.255.255.255.

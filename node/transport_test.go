@@ -233,3 +233,35 @@ func TestUDPSocketGetsICMPErrors(t *testing.T) {
 		t.Fatalf("send on a closed socket: %v", err)
 	}
 }
+
+// A sender learns when its first link drops its datagram at once, and the
+// drop shows in the interface's counters, read by node and interface name.
+func TestLocalDropReported(t *testing.T) {
+	w := build(t, `
+name: slow
+nodes: [{name: a, role: host}, {name: b, role: host}]
+links:
+  - {a: a 10.0.0.1/30, b: b 10.0.0.2/30, rate: 1Mbps, delay: 1ms, queue: 2 packets}
+`)
+	a, b := w.Node("a"), w.Node("b")
+	c, _ := a.ListenUDP(0, nil)
+	var errs []error
+	for range 5 {
+		_, err := c.SendTo(netip.AddrPortFrom(b.Addr(), 9), make([]byte, 1000))
+		errs = append(errs, err)
+	}
+	// One on the wire, two queued, two refused.
+	for i, err := range errs {
+		if want := i >= 3; want != errors.Is(err, node.ErrNoBufferSpace) {
+			t.Fatalf("datagram %d: err %v", i+1, err)
+		}
+	}
+	w.Kernel.Run()
+	tx, rx := w.Iface("a", "eth0").LinkStats()
+	if tx.DroppedQueue != 2 || tx.Sent != 3 || rx.Sent != 3 {
+		t.Fatalf("a:eth0 tx %+v rx %+v; want 3 sent, 2 queue drops out, 3 port unreachables in", tx, rx)
+	}
+	if w.Iface("a", "nope") != nil || w.Iface("nobody", "eth0") != nil {
+		t.Fatal("unknown names must give nil")
+	}
+}

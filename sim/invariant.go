@@ -27,6 +27,8 @@ import "fmt"
 //     never outnumber the ones Cancel counted.
 //   - "kernel-nil-handler" (Schedule, ScheduleReserved): every event has a
 //     handler to call.
+//   - "rand-stream-twice" (Kernel.Rand): a random stream's name is handed
+//     out once, so two consumers never share (and shift) one stream.
 //
 // Package link and package packet list theirs in their package comments;
 // packet cannot import sim, so it panics with its own error type, whose

@@ -105,3 +105,17 @@ func TestInvariantsDoNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocations per schedule/cancel/step", n)
 	}
 }
+
+func TestRandStreamTwice(t *testing.T) {
+	k := NewKernel(7)
+	a := k.Rand("node:a/ping#1")
+	b := k.Rand("node:a/ping#2")
+	if a.Uint64() == b.Uint64() {
+		t.Fatal("two names gave the same numbers")
+	}
+	mustViolate(t, "rand-stream-twice", func() { k.Rand("node:a/ping#1") })
+	// Another kernel is another simulation: the name is free there.
+	if NewKernel(7).Rand("node:a/ping#1").Uint64() != NewRand(7, "node:a/ping#1").Uint64() {
+		t.Fatal("a stream's numbers depend on more than the seed and its name")
+	}
+}

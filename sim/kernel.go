@@ -16,7 +16,7 @@
 // Invariants are checked always, at the cost of a branch each, and a broken
 // one panics with its name (see Violation): "kernel-time-backwards",
 // "kernel-heap-order", "kernel-fired-after-cancel",
-// "kernel-cancelled-count", "kernel-nil-handler".
+// "kernel-cancelled-count", "kernel-nil-handler", "rand-stream-twice".
 package sim
 
 import (
@@ -105,6 +105,7 @@ type Kernel struct {
 	dead    int // cancelled entries still in the heap
 	stopped bool
 	seed    uint64
+	streams map[string]bool // names of the random streams handed out
 }
 
 // NewKernel returns a kernel at time zero whose random streams derive from

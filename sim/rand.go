@@ -25,9 +25,19 @@ func (r *Rand) Chance(p float64) bool {
 	return r.Float64() < p
 }
 
-// Rand returns the random stream called name. Each call returns a new
-// stream starting at the same point, so callers keep the stream they get.
+// Rand returns the random stream called name, for one consumer (a link,
+// a node, an app instance, a transport) to keep. A name is handed out
+// once per kernel: asking again would give a second consumer the same
+// numbers, silently coupling the two, so it violates the invariant
+// "rand-stream-twice".
 func (k *Kernel) Rand(name string) *Rand {
+	if k.streams[name] {
+		Violated("rand-stream-twice", "random stream %q requested twice; give each consumer its own name", name)
+	}
+	if k.streams == nil {
+		k.streams = map[string]bool{}
+	}
+	k.streams[name] = true
 	return NewRand(k.seed, name)
 }
 

@@ -156,6 +156,15 @@ func (w *World) Role(name string) scenario.Role {
 	return ""
 }
 
+// Iface returns the interface iface of node nodeName, or nil: the handle
+// to read its link's counters by name (Iface.LinkStats).
+func (w *World) Iface(nodeName, iface string) *node.Iface {
+	if n := w.Node(nodeName); n != nil {
+		return n.Iface(iface)
+	}
+	return nil
+}
+
 // Link returns the link called name, or nil.
 func (w *World) Link(name string) *link.Link {
 	if i, ok := w.linkIndex[name]; ok {
