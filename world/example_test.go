@@ -58,6 +58,6 @@ links: [{a: a 10.0.0.1/30, b: b 10.0.0.2/30, rate: 1Mbps, delay: 10ms, loss: 20%
 	// 64 bytes from 10.0.0.2: icmp_seq=5 ttl=64 time=21.3 ms
 	//
 	// --- b ping statistics ---
-	// 5 packets transmitted, 4 received, 20% packet loss, time 14000ms
+	// 5 packets transmitted, 4 received, 20% packet loss, time 4000ms
 	// rtt min/avg/max/mdev = 21.344/21.344/21.344/0.000 ms
 }

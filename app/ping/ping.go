@@ -4,12 +4,14 @@
 package ping
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,9 +29,25 @@ type Config struct {
 	Count    int           // echo requests to send (default 4)
 	Size     int           // ICMP data bytes, as ping -s (negative: DefaultSize)
 	Interval time.Duration // between requests (default 1s)
-	Timeout  time.Duration // how long to wait for the last reply (default 10s, as ping -W)
+	Timeout  time.Duration // how long to wait after the last request when no reply came (default 10s, as ping -W)
 	TTL      uint8         // 0: the node's default
 	DontFrag bool          // set DF (ping -M do)
+
+	// Handler gets the run's lines as they happen, and the run keeps
+	// nothing but its counters: memory stays constant however many
+	// requests go out. Without a Handler the Result records every reply
+	// and error (in memory bounded only by Count), for small runs that
+	// print everything at the end with Result.Write.
+	Handler Handler
+}
+
+// Handler receives a run's events in the order they happen, on the
+// simulation's thread.
+type Handler interface {
+	Start(r *Result)       // before the first request; Dest, Addr, Src and Size are set
+	Reply(r Reply)         // an echo reply (or a duplicate)
+	ICMPError(e ICMPError) // an ICMP error about one of our requests
+	SendError(e SendError) // a request the node could not send
 }
 
 // Reply is one echo reply (or duplicate).
@@ -58,7 +76,8 @@ type SendError struct {
 	At   sim.Time `json:"at_ns"`
 }
 
-// Result is a finished run.
+// Result is a run's statistics. Replies, ICMPErrors and SendErrors are
+// filled only when Config.Handler is nil.
 type Result struct {
 	Dest        string        `json:"dest"`
 	Addr        netip.Addr    `json:"addr"`
@@ -68,27 +87,40 @@ type Result struct {
 	Received    int           `json:"received"`
 	Duplicates  int           `json:"duplicates"`
 	Errors      int           `json:"errors"`
-	Loss        float64       `json:"loss"` // fraction of requests unanswered
-	Elapsed     time.Duration `json:"elapsed_ns"`
+	Loss        float64       `json:"loss"`       // fraction of requests unanswered
+	Elapsed     time.Duration `json:"elapsed_ns"` // from the first request to the last, as iputils' "time"
 	Min         time.Duration `json:"min_ns"`
 	Avg         time.Duration `json:"avg_ns"`
 	Max         time.Duration `json:"max_ns"`
 	Mdev        time.Duration `json:"mdev_ns"`
-	Replies     []Reply       `json:"replies"`
+	Interrupted bool          `json:"interrupted,omitempty"` // ended by Stop (Ctrl-C) before its end
+	Replies     []Reply       `json:"replies,omitempty"`
 	ICMPErrors  []ICMPError   `json:"icmp_errors,omitempty"`
 	SendErrors  []SendError   `json:"send_errors,omitempty"`
 }
 
-// Pinger is a running ping.
+// seqWindow is how many sequence numbers the run keeps track of: the
+// 16-bit ICMP sequence space. iputils keeps the same window, a table of
+// 65536 bits of received sequence numbers (MAX_DUP_CHK, rcvd_tbl in
+// ping.h), so its memory does not grow with the count either.
+const seqWindow = 1 << 16
+
+// Pinger is a running ping. Its memory is fixed (about 520 KiB for the
+// send times and the received bits of the last 65536 requests) whatever
+// the count.
 type Pinger struct {
 	n        *node.Node
 	k        *sim.Kernel
 	cfg      Config
+	h        Handler
 	dst      netip.Addr
 	id       uint16
-	seq      int
-	sentAt   map[int]sim.Time
-	answered map[int]bool
+	seq      int                    // requests sent so far; the last one's sequence number
+	sentAt   []sim.Time             // send time of request seq, at seq % seqWindow
+	rcvd     [seqWindow / 64]uint64 // bit seq % seqWindow: a reply to seq came (cleared when seq is sent)
+	lastSend sim.Time
+	sum      float64 // of the RTTs of non-duplicate replies, in ns
+	sum2     float64 // of their squares
 	res      Result
 	start    sim.Time
 	done     func(*Result)
@@ -98,7 +130,8 @@ type Pinger struct {
 }
 
 // Start begins pinging dst from n; done is called once with the result
-// when the run ends (all replies in, or the timeout after the last request).
+// when the run ends (all replies in, the linger time after the last
+// request, or Stop).
 func Start(n *node.Node, dest string, dst netip.Addr, cfg Config, done func(*Result)) *Pinger {
 	if cfg.Count <= 0 {
 		cfg.Count = 4
@@ -113,20 +146,32 @@ func Start(n *node.Node, dest string, dst netip.Addr, cfg Config, done func(*Res
 		cfg.Timeout = 10 * time.Second
 	}
 	p := &Pinger{
-		n: n, k: n.Kernel(), cfg: cfg, dst: dst, done: done,
-		id:       uint16(n.Rand().Uint32()),
-		sentAt:   map[int]sim.Time{},
-		answered: map[int]bool{},
+		n: n, k: n.Kernel(), cfg: cfg, dst: dst, done: done, h: cfg.Handler,
+		id:     uint16(n.Rand().Uint32()),
+		sentAt: make([]sim.Time, seqWindow),
+	}
+	if p.h == nil {
+		p.h = (*recorder)(&p.res)
 	}
 	p.res = Result{Dest: dest, Addr: dst, Size: cfg.Size}
 	if r, ok := n.Routes.Lookup(dst); ok {
 		p.res.Src = n.Ifaces()[r.Iface].Addr()
 	}
 	p.start = p.k.Now()
+	p.h.Start(&p.res)
 	n.ListenICMP(p.onICMP)
 	p.send()
 	return p
 }
+
+// recorder is the Handler of a run without one: it keeps every line in
+// the Result.
+type recorder Result
+
+func (r *recorder) Start(*Result)         {}
+func (r *recorder) Reply(x Reply)         { r.Replies = append(r.Replies, x) }
+func (r *recorder) ICMPError(x ICMPError) { r.ICMPErrors = append(r.ICMPErrors, x) }
+func (r *recorder) SendError(x SendError) { r.SendErrors = append(r.SendErrors, x) }
 
 // timevalLen is the size of the struct timeval iputils puts first in the
 // echo data.
@@ -159,7 +204,10 @@ func (p *Pinger) send() {
 	p.seq++
 	seq := p.seq
 	m := wire.ICMPMessage{Type: wire.ICMPEchoRequest, ID: p.id, Seq: uint16(seq), Data: p.payload()}
-	p.sentAt[seq] = p.k.Now()
+	now := p.k.Now()
+	p.sentAt[seq%seqWindow] = now
+	p.rcvd[seq%seqWindow/64] &^= 1 << (seq % 64) // iputils: rcvd_clear in advance_ntransmitted
+	p.lastSend = now
 	p.res.Transmitted++
 	if _, err := p.n.SendICMP(p.dst, &m, node.SendOptions{TTL: p.cfg.TTL, DontFragment: p.cfg.DontFrag}); err != nil {
 		p.sendFailed(seq, err)
@@ -168,10 +216,21 @@ func (p *Pinger) send() {
 		p.timer = p.k.AfterFunc(p.cfg.Interval, p.send)
 		return
 	}
-	p.timer = p.k.AfterFunc(p.cfg.Timeout, p.finish)
+	p.timer = p.k.AfterFunc(p.linger(), p.finish)
 }
 
-// sendFailed records a request the node refused to send, the way iputils
+// linger is how long ping waits after its last request, as iputils
+// computes it when that request has gone (ping_common.c,
+// __schedule_exit): twice the longest round trip seen, but at least one
+// interval, once any reply has come; the linger time -W when none has.
+func (p *Pinger) linger() time.Duration {
+	if p.res.Received == 0 {
+		return p.cfg.Timeout
+	}
+	return max(2*p.res.Max, p.cfg.Interval)
+}
+
+// sendFailed reports a request the node refused to send, the way iputils
 // reports each kind of failure.
 func (p *Pinger) sendFailed(seq int, err error) {
 	now := p.k.Now()
@@ -180,20 +239,20 @@ func (p *Pinger) sendFailed(seq int, err error) {
 		// Linux learns this from failed neighbour resolution and reports
 		// it like an ICMP error from the host itself.
 		p.res.Errors++
-		p.res.ICMPErrors = append(p.res.ICMPErrors, ICMPError{Seq: seq, From: p.res.Src, Text: "Destination Host Unreachable", At: now})
+		p.h.ICMPError(ICMPError{Seq: seq, From: p.res.Src, Text: "Destination Host Unreachable", At: now})
 	case errors.Is(err, node.ErrTooBig):
 		mtu := 0
 		if r, ok := p.n.Routes.Lookup(p.dst); ok {
 			mtu = p.n.Ifaces()[r.Iface].MTU()
 		}
 		p.res.Errors++
-		p.res.SendErrors = append(p.res.SendErrors, SendError{Seq: seq, Text: fmt.Sprintf("local error: message too long, mtu=%d", mtu), At: now})
+		p.h.SendError(SendError{Seq: seq, Text: fmt.Sprintf("local error: message too long, mtu=%d", mtu), At: now})
 	case errors.Is(err, node.ErrNoRoute):
-		p.res.SendErrors = append(p.res.SendErrors, SendError{Seq: seq, Text: "sendmsg: Network is unreachable", At: now})
+		p.h.SendError(SendError{Seq: seq, Text: "sendmsg: Network is unreachable", At: now})
 	case errors.Is(err, node.ErrLinkDown):
-		p.res.SendErrors = append(p.res.SendErrors, SendError{Seq: seq, Text: "sendmsg: Network is down", At: now})
+		p.h.SendError(SendError{Seq: seq, Text: "sendmsg: Network is down", At: now})
 	default:
-		p.res.SendErrors = append(p.res.SendErrors, SendError{Seq: seq, Text: "sendmsg: " + err.Error(), At: now})
+		p.h.SendError(SendError{Seq: seq, Text: "sendmsg: " + err.Error(), At: now})
 	}
 }
 
@@ -203,30 +262,51 @@ func (p *Pinger) onICMP(now sim.Time, m *node.ICMPPacket) {
 	}
 	switch {
 	case m.Msg.Type == wire.ICMPEchoReply && m.Msg.ID == p.id && m.IP.Src == p.dst:
-		seq := p.matchSeq(m.Msg.Seq)
-		sent, ok := p.sentAt[seq]
+		seq, ok := p.matchSeq(m.Msg.Seq)
 		if !ok {
 			return
 		}
-		r := Reply{Seq: seq, From: m.IP.Src, Bytes: 8 + len(m.Msg.Data), TTL: m.IP.TTL, RTT: now.Sub(sent), At: now}
-		if p.answered[seq] {
+		rtt := now.Sub(p.sentAt[seq%seqWindow])
+		r := Reply{Seq: seq, From: m.IP.Src, Bytes: 8 + len(m.Msg.Data), TTL: m.IP.TTL, RTT: rtt, At: now}
+		bit := uint64(1) << (seq % 64)
+		if w := &p.rcvd[seq%seqWindow/64]; *w&bit != 0 {
 			r.Dup = true
 			p.res.Duplicates++
 		} else {
-			p.answered[seq] = true
+			*w |= bit
 			p.res.Received++
+			p.account(rtt)
 		}
-		p.res.Replies = append(p.res.Replies, r)
+		p.h.Reply(r)
 		p.maybeDone()
 	case m.IsError() && m.HasQuote && m.Quoted.Protocol == wire.ProtoICMP && m.Quoted.Dst == p.dst && len(m.QuotedPayload) >= 8:
 		q := wire.ICMP(m.QuotedPayload)
 		if q.Type() != wire.ICMPEchoRequest || q.ID() != p.id {
 			return
 		}
+		seq, ok := p.matchSeq(q.Seq())
+		if !ok {
+			return
+		}
 		p.res.Errors++
-		p.res.ICMPErrors = append(p.res.ICMPErrors, ICMPError{Seq: p.matchSeq(q.Seq()), From: m.IP.Src, Text: errorText(m), At: now})
+		p.h.ICMPError(ICMPError{Seq: seq, From: m.IP.Src, Text: errorText(m), At: now})
 		p.maybeDone()
 	}
+}
+
+// account adds a round trip to the running statistics (min, max, sum and
+// sum of squares, as iputils' gather_statistics keeps them).
+func (p *Pinger) account(rtt time.Duration) {
+	r := &p.res
+	if r.Received == 1 || rtt < r.Min {
+		r.Min = rtt
+	}
+	if rtt > r.Max {
+		r.Max = rtt
+	}
+	v := float64(rtt)
+	p.sum += v
+	p.sum2 += v * v
 }
 
 // maybeDone ends the run, as iputils does with -c, once every request has
@@ -237,15 +317,30 @@ func (p *Pinger) maybeDone() {
 	}
 }
 
-// matchSeq widens a 16-bit sequence number back to the run's counter.
-func (p *Pinger) matchSeq(s uint16) int {
+// matchSeq widens a 16-bit sequence number back to the run's counter; it
+// reports false for a number never sent.
+func (p *Pinger) matchSeq(s uint16) (int, bool) {
 	base := p.seq &^ 0xffff
 	v := base | int(s)
 	if v > p.seq {
 		v -= 0x10000
 	}
-	return v
+	return v, v >= 1
 }
+
+// Stop ends the run now, as Ctrl-C ends iputils ping: the statistics
+// cover what was sent so far, and done is called. It does nothing once
+// the run has ended.
+func (p *Pinger) Stop() {
+	if p.finished {
+		return
+	}
+	p.res.Interrupted = true
+	p.finish()
+}
+
+// Result returns the statistics so far (final once done was called).
+func (p *Pinger) Result() *Result { return &p.res }
 
 func (p *Pinger) finish() {
 	if p.finished {
@@ -254,31 +349,17 @@ func (p *Pinger) finish() {
 	p.finished = true
 	p.k.Cancel(p.timer)
 	r := &p.res
-	r.Elapsed = p.k.Now().Sub(p.start)
+	// iputils prints the time from the first request to the last
+	// (finish() in ping_common.c subtracts start_time from cur_time, which
+	// pinger() sets at each send), not to the end of the wait.
+	r.Elapsed = p.lastSend.Sub(p.start)
 	if r.Transmitted > 0 {
 		r.Loss = float64(r.Transmitted-r.Received) / float64(r.Transmitted)
 	}
-	var sum, sum2 float64
-	n := 0
-	for _, rep := range r.Replies {
-		if rep.Dup {
-			continue
-		}
-		if n == 0 || rep.RTT < r.Min {
-			r.Min = rep.RTT
-		}
-		if rep.RTT > r.Max {
-			r.Max = rep.RTT
-		}
-		v := float64(rep.RTT)
-		sum += v
-		sum2 += v * v
-		n++
-	}
-	if n > 0 {
-		avg := sum / float64(n)
+	if n := float64(r.Received); n > 0 {
+		avg := p.sum / n
 		r.Avg = time.Duration(avg)
-		r.Mdev = time.Duration(math.Sqrt(math.Max(0, sum2/float64(n)-avg*avg)))
+		r.Mdev = time.Duration(math.Sqrt(math.Max(0, p.sum2/n-avg*avg)))
 	}
 	if p.done != nil {
 		p.done(r)
@@ -313,39 +394,103 @@ func errorText(m *node.ICMPPacket) string {
 // ms formats a duration in milliseconds with three decimals, like ping.
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f", float64(d)/1e6) }
 
-// Write prints r the way Linux ping (iputils) does, in event order.
+// Write prints a run recorded without a Handler the way iputils ping
+// does: the header, every line in the order it happened, the summary.
+// Local errors (ping: sendmsg: ...) go to w too.
 func (r *Result) Write(w io.Writer) {
-	fmt.Fprintf(w, "PING %s (%s) %d(%d) bytes of data.\n", r.Dest, r.Addr, r.Size, r.Size+28)
+	p := &Printer{Out: w, Err: w}
+	p.Start(r)
 	type line struct {
-		at  sim.Time
-		txt string
+		at   sim.Time
+		kind int
+		i    int
 	}
 	var lines []line
-	for _, rep := range r.Replies {
-		s := fmt.Sprintf("%d bytes from %s: icmp_seq=%d ttl=%d", rep.Bytes, rep.From, rep.Seq, rep.TTL)
-		if timed(r.Size) {
-			s += " time=" + FormatRTT(rep.RTT) + " ms"
-		}
-		if rep.Dup {
-			s += " (DUP!)"
-		}
-		lines = append(lines, line{rep.At, s})
+	for i, x := range r.Replies {
+		lines = append(lines, line{x.At, 0, i})
 	}
-	for _, e := range r.ICMPErrors {
-		lines = append(lines, line{e.At, fmt.Sprintf("From %s icmp_seq=%d %s", e.From, e.Seq, e.Text)})
+	for i, x := range r.ICMPErrors {
+		lines = append(lines, line{x.At, 1, i})
 	}
-	for _, e := range r.SendErrors {
-		lines = append(lines, line{e.At, "ping: " + e.Text})
+	for i, x := range r.SendErrors {
+		lines = append(lines, line{x.At, 2, i})
 	}
-	// Stable merge by time: replies and errors interleave as they arrived.
-	for i := 1; i < len(lines); i++ {
-		for j := i; j > 0 && lines[j].at < lines[j-1].at; j-- {
-			lines[j], lines[j-1] = lines[j-1], lines[j]
-		}
-	}
+	slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.at, b.at) })
 	for _, l := range lines {
-		fmt.Fprintln(w, l.txt)
+		switch l.kind {
+		case 0:
+			p.Reply(r.Replies[l.i])
+		case 1:
+			p.ICMPError(r.ICMPErrors[l.i])
+		default:
+			p.SendError(r.SendErrors[l.i])
+		}
 	}
+	p.Summary(r)
+}
+
+// Printer is a Handler that prints each line the way iputils ping does,
+// as it happens: replies and ICMP errors to Out, local errors (ping:
+// sendmsg: ...) to Err, as iputils prints them with error(3) on stderr.
+type Printer struct {
+	Out   io.Writer
+	Err   io.Writer
+	Quiet bool // ping -q: the header and the summary only
+	size  int
+	buf   []byte
+}
+
+// Start prints the header.
+func (p *Printer) Start(r *Result) {
+	p.size = r.Size
+	fmt.Fprintf(p.Out, "PING %s (%s) %d(%d) bytes of data.\n", r.Dest, r.Addr, r.Size, r.Size+28)
+}
+
+// Reply prints "64 bytes from ...".
+func (p *Printer) Reply(r Reply) {
+	if p.Quiet {
+		return
+	}
+	b := p.buf[:0]
+	b = strconv.AppendInt(b, int64(r.Bytes), 10)
+	b = append(b, " bytes from "...)
+	b = r.From.AppendTo(b)
+	b = append(b, ": icmp_seq="...)
+	b = strconv.AppendInt(b, int64(r.Seq), 10)
+	b = append(b, " ttl="...)
+	b = strconv.AppendInt(b, int64(r.TTL), 10)
+	if timed(p.size) {
+		b = append(b, " time="...)
+		b = append(b, FormatRTT(r.RTT)...)
+		b = append(b, " ms"...)
+	}
+	if r.Dup {
+		b = append(b, " (DUP!)"...)
+	}
+	b = append(b, '\n')
+	p.buf = b
+	p.Out.Write(b)
+}
+
+// ICMPError prints "From ... icmp_seq=N ...".
+func (p *Printer) ICMPError(e ICMPError) {
+	if !p.Quiet {
+		fmt.Fprintf(p.Out, "From %s icmp_seq=%d %s\n", e.From, e.Seq, e.Text)
+	}
+}
+
+// SendError prints "ping: sendmsg: ..." to Err.
+func (p *Printer) SendError(e SendError) {
+	if !p.Quiet {
+		fmt.Fprintf(p.Err, "ping: %s\n", e.Text)
+	}
+}
+
+// Summary prints the statistics.
+func (p *Printer) Summary(r *Result) { r.WriteSummary(p.Out) }
+
+// WriteSummary prints the statistics block iputils prints at the end.
+func (r *Result) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "\n--- %s ping statistics ---\n", r.Dest)
 	s := fmt.Sprintf("%d packets transmitted, %d received", r.Transmitted, r.Received)
 	if r.Duplicates > 0 {

@@ -27,6 +27,18 @@ type Config struct {
 	Queries   int           // probes per hop, default 3 (traceroute -q)
 	Wait      time.Duration // how long to wait for a probe's answer, default 5s (traceroute -w)
 	PacketLen int           // total IP datagram length, default 60 (as traceroute's packetlen argument)
+
+	// Handler, if set, gets each probe's outcome as soon as it and every
+	// probe before it in its hop are known, in the order traceroute
+	// prints them, and each hop when it is complete.
+	Handler Handler
+}
+
+// Handler receives a trace as it happens, on the simulation's thread.
+type Handler interface {
+	Start(r *Result)               // before the first probe; Dest, Addr, Src, MaxTTL and PacketLen are set
+	Probe(ttl, index int, p Probe) // probe index (0, 1, ...) of the hop with this TTL
+	Hop(h Hop)                     // the hop's probes are all known
 }
 
 // Probe is one probe's outcome.
@@ -58,21 +70,24 @@ type Result struct {
 
 // Tracer is a running traceroute.
 type Tracer struct {
-	n       *node.Node
-	k       *sim.Kernel
-	cfg     Config
-	dst     netip.Addr
-	conn    *node.UDPConn
-	res     Result
-	ttl     int
-	port    uint16
-	sentAt  map[uint16]sim.Time
-	slot    map[uint16]int // destination port → index in the current hop
-	waiting int
-	timer   sim.Timer
-	stop    bool // an answer from the destination, or an unreachable, ends the trace after this hop
-	done    func(*Result)
-	payload []byte
+	n        *node.Node
+	k        *sim.Kernel
+	cfg      Config
+	dst      netip.Addr
+	conn     *node.UDPConn
+	res      Result
+	ttl      int
+	port     uint16
+	sentAt   map[uint16]sim.Time
+	slot     map[uint16]int // destination port → index in the current hop
+	waiting  int
+	timer    sim.Timer
+	stop     bool // an answer from the destination, or an unreachable, ends the trace after this hop
+	done     func(*Result)
+	payload  []byte
+	h        Handler
+	shown    int // probes of the current hop handed to h so far
+	finished bool
 }
 
 // Start traces the route from n to dst; done gets the result.
@@ -118,6 +133,10 @@ func Start(n *node.Node, dest string, dst netip.Addr, cfg Config, done func(*Res
 	for i := range t.payload {
 		t.payload[i] = byte(0x40 + (i+8)&0x3f)
 	}
+	t.h = cfg.Handler
+	if t.h != nil {
+		t.h.Start(&t.res)
+	}
 	n.ListenICMP(t.onICMP)
 	t.ttl = cfg.FirstTTL
 	t.sendHop()
@@ -129,6 +148,7 @@ func (t *Tracer) sendHop() {
 	t.res.Hops = append(t.res.Hops, hop)
 	t.conn.TTL = uint8(t.ttl)
 	clear(t.slot)
+	t.shown = 0
 	t.waiting = t.cfg.Queries
 	for q := 0; q < t.cfg.Queries; q++ {
 		port := t.port
@@ -148,8 +168,8 @@ func (t *Tracer) sendHop() {
 }
 
 func (t *Tracer) onICMP(now sim.Time, m *node.ICMPPacket) {
-	if t.done == nil {
-		return // finished
+	if t.finished {
+		return
 	}
 	if !m.IsError() || !m.HasQuote || m.Quoted.Protocol != wire.ProtoUDP || m.Quoted.Dst != t.dst || len(m.QuotedPayload) < 8 {
 		return
@@ -186,6 +206,7 @@ func (t *Tracer) onICMP(now sim.Time, m *node.ICMPPacket) {
 		t.stop = true
 	}
 	hop.Probes[q] = p
+	t.show(hop)
 	t.waiting--
 	if t.waiting == 0 {
 		t.k.Cancel(t.timer)
@@ -200,6 +221,10 @@ func (t *Tracer) hopDone() {
 			hop.Probes[i].Timeout = true
 		}
 	}
+	t.show(hop)
+	if t.h != nil {
+		t.h.Hop(*hop)
+	}
 	if t.stop || t.ttl >= t.cfg.MaxTTL {
 		t.finish()
 		return
@@ -208,49 +233,107 @@ func (t *Tracer) hopDone() {
 	t.sendHop()
 }
 
+// show hands the handler the hop's probes that are known, in order,
+// like Linux traceroute, which prints a probe once it and all before it
+// are done.
+func (t *Tracer) show(hop *Hop) {
+	for t.shown < len(hop.Probes) {
+		p := hop.Probes[t.shown]
+		if !p.From.IsValid() && !p.Timeout {
+			return
+		}
+		if t.h != nil {
+			t.h.Probe(hop.TTL, t.shown, p)
+		}
+		t.shown++
+	}
+}
+
 func (t *Tracer) finish() {
+	if t.finished {
+		return
+	}
+	t.finished = true
 	t.conn.Close()
-	if done := t.done; done != nil {
-		t.done = nil
-		done(&t.res)
+	if t.done != nil {
+		t.done(&t.res)
 	}
 }
 
 // Write prints r the way Linux traceroute does; name gives a host name for
 // an address (like reverse DNS; "" prints the address twice, as traceroute
 // does for an address without a name), and a nil name prints addresses
-// only, like traceroute -n.
+// only, like traceroute -n. A send error goes to w too.
 func (r *Result) Write(w io.Writer, name func(netip.Addr) string) {
-	fmt.Fprintf(w, "traceroute to %s (%s), %d hops max, %d byte packets\n", r.Dest, r.Addr, r.MaxTTL, r.PacketLen)
+	p := &Printer{Out: w, Name: name}
+	p.Start(r)
 	for _, h := range r.Hops {
-		var b strings.Builder
-		fmt.Fprintf(&b, "%2d ", h.TTL)
-		var last netip.Addr
-		for _, p := range h.Probes {
-			if p.Timeout {
-				b.WriteString(" *")
-				continue
-			}
-			if p.From != last {
-				if name == nil {
-					fmt.Fprintf(&b, " %s", p.From) // like traceroute -n
-				} else {
-					host := p.From.String()
-					if n := name(p.From); n != "" {
-						host = n
-					}
-					fmt.Fprintf(&b, " %s (%s)", host, p.From)
-				}
-				last = p.From
-			}
-			fmt.Fprintf(&b, "  %.3f ms", float64(p.RTT)/1e6)
-			if p.Note != "" {
-				b.WriteString(" " + p.Note)
-			}
+		for i, pr := range h.Probes {
+			p.Probe(h.TTL, i, pr)
 		}
-		fmt.Fprintln(w, b.String())
+		p.Hop(h)
 	}
+	if r.Error != "" {
+		WriteError(w, r)
+	}
+}
+
+// WriteError prints the error that ended a trace, if any.
+func WriteError(w io.Writer, r *Result) {
 	if r.Error != "" {
 		fmt.Fprintf(w, "traceroute: send: %s\n", r.Error)
 	}
+}
+
+// Printer is a Handler that prints a trace the way Linux traceroute does,
+// each probe as soon as it is known.
+type Printer struct {
+	Out  io.Writer
+	Name func(netip.Addr) string // the host name of an address ("" if none); nil: numeric, like -n
+	last netip.Addr
+	b    strings.Builder
+	Open bool // a hop's line is started and not yet ended
+}
+
+// Start prints the header.
+func (p *Printer) Start(r *Result) {
+	fmt.Fprintf(p.Out, "traceroute to %s (%s), %d hops max, %d byte packets\n", r.Dest, r.Addr, r.MaxTTL, r.PacketLen)
+}
+
+// Probe prints one probe's part of its hop's line.
+func (p *Printer) Probe(ttl, index int, pr Probe) {
+	b := &p.b
+	b.Reset()
+	if index == 0 {
+		fmt.Fprintf(b, "%2d ", ttl)
+		p.last = netip.Addr{}
+		p.Open = true
+	}
+	if pr.Timeout {
+		b.WriteString(" *")
+	} else {
+		if pr.From != p.last {
+			if p.Name == nil {
+				fmt.Fprintf(b, " %s", pr.From) // like traceroute -n
+			} else {
+				host := pr.From.String()
+				if n := p.Name(pr.From); n != "" {
+					host = n
+				}
+				fmt.Fprintf(b, " %s (%s)", host, pr.From)
+			}
+			p.last = pr.From
+		}
+		fmt.Fprintf(b, "  %.3f ms", float64(pr.RTT)/1e6)
+		if pr.Note != "" {
+			b.WriteString(" " + pr.Note)
+		}
+	}
+	io.WriteString(p.Out, b.String())
+}
+
+// Hop ends the hop's line.
+func (p *Printer) Hop(Hop) {
+	io.WriteString(p.Out, "\n")
+	p.Open = false
 }

@@ -2,6 +2,7 @@ package traceroute_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -82,5 +83,35 @@ func TestBadPacketLen(t *testing.T) {
 	}
 	if _, err := traceroute.Start(w.Node("a"), "b", w.Node("b").Addr(), traceroute.Config{PacketLen: 10}, nil); err == nil {
 		t.Fatal("a 10-byte probe was accepted")
+	}
+}
+
+// events records what a Handler is told, in order.
+type events []string
+
+func (e *events) Start(r *traceroute.Result) { *e = append(*e, "start") }
+func (e *events) Probe(ttl, i int, p traceroute.Probe) {
+	s := fmt.Sprintf("%d.%d", ttl, i)
+	if p.Timeout {
+		s += "*"
+	}
+	*e = append(*e, s)
+}
+func (e *events) Hop(h traceroute.Hop) { *e = append(*e, fmt.Sprintf("hop %d", h.TTL)) }
+
+// Probes reach the Handler in order within their hop, each hop's end
+// after its probes, as traceroute prints them.
+func TestHandlerOrder(t *testing.T) {
+	w, err := world.FromYAML("t.yaml", []byte(strings.Replace(chain, "%s", ", loss: 100%", 1)), 1, world.Options{StaticRoutes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e events
+	if _, err := traceroute.Start(w.Node("a"), "b", w.Node("b").Addr(), traceroute.Config{MaxTTL: 2, Queries: 2, Handler: &e}, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.Kernel.Run()
+	if got, want := strings.Join(e, " "), "start 1.0 1.1 hop 1 2.0* 2.1* hop 2"; got != want {
+		t.Fatalf("got %s, want %s", got, want)
 	}
 }

@@ -28,6 +28,8 @@ func TestGolden(t *testing.T) {
 		{"ping-ttl.txt", []string{"ping", "-c", "2", "-t", "3", "www.example.com"}},
 		{"ping-cut.txt", []string{"--link-down", "isp-a-core--ixp@1.5s", "ping", "-c", "4", "www.example.com"}},
 		{"ping-cut-static.txt", []string{"--static-routes", "--link-down", "isp-a-core--ixp@1.5s", "ping", "-c", "4", "www.example.com"}},
+		{"ping-json.txt", []string{"--static-routes", "--link-down", "isp-a-core--ixp@1.5s", "--json", "ping", "-c", "4", "www.example.com"}},
+		{"traceroute-json.txt", []string{"--json", "traceroute", "-q", "2", "www.example.com"}},
 		{"routes.txt", []string{"routes", "isp-a-core", "laptop"}},
 		{"routes-cut.txt", []string{"--link-down", "isp-a-core--ixp@0s", "routes", "isp-a-core"}},
 		{"world.txt", []string{"world"}},

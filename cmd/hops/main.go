@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,20 +25,45 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	intr := &interrupt{}
+	stop := watchSignals(intr)
+	code, sig := execute(os.Args[1:], os.Stdout, os.Stderr, intr)
+	stop()
+	if sig != 0 {
+		dieBy(sig)
+	}
+	os.Exit(code)
 }
 
 // run executes hops with args and returns the exit status: 0 on success,
-// 1 when the run fails, 2 for bad usage or a bad scenario file.
+// 1 when the run fails, 2 for bad usage or a bad scenario file, 128+N
+// when signal N ended it the way it ends the real tool.
 func run(args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
+	code, _ := execute(args, stdout, stderr, nil)
+	return code
+}
+
+// execute is run with an interrupt flag that signals set; it also
+// returns the signal hops should die of to end like the real tool (a
+// traceroute interrupted, a ping terminated), or 0.
+func execute(args []string, stdout, stderr io.Writer, intr *interrupt) (int, syscall.Signal) {
+	root := newRoot(stdout, stderr, intr)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
-		return 0
+		return 0, 0
 	}
+	var kb killedBy
+	if errors.As(err, &kb) {
+		return 128 + int(kb.sig), kb.sig
+	}
+	return exitStatus(err, stderr), 0
+}
+
+// exitStatus prints err and returns the status it calls for.
+func exitStatus(err error, stderr io.Writer) int {
 	var se silentExit
 	if errors.As(err, &se) {
 		return se.code
@@ -64,14 +90,15 @@ type globals struct {
 	events   string
 	stdout   io.Writer
 	stderr   io.Writer
+	intr     *interrupt // set by SIGINT or SIGTERM; nil when nothing watches signals
 	staticRt bool
 	stats    bool
 	linkDown []string
 	linkUp   []string
 }
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdout: stdout, stderr: stderr}
+func newRoot(stdout, stderr io.Writer, intr *interrupt) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr, intr: intr}
 	root := &cobra.Command{
 		Use:   "hops",
 		Short: "The internet, simulated byte for byte",
@@ -84,14 +111,21 @@ Without --world, hops uses its embedded default internet (see 'hops world').`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		var ae argError
+		if errors.As(err, &ae) {
+			return usageError{ae} // already worded like the real tool
+		}
+		return usageError{err}
+	})
 	pf := root.PersistentFlags()
-	pf.Uint64Var(&g.seed, "seed", 1, "seed for every random choice in the run (same seed, same run)")
+	g.seed = 1
+	pf.Var(seedFlag{&g.seed}, "seed", "seed for every random choice in the run (same seed, same run)")
 	pf.StringVar(&g.world, "world", "", "scenario `FILE` (YAML); default: the embedded default world")
 	pf.BoolVar(&g.json, "json", false, "print the result as JSON")
-	pf.StringVar(&g.pcap, "pcap", "", "write a pcapng capture to `FILE`")
+	pf.StringVar(&g.pcap, "pcap", "", "write a pcapng capture to `FILE` (- for standard output; the command's own output then goes to stderr)")
 	pf.StringSliceVar(&g.capture, "capture", nil, "capture only these `NODE,...` (default: every node)")
-	pf.StringVar(&g.events, "events", "", "write the event log (JSON Lines) to `FILE`")
+	pf.StringVar(&g.events, "events", "", "write the event log (JSON Lines) to `FILE` (- for standard output; the command's own output then goes to stderr)")
 	pf.BoolVar(&g.stats, "stats", false, "print every link's counters (sent, dropped by cause, queue high-water) to stderr after the run")
 	pf.StringArrayVar(&g.linkDown, "link-down", nil, "take `LINK@TIME` down during the run (e.g. isp-a-core--ixp@1.5s); repeatable")
 	pf.StringArrayVar(&g.linkUp, "link-up", nil, "bring `LINK@TIME` back up during the run; repeatable")

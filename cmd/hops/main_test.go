@@ -24,6 +24,48 @@ func hops(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
+// pingRun is a ping's JSON Lines output, parsed.
+type pingRun struct {
+	Replies []ping.Reply
+	Summary ping.Result
+}
+
+// parsePingJSON reads `hops --json ping` output: every line one object
+// with a type, the summary last.
+func parsePingJSON(t *testing.T, out string) pingRun {
+	t.Helper()
+	var r pingRun
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for i, l := range lines {
+		var typ struct{ Type string }
+		if err := json.Unmarshal([]byte(l), &typ); err != nil {
+			t.Fatalf("line %d %q: %v", i+1, l, err)
+		}
+		switch typ.Type {
+		case "reply":
+			var rep ping.Reply
+			if err := json.Unmarshal([]byte(l), &rep); err != nil {
+				t.Fatal(err)
+			}
+			r.Replies = append(r.Replies, rep)
+		case "summary":
+			if i != len(lines)-1 {
+				t.Fatalf("summary on line %d of %d", i+1, len(lines))
+			}
+			if err := json.Unmarshal([]byte(l), &r.Summary); err != nil {
+				t.Fatal(err)
+			}
+		case "start", "icmp_error", "send_error":
+		default:
+			t.Fatalf("line %d: unknown type %q", i+1, typ.Type)
+		}
+	}
+	if r.Summary.Dest == "" {
+		t.Fatalf("no summary in:\n%s", out)
+	}
+	return r
+}
+
 func writeFile(t *testing.T, name, text string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
@@ -59,9 +101,28 @@ func TestTracerouteJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
+	// JSON Lines: start, a hop object per hop as it completes, summary.
 	var r traceroute.Result
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for i, l := range lines {
+		var v struct {
+			Type    string
+			Reached bool
+			traceroute.Hop
+		}
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{true: "start", false: "hop"}[i == 0]
+		if i == len(lines)-1 {
+			want = "summary"
+			r.Reached = v.Reached
+		} else if v.Type == "hop" {
+			r.Hops = append(r.Hops, v.Hop)
+		}
+		if v.Type != want {
+			t.Fatalf("line %d type %q, want %q", i+1, v.Type, want)
+		}
 	}
 	if !r.Reached || len(r.Hops) != 6 || r.Hops[5].Probes[0].From.String() != "192.168.1.100" {
 		t.Fatalf("result %+v", r)
@@ -102,10 +163,7 @@ func TestPingLossRate(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errs)
 		}
-		var r ping.Result
-		if err := json.Unmarshal([]byte(out), &r); err != nil {
-			t.Fatal(err)
-		}
+		r := parsePingJSON(t, out).Summary
 		// A request survives with probability 0.9 each way: 0.81. Over 100
 		// requests the loss has mean 19 and standard deviation about 3.9;
 		// accept four deviations.
@@ -241,10 +299,9 @@ func TestLinkCut(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var r ping.Result
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	run := parsePingJSON(t, out)
+	r := run.Summary
+	r.Replies = run.Replies
 	if r.Received != 4 {
 		t.Fatalf("received %d of 4 after rerouting", r.Received)
 	}
@@ -266,9 +323,10 @@ func TestLinkCut(t *testing.T) {
 
 func TestLinkDownAtZeroComesFirst(t *testing.T) {
 	// A cut at 0s happens before the first request: every send fails.
-	out, _, code := hops(t, "--link-down", "home-wifi@0s", "ping", "-c", "2", "-W", "1", "www.example.com")
-	if code != 1 || strings.Count(out, "ping: sendmsg: Network is down") != 2 {
-		t.Fatalf("exit %d:\n%s", code, out)
+	// iputils prints local errors with error(3), on stderr.
+	out, errs, code := hops(t, "--link-down", "home-wifi@0s", "ping", "-c", "2", "-W", "1", "www.example.com")
+	if code != 1 || strings.Count(errs, "ping: sendmsg: Network is down") != 2 || strings.Contains(out, "sendmsg") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
 
@@ -277,10 +335,9 @@ func TestLinkDownFlag(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var r ping.Result
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	run := parsePingJSON(t, out)
+	r := run.Summary
+	r.Replies = run.Replies
 	// Requests go out at 0, 1, 2 and 3 s: the one at 2 s goes around the
 	// cut (one hop more), the others take the IXP path.
 	ttl := []uint8{r.Replies[0].TTL, r.Replies[1].TTL, r.Replies[2].TTL, r.Replies[3].TTL}
@@ -335,7 +392,12 @@ func TestUserErrors(t *testing.T) {
 	}{
 		{[]string{"ping", "no-such-host"}, 2, `unknown host "no-such-host"`},
 		{[]string{"ping", "--from", "nobody", "laptop"}, 2, `--from: unknown node "nobody"`},
-		{[]string{"ping", "-c", "0", "laptop"}, 2, "-c must be at least 1"},
+		{[]string{"ping", "-c", "0", "laptop"}, 2, "ping: invalid argument: '0': out of range: 1 <= value <= 9223372036854775807"},
+		{[]string{"ping", "-c", "x", "laptop"}, 2, "ping: invalid argument: 'x'\n"},
+		{[]string{"ping", "-s", "70000", "laptop"}, 2, "ping: invalid argument: '70000': out of range: 0 <= value <= 65507"},
+		{[]string{"ping", "-t", "300", "laptop"}, 2, "ping: invalid argument: '300': out of range: 0 <= value <= 255"},
+		{[]string{"--seed", "-1", "ping", "laptop"}, 2, `hops: --seed "-1": want a whole number from 0 to 18446744073709551615` + "\n"},
+		{[]string{"ping", "-c", "10000000", "-i", "1000000", "laptop"}, 2, "runs past the simulation clock's end"},
 		{[]string{"traceroute"}, 2, "accepts 1 arg(s), received 0"},
 		{[]string{"ping", "--bogus", "x"}, 2, "unknown flag: --bogus"},
 		{[]string{"bogus"}, 2, `unknown command "bogus"`},
@@ -438,10 +500,12 @@ links:
 events:
   - {at: 0s, down: z--r}
 `)
-	out, _, code := hops(t, "--world", path, "traceroute", "--from", "z", "x")
+	out, errs, code := hops(t, "--world", path, "traceroute", "--from", "z", "x")
 	// The link goes down at 0s, before the first probe: none can be sent.
-	want := "traceroute to x (10.0.1.2), 30 hops max, 60 byte packets\ntraceroute: send: z: sending to 10.0.1.2 via eth0: network is down\n"
-	if code != 1 || out != want {
-		t.Fatalf("exit %d, output %q; want 1 and %q", code, out, want)
+	// Linux traceroute reports it on stderr (perror) and exits 1.
+	want := "traceroute to x (10.0.1.2), 30 hops max, 60 byte packets\n"
+	wantErr := "traceroute: send: z: sending to 10.0.1.2 via eth0: network is down\n"
+	if code != 1 || out != want || errs != wantErr {
+		t.Fatalf("exit %d, output %q, stderr %q; want 1, %q and %q", code, out, errs, want, wantErr)
 	}
 }

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hopsnet/hops/node"
@@ -24,11 +27,28 @@ type session struct {
 	g      *globals
 	w      *world.World
 	closer []func() error
+
+	// Set by start: out carries the command's own output (stdout, or
+	// stderr when the capture or the event log takes stdout) and is
+	// flushed regularly while the run goes on; errw is stderr, which
+	// flushes out first so that the two keep their order on a terminal.
+	out  *bufio.Writer
+	text io.Writer // what out writes to
+	errw io.Writer
+
+	limit       sim.Time       // runUntilDone stops past this virtual time (0: maxVirtual)
+	interrupted syscall.Signal // the signal that ended runUntilDone early, or 0
+	progress    *progressState // the progress bar on stderr, or nil
+	lastFlush   time.Time      // wall clock of the last flush of out
 }
 
-// maxVirtual bounds every run in virtual time, so a scenario that never
-// quiesces still ends.
+// maxVirtual bounds every run in virtual time beyond what the app plans,
+// so a scenario that never quiesces still ends.
 const maxVirtual = 24 * time.Hour
+
+// flushEvery is how often, in wall-clock time, output held in buffers
+// is written out while a run goes on.
+var flushEvery = 100 * time.Millisecond
 
 // newSession loads the scenario and builds the world. Outputs are opened
 // by start, once every argument has been checked, so that a mistake never
@@ -85,11 +105,70 @@ func scheduleLink(w *world.World, flag, spec string, up bool) error {
 	return nil
 }
 
-// start opens the outputs the flags ask for (capture, event log).
+// checkOutputs rejects output flags that cannot work together, before any
+// file is opened: the capture and the event log in one file would
+// interleave into a file neither tshark nor a JSON reader accepts, and a
+// binary capture on a terminal helps nobody.
+func checkOutputs(g *globals) error {
+	if g.pcap != "" && g.events != "" && sameFile(g.pcap, g.events) {
+		return usageError{fmt.Errorf("--pcap and --events name the same file %q: the capture and the event log would overwrite each other; give them different files", g.pcap)}
+	}
+	if g.pcap == "-" && isTerminal(g.stdout) {
+		return usageError{fmt.Errorf("--pcap -: standard output is a terminal; pipe the capture (--pcap - | tshark -r -) or give a file")}
+	}
+	return nil
+}
+
+// sameFile reports whether two output paths name one file: the same
+// path, or (when both exist) the same file by device and inode, as
+// through a link.
+func sameFile(a, b string) bool {
+	if a == "-" || b == "-" {
+		return a == b
+	}
+	if abs(a) == abs(b) {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
+func abs(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
+}
+
+// start opens the outputs the flags ask for (capture, event log) and the
+// command's output writers. "-" sends the capture or the event log to
+// standard output; the command's own output then goes to stderr.
 func (s *session) start() error {
 	g, w := s.g, s.w
+	if err := checkOutputs(g); err != nil {
+		return err
+	}
+	text := g.stdout
+	if g.pcap == "-" || g.events == "-" {
+		text = g.stderr
+	}
+	s.text = text
+	s.out = bufio.NewWriterSize(text, 64<<10)
+	s.errw = flushFirst{s}
+	s.lastFlush = time.Now()
+	open := func(name string) (io.Writer, func() error, error) {
+		if name == "-" {
+			return g.stdout, func() error { return nil }, nil
+		}
+		f, err := os.Create(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		return f, f.Close, nil
+	}
 	if g.pcap != "" {
-		f, err := os.Create(g.pcap)
+		f, closeFile, err := open(g.pcap)
 		if err != nil {
 			return err
 		}
@@ -107,23 +186,40 @@ func (s *session) start() error {
 		}
 		c, err := capture.New(f, ifaces, filter)
 		if err != nil {
-			f.Close()
+			closeFile()
 			return err
 		}
 		w.Bus.Subscribe(c)
-		s.closer = append(s.closer, c.Close, f.Close)
+		s.closer = append(s.closer, c.Close, closeFile)
 	}
 	if g.events != "" {
-		f, err := os.Create(g.events)
+		f, closeFile, err := open(g.events)
 		if err != nil {
 			return err
 		}
 		bw := bufio.NewWriter(f)
 		j := trace.NewJSONL(bw)
 		w.Bus.Subscribe(j)
-		s.closer = append(s.closer, j.Flush, bw.Flush, f.Close)
+		s.closer = append(s.closer, j.Flush, bw.Flush, closeFile)
 	}
 	return nil
+}
+
+// flushFirst writes to stderr after flushing the session's output and
+// taking the progress bar off the screen.
+type flushFirst struct{ s *session }
+
+func (f flushFirst) Write(b []byte) (int, error) {
+	f.s.clearProgress()
+	f.s.flush()
+	return f.s.g.stderr.Write(b)
+}
+
+// flush writes out the command's buffered output.
+func (s *session) flush() {
+	if s.out != nil {
+		s.out.Flush()
+	}
 }
 
 // source returns the node to run an app on: --from, or the first laptop,
@@ -170,22 +266,69 @@ func (s *session) resolve(dest string) (netip.Addr, error) {
 }
 
 // runUntilDone runs the kernel until done reports true (checked after each
-// event) or the queue empties or the virtual time limit passes.
+// event), the queue empties, the virtual time limit passes or SIGINT or
+// SIGTERM arrives (s.interrupted says which). The simulation stays on
+// this goroutine: a signal only sets a flag, read here between events.
+// While it runs, buffered output is flushed every flushEvery of wall
+// time and the progress bar, if any, is updated.
 func (s *session) runUntilDone(done *bool) {
 	k := s.w.Kernel
-	limit := sim.Time(maxVirtual)
-	for !*done && k.NextAt() <= limit && k.Step() {
+	limit := s.limit
+	if limit == 0 {
+		limit = sim.Time(maxVirtual)
 	}
+	for n := uint32(0); !*done && k.NextAt() <= limit; n++ {
+		if sig := s.g.intr.signal(); sig != 0 {
+			s.interrupted = sig
+			break
+		}
+		if n%4096 == 4095 {
+			s.tick()
+		}
+		if !k.Step() {
+			break
+		}
+	}
+	s.clearProgress()
+	s.progress = nil
+}
+
+// tick does the wall-clock chores of a long run: flush the output, draw
+// the progress.
+func (s *session) tick() {
+	now := time.Now()
+	if now.Sub(s.lastFlush) < flushEvery {
+		return
+	}
+	s.lastFlush = now
+	s.flush()
+	s.drawProgress(now)
+}
+
+// limitAfter sets the run's virtual time limit to plan plus maxVirtual,
+// saturating instead of overflowing.
+func (s *session) limitAfter(plan time.Duration) {
+	if plan > time.Duration(math.MaxInt64)-maxVirtual {
+		s.limit = sim.Time(math.MaxInt64)
+		return
+	}
+	s.limit = sim.Time(plan + maxVirtual)
 }
 
 // close flushes and closes the outputs.
 func (s *session) close() error {
+	s.flush()
 	if s.g.stats {
 		s.writeLinkStats(s.g.stderr)
 	}
 	var first error
 	for _, c := range s.closer {
 		if err := c(); err != nil && first == nil {
+			first = err
+		}
+	}
+	if s.out != nil {
+		if err := s.out.Flush(); err != nil && first == nil {
 			first = err
 		}
 	}

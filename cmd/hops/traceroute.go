@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/hopsnet/hops/app/traceroute"
+	"github.com/hopsnet/hops/node"
 	"github.com/spf13/cobra"
 )
 
@@ -20,7 +23,7 @@ func newTracerouteCmd(g *globals) *cobra.Command {
 		Long: `traceroute sends UDP probes with rising TTL, three per hop, the way Linux
 traceroute does: each router where a probe's TTL runs out answers ICMP time
 exceeded, and the destination answers ICMP port unreachable. Names are the
-simulation's node names.`,
+simulation's node names. Each probe is printed as soon as it is known.`,
 		Example: `  hops traceroute www.example.com
   hops traceroute --from api.example.com laptop
   hops traceroute --pcap trace.pcapng www.example.com`,
@@ -29,40 +32,53 @@ simulation's node names.`,
 			if cfg.MaxTTL < 1 || cfg.MaxTTL > 255 || cfg.Queries < 1 || cfg.Queries > 10 || cfg.FirstTTL < 1 || cfg.FirstTTL > cfg.MaxTTL {
 				return usageError{fmt.Errorf("traceroute: -m must be 1..255, -f 1..max hops, -q 1..10")}
 			}
-			s, err := newSession(g)
+			var (
+				res *traceroute.Result
+				ttl int // the hop being probed, for the progress bar
+			)
+			_, sig, err := g.runApp(appRun{
+				from: from, dest: args[0],
+				plan:  time.Duration(cfg.MaxTTL-cfg.FirstTTL+1) * cfg.Wait,
+				label: "traceroute " + args[0],
+				start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
+					var out traceroute.Handler
+					if g.json {
+						out = &tracerouteJSON{enc: json.NewEncoder(s.out), ttl: &ttl}
+					} else {
+						names := s.nameOf
+						if numeric {
+							names = nil
+						}
+						out = &countHops{&traceroute.Printer{Out: s.out, Name: names}, &ttl}
+					}
+					c := cfg
+					c.Handler = out
+					_, err := traceroute.Start(src, args[0], dst, c, func(r *traceroute.Result) {
+						res = r
+						if g.json {
+							out.(*tracerouteJSON).summary(r)
+						} else {
+							traceroute.WriteError(s.errw, r)
+						}
+						done()
+					})
+					if err != nil {
+						return usageError{err}
+					}
+					return nil
+				},
+				progress: func() (int64, int64) {
+					return int64(ttl - cfg.FirstTTL), int64(cfg.MaxTTL - cfg.FirstTTL + 1)
+				},
+			})
 			if err != nil {
 				return err
 			}
-			src, dst, err := s.endpoints(from, args[0])
-			if err != nil {
-				return err
+			// Linux traceroute does not catch SIGINT or SIGTERM: it dies of
+			// them, leaving what it has printed.
+			if sig != 0 {
+				return killedBy{sig}
 			}
-			if err := s.start(); err != nil {
-				return err
-			}
-			// Events due at time zero (a link cut "at 0s") happen before
-			// the app sends anything.
-			s.w.Kernel.RunUntil(0)
-			var res *traceroute.Result
-			done := false
-			if _, err := traceroute.Start(src, args[0], dst, cfg, func(r *traceroute.Result) { res, done = r, true }); err != nil {
-				return usageError{err}
-			}
-			s.runUntilDone(&done)
-			if err := s.close(); err != nil {
-				return err
-			}
-			if res == nil {
-				return fmt.Errorf("traceroute did not finish within %v of virtual time", maxVirtual)
-			}
-			if g.json {
-				return s.printJSON(res)
-			}
-			names := s.nameOf
-			if numeric {
-				names = nil
-			}
-			res.Write(g.stdout, names)
 			if res.Error != "" {
 				return silentExit{1}
 			}
@@ -77,4 +93,55 @@ simulation's node names.`,
 	secondsVarP(f, &cfg.Wait, "wait", "w", 5*time.Second, "how long to wait for each probe's answer, in seconds or as a duration")
 	f.BoolVarP(&numeric, "numeric", "n", false, "print addresses only, no node names")
 	return cmd
+}
+
+// countHops passes a trace to its printer and counts the hops done.
+type countHops struct {
+	*traceroute.Printer
+	ttl *int
+}
+
+func (c *countHops) Hop(h traceroute.Hop) {
+	c.Printer.Hop(h)
+	*c.ttl = h.TTL
+}
+
+// tracerouteJSON streams a trace as JSON Lines: a "start" object, a "hop"
+// object as each hop completes, and a "summary" object; each has a
+// "type".
+type tracerouteJSON struct {
+	enc *json.Encoder
+	ttl *int
+}
+
+func (j *tracerouteJSON) Start(r *traceroute.Result) {
+	j.enc.Encode(struct {
+		Type      string     `json:"type"`
+		Dest      string     `json:"dest"`
+		Addr      netip.Addr `json:"addr"`
+		Src       netip.Addr `json:"src"`
+		MaxTTL    int        `json:"max_hops"`
+		PacketLen int        `json:"packet_len"`
+	}{"start", r.Dest, r.Addr, r.Src, r.MaxTTL, r.PacketLen})
+}
+
+func (j *tracerouteJSON) Probe(int, int, traceroute.Probe) {}
+
+func (j *tracerouteJSON) Hop(h traceroute.Hop) {
+	*j.ttl = h.TTL
+	j.enc.Encode(struct {
+		Type string `json:"type"`
+		traceroute.Hop
+	}{"hop", h})
+}
+
+func (j *tracerouteJSON) summary(r *traceroute.Result) {
+	j.enc.Encode(struct {
+		Type    string     `json:"type"`
+		Dest    string     `json:"dest"`
+		Addr    netip.Addr `json:"addr"`
+		Reached bool       `json:"reached"`
+		Hops    int        `json:"hops"`
+		Error   string     `json:"error,omitempty"`
+	}{"summary", r.Dest, r.Addr, r.Reached, len(r.Hops), r.Error})
 }
