@@ -1,17 +1,33 @@
 // Package node is a host or a router: interfaces with addresses, a route
 // table with longest-prefix match, the IPv4 forwarding path (checksum
 // verification, TTL decrement with an incremental checksum update, ICMP
-// time exceeded and destination unreachable), fragmentation and
-// reassembly, a built-in ICMP echo responder, and the socket API that apps
-// and transports build on (UDP sockets, ICMP listeners, protocol handlers).
+// time exceeded and destination unreachable, rate-limited as in Linux),
+// fragmentation and reassembly, path-MTU discovery, a built-in ICMP echo
+// responder, and the one API that transports and apps build on.
 //
 // Every step a packet takes through a node is reported on the trace bus.
 //
-// The app API: apps run on the simulation's single thread and are
-// event-driven. A UDP app binds a socket with ListenUDP and gets a callback
-// per datagram; ICMP apps (ping, traceroute) register with ListenICMP and
-// send with SendICMP; a transport registers for its IP protocol with
-// HandleProtocol and sends with SendIP; timers come from After and Cancel.
+// The transport and app API (all on the simulation's single thread,
+// event-driven, and every handle closable):
+//
+//   - Transports register for an IP protocol with RegisterProtocol: Receive
+//     gets each datagram as an *Inbound (header, payload, incoming
+//     interface), which can Accept it or answer it with SendICMPError;
+//     Error gets each ICMP error about a datagram the transport sent,
+//     parsed once into an *ICMPError (type, code, MTU, the quoted
+//     header, and the errno-like Err). They send with SendIP, whose
+//     SendOptions.PMTU chooses DF and local fragmentation like Linux's
+//     IP_MTU_DISCOVER, and size segments by PathMTU.
+//   - UDP apps bind sockets with ListenUDP (any peer) or DialUDP (one peer,
+//     an RFC 6056 port); OnError gets ICMP errors about their datagrams.
+//   - ICMP apps (ping) listen with ListenICMP, like a raw socket, and send
+//     with SendICMP.
+//   - Timers come from the node: After for a one-shot, NewTimer for a
+//     timer re-armed without allocating. Random numbers come from
+//     AppStream (one stream per app instance) or Stream.
+//   - A send that the first link refuses at once returns an error
+//     (ErrNoBufferSpace for a full queue); Open counts what is still held.
+//
 // Datagrams to the node's own addresses take the loopback path.
 package node
 
@@ -19,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/hopsnet/hops/link"
@@ -140,7 +157,7 @@ type Node struct {
 	pool   *packet.Pool
 	bus    *trace.Bus
 	ports  *sim.Rand // ephemeral ports of unconnected sockets
-	legacy *sim.Rand
+	apps   map[string]int // instances started per app kind (AppStream)
 	ifaces []*Iface
 	ids    idents
 	pmtu   pmtuCache
@@ -188,9 +205,6 @@ func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, name string) *Node {
 	return n
 }
 
-// Kernel returns the simulation kernel the node runs in.
-func (n *Node) Kernel() *sim.Kernel { return n.k }
-
 // Now returns the current virtual time.
 func (n *Node) Now() sim.Time { return n.k.Now() }
 
@@ -203,14 +217,16 @@ func (n *Node) After(d time.Duration, f func()) sim.Timer { return n.k.AfterFunc
 // Cancel stops a timer from After; it reports whether it was pending.
 func (n *Node) Cancel(t sim.Timer) bool { return n.k.Cancel(t) }
 
-// Rand returns a random stream for the caller.
-//
-// Deprecated: being replaced by Stream, which gives each consumer its own.
-func (n *Node) Rand() *sim.Rand {
-	if n.legacy == nil {
-		n.legacy = n.k.Rand("node:" + n.Name + "/legacy")
+// AppStream returns the random stream of a new instance of an app of the
+// given kind on this node: Stream("KIND#N"), N counting the instances of
+// that kind started on the node from 1. Instances of other kinds never
+// shift it.
+func (n *Node) AppStream(kind string) *sim.Rand {
+	if n.apps == nil {
+		n.apps = map[string]int{}
 	}
-	return n.legacy
+	n.apps[kind]++
+	return n.Stream(kind + "#" + strconv.Itoa(n.apps[kind]))
 }
 
 // Stream returns the random stream called name for one consumer on this
@@ -270,13 +286,8 @@ type SendOptions struct {
 	TTL uint8      // zero: DefaultTTL
 	TOS uint8
 	// PMTU says when to set DF and whether to fragment locally; the zero
-	// value never sets DF (PMTUDont). Linux's default for sockets is
-	// PMTUWant.
+	// value is Linux's default, PMTUWant.
 	PMTU PMTUDisc
-	// DontFragment is PMTU: PMTUDo.
-	//
-	// Deprecated: set PMTU.
-	DontFragment bool
 }
 
 // SendIP builds one IPv4 datagram around payload and sends it towards dst.
@@ -306,9 +317,6 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 		return 0, errNotIPv4Source
 	}
 	mode := opt.PMTU
-	if opt.DontFragment {
-		mode = PMTUDo
-	}
 	// Linux's __ip_make_skb and ip_dont_fragment: DO and PROBE always set
 	// DF; WANT sets it when the datagram fits the path MTU and the path
 	// is not locked below PMTUMin; DONT never does. Locally the datagram
@@ -390,7 +398,7 @@ func (n *Node) sendLocal(proto uint8, dst netip.Addr, payload []byte, opt SendOp
 	if !src.IsValid() {
 		src = dst
 	}
-	p := n.datagram(proto, src, dst, payload, opt.TOS, opt.TTL, opt.DontFragment || opt.PMTU == PMTUDo || opt.PMTU == PMTUProbe)
+	p := n.datagram(proto, src, dst, payload, opt.TOS, opt.TTL, opt.PMTU != PMTUDont)
 	n.stats.Sent++
 	n.emit(trace.Send, nil, p, "")
 	n.emit(trace.Transmit, nil, p, "")

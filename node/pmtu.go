@@ -12,16 +12,15 @@ import (
 // IP_MTU_DISCOVER socket option sets it.
 type PMTUDisc uint8
 
-// Path-MTU discovery modes. Sockets start with Linux's default,
-// PMTUWant (ip_no_pmtu_disc=0); the zero value is PMTUDont, so that a
-// bare SendOptions{} never sets DF.
+// Path-MTU discovery modes. The zero value is Linux's default for every
+// socket, PMTUWant (ip_no_pmtu_disc=0).
 const (
-	// PMTUDont never sets DF and fragments locally to the path MTU
-	// (IP_PMTUDISC_DONT).
-	PMTUDont PMTUDisc = iota
 	// PMTUWant sets DF when the datagram fits the path MTU and fragments
 	// it locally (without DF) when it does not (IP_PMTUDISC_WANT).
-	PMTUWant
+	PMTUWant PMTUDisc = iota
+	// PMTUDont never sets DF and fragments locally to the path MTU
+	// (IP_PMTUDISC_DONT).
+	PMTUDont
 	// PMTUDo always sets DF and refuses a datagram larger than the path
 	// MTU with a local "message too long" (IP_PMTUDISC_DO).
 	PMTUDo

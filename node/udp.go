@@ -26,8 +26,8 @@ type Datagram struct {
 // UDPConn is a UDP socket bound to a port on every address of its node.
 type UDPConn struct {
 	// TTL and PMTU apply to datagrams sent from now on; zero TTL means
-	// DefaultTTL. PMTU starts as Linux's default, PMTUWant: DF while the
-	// datagram fits the path MTU.
+	// DefaultTTL, zero PMTU Linux's default (PMTUWant: DF while the
+	// datagram fits the path MTU).
 	TTL  uint8
 	PMTU PMTUDisc
 
@@ -60,7 +60,7 @@ func (n *Node) ListenUDP(port uint16, h func(now sim.Time, d *Datagram)) (*UDPCo
 	if n.udp[port] != nil {
 		return nil, fmt.Errorf("%s: udp port %d: %w", n.Name, port, ErrPortInUse)
 	}
-	c := &UDPConn{n: n, port: port, handler: h, PMTU: PMTUWant}
+	c := &UDPConn{n: n, port: port, handler: h}
 	n.udp[port] = c
 	return c, nil
 }
@@ -78,7 +78,7 @@ func (n *Node) DialUDP(peer netip.AddrPort, h func(now sim.Time, d *Datagram)) (
 	if !ok {
 		return nil, ErrNoPorts
 	}
-	c := &UDPConn{n: n, port: port, peer: peer, handler: h, PMTU: PMTUWant}
+	c := &UDPConn{n: n, port: port, peer: peer, handler: h}
 	n.udp[port] = c
 	return c, nil
 }

@@ -31,7 +31,10 @@ type Config struct {
 	Interval time.Duration // between requests (default 1s)
 	Timeout  time.Duration // how long to wait after the last request when no reply came (default 10s, as ping -W)
 	TTL      uint8         // 0: the node's default
-	DontFrag bool          // set DF (ping -M do)
+	// PMTU is the path-MTU discovery mode, as ping -M sets it; the zero
+	// value is Linux's default, node.PMTUWant (DF while the request fits
+	// the path MTU; fragmented locally once a smaller path MTU is known).
+	PMTU node.PMTUDisc
 
 	// Handler gets the run's lines as they happen, and the run keeps
 	// nothing but its counters: memory stays constant however many
@@ -110,7 +113,6 @@ const seqWindow = 1 << 16
 // the count.
 type Pinger struct {
 	n        *node.Node
-	k        *sim.Kernel
 	cfg      Config
 	h        Handler
 	dst      netip.Addr
@@ -125,7 +127,8 @@ type Pinger struct {
 	start    sim.Time
 	done     func(*Result)
 	finished bool
-	timer    sim.Timer
+	timer    *node.Timer // the next request, then the end of the linger time
+	listener *node.ICMPListener
 	data     []byte
 }
 
@@ -146,8 +149,8 @@ func Start(n *node.Node, dest string, dst netip.Addr, cfg Config, done func(*Res
 		cfg.Timeout = 10 * time.Second
 	}
 	p := &Pinger{
-		n: n, k: n.Kernel(), cfg: cfg, dst: dst, done: done, h: cfg.Handler,
-		id:     uint16(n.Rand().Uint32()),
+		n: n, cfg: cfg, dst: dst, done: done, h: cfg.Handler,
+		id:     uint16(n.AppStream("ping").Uint32()),
 		sentAt: make([]sim.Time, seqWindow),
 	}
 	if p.h == nil {
@@ -157,9 +160,10 @@ func Start(n *node.Node, dest string, dst netip.Addr, cfg Config, done func(*Res
 	if r, ok := n.Routes.Lookup(dst); ok {
 		p.res.Src = n.Ifaces()[r.Iface].Addr()
 	}
-	p.start = p.k.Now()
+	p.start = n.Now()
 	p.h.Start(&p.res)
-	n.ListenICMP(p.onICMP)
+	p.listener = n.ListenICMP(p.onICMP)
+	p.timer = n.NewTimer(p.fire)
 	p.send()
 	return p
 }
@@ -190,7 +194,7 @@ func (p *Pinger) payload() []byte {
 		d[i] = byte(i)
 	}
 	if len(d) >= timevalLen {
-		now := int64(p.k.Now())
+		now := int64(p.n.Now())
 		binary.LittleEndian.PutUint64(d[0:8], uint64(now/1e9))
 		binary.LittleEndian.PutUint64(d[8:16], uint64(now%1e9/1e3))
 	}
@@ -204,19 +208,32 @@ func (p *Pinger) send() {
 	p.seq++
 	seq := p.seq
 	m := wire.ICMPMessage{Type: wire.ICMPEchoRequest, ID: p.id, Seq: uint16(seq), Data: p.payload()}
-	now := p.k.Now()
+	now := p.n.Now()
 	p.sentAt[seq%seqWindow] = now
 	p.rcvd[seq%seqWindow/64] &^= 1 << (seq % 64) // iputils: rcvd_clear in advance_ntransmitted
 	p.lastSend = now
 	p.res.Transmitted++
-	if _, err := p.n.SendICMP(p.dst, &m, node.SendOptions{TTL: p.cfg.TTL, DontFragment: p.cfg.DontFrag}); err != nil {
+	if _, err := p.n.SendICMP(p.dst, &m, node.SendOptions{TTL: p.cfg.TTL, PMTU: p.cfg.PMTU}); err != nil {
 		p.sendFailed(seq, err)
+		if p.maybeDone(); p.finished {
+			return
+		}
 	}
 	if seq < p.cfg.Count {
-		p.timer = p.k.AfterFunc(p.cfg.Interval, p.send)
+		p.timer.Reset(p.cfg.Interval)
 		return
 	}
-	p.timer = p.k.AfterFunc(p.linger(), p.finish)
+	p.timer.Reset(p.linger())
+}
+
+// fire is the run's one timer: the next request, or the end of the wait
+// after the last one.
+func (p *Pinger) fire(sim.Time) {
+	if p.seq < p.cfg.Count {
+		p.send()
+		return
+	}
+	p.finish()
 }
 
 // linger is how long ping waits after its last request, as iputils
@@ -233,20 +250,21 @@ func (p *Pinger) linger() time.Duration {
 // sendFailed reports a request the node refused to send, the way iputils
 // reports each kind of failure.
 func (p *Pinger) sendFailed(seq int, err error) {
-	now := p.k.Now()
+	now := p.n.Now()
+	var tooBig *node.TooBigError
 	switch {
 	case errors.Is(err, node.ErrHostUnreachable):
 		// Linux learns this from failed neighbour resolution and reports
 		// it like an ICMP error from the host itself.
 		p.res.Errors++
 		p.h.ICMPError(ICMPError{Seq: seq, From: p.res.Src, Text: "Destination Host Unreachable", At: now})
-	case errors.Is(err, node.ErrTooBig):
-		mtu := 0
-		if r, ok := p.n.Routes.Lookup(p.dst); ok {
-			mtu = p.n.Ifaces()[r.Iface].MTU()
-		}
+	case errors.As(err, &tooBig):
+		// iputils reads the path MTU from the socket's error queue
+		// (IP_RECVERR, SO_EE_ORIGIN_LOCAL) and counts it as an error.
 		p.res.Errors++
-		p.h.SendError(SendError{Seq: seq, Text: fmt.Sprintf("local error: message too long, mtu=%d", mtu), At: now})
+		p.h.SendError(SendError{Seq: seq, Text: fmt.Sprintf("local error: message too long, mtu=%d", tooBig.MTU), At: now})
+	case errors.Is(err, node.ErrNoBufferSpace):
+		p.h.SendError(SendError{Seq: seq, Text: "sendmsg: No buffer space available", At: now})
 	case errors.Is(err, node.ErrNoRoute):
 		p.h.SendError(SendError{Seq: seq, Text: "sendmsg: Network is unreachable", At: now})
 	case errors.Is(err, node.ErrLinkDown):
@@ -347,7 +365,8 @@ func (p *Pinger) finish() {
 		return
 	}
 	p.finished = true
-	p.k.Cancel(p.timer)
+	p.timer.Stop()
+	p.listener.Close()
 	r := &p.res
 	// iputils prints the time from the first request to the last
 	// (finish() in ping_common.c subtracts start_time from cur_time, which
@@ -503,8 +522,13 @@ func (r *Result) WriteSummary(w io.Writer) {
 	loss := strconv.FormatFloat(float64(float32(r.Loss*100)), 'g', 6, 64)
 	s += fmt.Sprintf(", %s%% packet loss, time %dms", loss, (r.Elapsed + 500*time.Microsecond).Milliseconds())
 	fmt.Fprintln(w, s)
+	// iputils' finish() ends the statistics line, prints the rtt line
+	// without a newline, then always prints one: with no rtt line, the
+	// output ends with an empty line.
 	if r.Received > 0 && timed(r.Size) {
 		fmt.Fprintf(w, "rtt min/avg/max/mdev = %s/%s/%s/%s ms\n", ms(r.Min), ms(r.Avg), ms(r.Max), ms(r.Mdev))
+	} else {
+		fmt.Fprintln(w)
 	}
 }
 

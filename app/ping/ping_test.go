@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hopsnet/hops/app/ping"
+	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/world"
 )
@@ -34,6 +35,27 @@ func run(t *testing.T, extra string, cfg ping.Config) (*ping.Result, string) {
 	var out bytes.Buffer
 	res.Write(&out)
 	return res, out.String()
+}
+
+// runWith runs ping with a Handler (a Printer), which prints as it goes,
+// and returns the result.
+func runWith(t *testing.T, extra string, cfg ping.Config, pr *ping.Printer) *ping.Result {
+	t.Helper()
+	w, err := world.FromYAML("t.yaml", []byte(strings.Replace(line, "%s", extra, 1)), 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res *ping.Result
+	cfg.Handler = pr
+	ping.Start(w.Node("a"), "b", w.Node("b").Addr(), cfg, func(r *ping.Result) { res = r; pr.Summary(r) })
+	w.Kernel.Run()
+	if res == nil {
+		t.Fatal("ping never finished")
+	}
+	if h := w.Node("a").Open(); h.ICMPListeners != 0 {
+		t.Fatalf("ping left %d ICMP listeners open", h.ICMPListeners)
+	}
+	return res
 }
 
 func TestRepliesAndRTT(t *testing.T) {
@@ -74,16 +96,31 @@ func TestDuplicates(t *testing.T) {
 	}
 }
 
-func TestDontFragment(t *testing.T) {
-	res, out := run(t, ", mtu: 576", ping.Config{Count: 1, Size: 1000, DontFrag: true})
-	// The router answers from the address facing the sender, as Linux does.
-	if res.Errors != 1 || !strings.Contains(out, "From 10.0.0.2 icmp_seq=1 Frag needed and DF set (mtu = 576)") {
-		t.Fatalf("%+v\n%s", res, out)
+// Path-MTU discovery as iputils ping drives it (ping -M): with "do" the
+// router's fragmentation needed comes back once, then the node refuses
+// locally with the learned MTU; with "want" (the default) the first
+// request carries DF and bounces, the rest are fragmented locally and
+// answered; with "dont" nothing carries DF and the router fragments.
+func TestPathMTUModes(t *testing.T) {
+	tests := []struct {
+		mode                node.PMTUDisc
+		received, errs      int
+		want, stderr, never string
+	}{
+		{node.PMTUDo, 0, 3, "From 10.0.0.2 icmp_seq=1 Frag needed and DF set (mtu = 576)", "ping: local error: message too long, mtu=576", "icmp_seq=2 Frag"},
+		{node.PMTUWant, 2, 1, "From 10.0.0.2 icmp_seq=1 Frag needed and DF set (mtu = 576)", "", "local error"},
+		{node.PMTUDont, 3, 0, "1008 bytes from 10.0.1.2: icmp_seq=1", "", "Frag needed"},
 	}
-	// Without DF the router fragments and the reply comes back.
-	res, _ = run(t, ", mtu: 576", ping.Config{Count: 1, Size: 1000})
-	if res.Received != 1 || res.Replies[0].Bytes != 1008 {
-		t.Fatalf("%+v", res)
+	for _, tt := range tests {
+		t.Run(tt.mode.String(), func(t *testing.T) {
+			var out, errw strings.Builder
+			res := runWith(t, ", mtu: 576", ping.Config{Count: 3, Size: 1000, PMTU: tt.mode}, &ping.Printer{Out: &out, Err: &errw})
+			all := out.String() + errw.String()
+			if res.Received != tt.received || res.Errors != tt.errs || !strings.Contains(out.String(), tt.want) ||
+				!strings.Contains(errw.String(), tt.stderr) || strings.Contains(all, tt.never) {
+				t.Fatalf("%+v\nstdout:\n%s\nstderr:\n%s", res, out.String(), errw.String())
+			}
+		})
 	}
 }
 

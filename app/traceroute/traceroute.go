@@ -71,7 +71,6 @@ type Result struct {
 // Tracer is a running traceroute.
 type Tracer struct {
 	n        *node.Node
-	k        *sim.Kernel
 	cfg      Config
 	dst      netip.Addr
 	conn     *node.UDPConn
@@ -81,7 +80,7 @@ type Tracer struct {
 	sentAt   map[uint16]sim.Time
 	slot     map[uint16]int // destination port → index in the current hop
 	waiting  int
-	timer    sim.Timer
+	timer    *node.Timer // the end of the current hop's wait
 	stop     bool // an answer from the destination, or an unreachable, ends the trace after this hop
 	done     func(*Result)
 	payload  []byte
@@ -116,28 +115,33 @@ func Start(n *node.Node, dest string, dst netip.Addr, cfg Config, done func(*Res
 	if cfg.PacketLen < 28 {
 		return nil, fmt.Errorf("packet length %d is less than the 28 bytes of the IP and UDP headers", cfg.PacketLen)
 	}
-	t := &Tracer{n: n, k: n.Kernel(), cfg: cfg, dst: dst, done: done, port: BasePort,
+	t := &Tracer{n: n, cfg: cfg, dst: dst, done: done, port: BasePort,
 		sentAt: map[uint16]sim.Time{}, slot: map[uint16]int{}}
 	conn, err := n.ListenUDP(0, nil)
 	if err != nil {
 		return nil, err
 	}
+	// Like Linux traceroute (IP_RECVERR), the probes' socket hears the
+	// ICMP errors about them; without -F it never sets DF
+	// (IP_PMTUDISC_DONT).
+	conn.OnError(t.onError)
+	conn.PMTU = node.PMTUDont
 	t.conn = conn
+	t.timer = n.NewTimer(func(sim.Time) { t.hopDone() })
 	t.res = Result{Dest: dest, Addr: dst, MaxTTL: cfg.MaxTTL, PacketLen: cfg.PacketLen}
 	if r, ok := n.Routes.Lookup(dst); ok {
 		t.res.Src = n.Ifaces()[r.Iface].Addr()
 	}
-	// traceroute's UDP payload is zeroes after the headers; Linux fills it
-	// with 0x40, 0x41, ... which is what we do.
+	// Linux traceroute fills the probe's data with 0x40, 0x41, ... 0x7f,
+	// 0x40 ... (traceroute.c: data[i] = 0x40 + (i & 0x3f)).
 	t.payload = make([]byte, cfg.PacketLen-28)
 	for i := range t.payload {
-		t.payload[i] = byte(0x40 + (i+8)&0x3f)
+		t.payload[i] = byte(0x40 + i&0x3f)
 	}
 	t.h = cfg.Handler
 	if t.h != nil {
 		t.h.Start(&t.res)
 	}
-	n.ListenICMP(t.onICMP)
 	t.ttl = cfg.FirstTTL
 	t.sendHop()
 	return t, nil
@@ -154,7 +158,7 @@ func (t *Tracer) sendHop() {
 		port := t.port
 		t.port++
 		t.slot[port] = q
-		t.sentAt[port] = t.k.Now()
+		t.sentAt[port] = t.n.Now()
 		if _, err := t.conn.SendTo(netip.AddrPortFrom(t.dst, port), t.payload); err != nil {
 			// Like Linux traceroute, a probe that cannot even be sent
 			// ends the trace with the error; the hop has no answer to show.
@@ -164,32 +168,28 @@ func (t *Tracer) sendHop() {
 			return
 		}
 	}
-	t.timer = t.k.AfterFunc(t.cfg.Wait, t.hopDone)
+	t.timer.Reset(t.cfg.Wait)
 }
 
-func (t *Tracer) onICMP(now sim.Time, m *node.ICMPPacket) {
-	if t.finished {
+// onError takes an ICMP error about one of the probes, as the node hands
+// it to the probes' socket.
+func (t *Tracer) onError(now sim.Time, e *node.ICMPError) {
+	if t.finished || e.Quoted.Dst != t.dst || len(e.QuotedPayload) < 8 {
 		return
 	}
-	if !m.IsError() || !m.HasQuote || m.Quoted.Protocol != wire.ProtoUDP || m.Quoted.Dst != t.dst || len(m.QuotedPayload) < 8 {
-		return
-	}
-	udp := wire.UDP(m.QuotedPayload)
-	if udp.SrcPort() != t.conn.LocalPort() {
-		return
-	}
+	udp := wire.UDP(e.QuotedPayload)
 	q, ok := t.slot[udp.DstPort()]
 	if !ok {
 		return // a late answer to an earlier hop
 	}
 	delete(t.slot, udp.DstPort())
 	hop := &t.res.Hops[len(t.res.Hops)-1]
-	p := Probe{From: m.IP.Src, RTT: now.Sub(t.sentAt[udp.DstPort()]), TTL: m.IP.TTL}
-	switch m.Msg.Type {
+	p := Probe{From: e.From, RTT: now.Sub(t.sentAt[udp.DstPort()]), TTL: e.TTL}
+	switch e.Type {
 	case wire.ICMPDestUnreachable:
-		switch m.Msg.Code {
+		switch e.Code {
 		case wire.ICMPPortUnreachable:
-			if m.IP.Src == t.dst {
+			if e.From == t.dst {
 				t.res.Reached = true
 			}
 		case wire.ICMPNetUnreachable:
@@ -199,9 +199,9 @@ func (t *Tracer) onICMP(now sim.Time, m *node.ICMPPacket) {
 		case wire.ICMPProtoUnreachable:
 			p.Note = "!P"
 		case wire.ICMPFragNeeded:
-			p.Note = fmt.Sprintf("!F-%d", m.Msg.MTU)
+			p.Note = fmt.Sprintf("!F-%d", e.MTU)
 		default:
-			p.Note = fmt.Sprintf("!<%d>", m.Msg.Code)
+			p.Note = fmt.Sprintf("!<%d>", e.Code)
 		}
 		t.stop = true
 	}
@@ -209,7 +209,7 @@ func (t *Tracer) onICMP(now sim.Time, m *node.ICMPPacket) {
 	t.show(hop)
 	t.waiting--
 	if t.waiting == 0 {
-		t.k.Cancel(t.timer)
+		t.timer.Stop()
 		t.hopDone()
 	}
 }
@@ -254,6 +254,7 @@ func (t *Tracer) finish() {
 		return
 	}
 	t.finished = true
+	t.timer.Stop()
 	t.conn.Close()
 	if t.done != nil {
 		t.done(&t.res)

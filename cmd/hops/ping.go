@@ -113,7 +113,7 @@ simulation reaches it; Ctrl-C ends the run with the statistics so far.`,
 	secondsVarP(f, &interval, "interval", "i", time.Second, "time between requests, in seconds or as a duration (0.2, 200ms)")
 	secondsVarP(f, &cfg.Timeout, "timeout", "W", 10*time.Second, "how long to wait after the last request when no reply has come, in seconds or as a duration (with replies: twice the longest round trip)")
 	f.VarP(intFlag{&ttl, "ping", 0, 255}, "ttl", "t", "IP time to live (0: the node's default, 64)")
-	f.BoolVarP(&cfg.DontFrag, "dont-fragment", "M", false, "set the Don't Fragment bit (path MTU discovery)")
+	f.VarP(pmtuFlag{&cfg.PMTU}, "pmtudisc", "M", "path MTU discovery: do (always DF, local error beyond the path MTU), want (DF while it fits, else fragment; the default), dont (never DF) or probe (DF, ignore the learned path MTU)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
 	f.BoolVarP(&broadcast, "broadcast", "b", false, "allow pinging a broadcast address")
 	return cmd
@@ -216,3 +216,20 @@ func (j *pingJSON) Summary(r *ping.Result) {
 		*ping.Result
 	}{"summary", r})
 }
+
+// pmtuFlag is ping -M: do, want, dont or probe.
+type pmtuFlag struct{ m *node.PMTUDisc }
+
+func (f pmtuFlag) String() string { return f.m.String() }
+
+func (f pmtuFlag) Set(v string) error {
+	m, err := node.ParsePMTUDisc(v)
+	if err != nil {
+		// iputils: "ping: invalid -M argument: foo"
+		return fmt.Errorf("invalid -M argument: %s (want do, want, dont or probe)", v)
+	}
+	*f.m = m
+	return nil
+}
+
+func (f pmtuFlag) Type() string { return "do|want|dont|probe" }
