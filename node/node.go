@@ -156,7 +156,7 @@ type Node struct {
 	k      *sim.Kernel
 	pool   *packet.Pool
 	bus    *trace.Bus
-	ports  *sim.Rand // ephemeral ports of unconnected sockets
+	ports  *sim.Rand      // ephemeral ports of unconnected sockets
 	apps   map[string]int // instances started per app kind (AppStream)
 	ifaces []*Iface
 	ids    idents

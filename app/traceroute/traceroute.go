@@ -81,7 +81,7 @@ type Tracer struct {
 	slot     map[uint16]int // destination port → index in the current hop
 	waiting  int
 	timer    *node.Timer // the end of the current hop's wait
-	stop     bool // an answer from the destination, or an unreachable, ends the trace after this hop
+	stop     bool        // an answer from the destination, or an unreachable, ends the trace after this hop
 	done     func(*Result)
 	payload  []byte
 	h        Handler
