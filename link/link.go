@@ -304,7 +304,7 @@ func (l *Link) flush(now sim.Time, side int) {
 // owns p from now on, whatever Send returns.
 //
 // Send returns "" when the link accepted p, or the reason it dropped p at
-// once: trace.ReasonLinkDown, trace.ReasonTooBig (larger than the MTU) or
+// once: trace.ReasonLinkDown, trace.ReasonMTUExceeded (larger than the MTU) or
 // trace.ReasonQueueFull. A drop is also counted in Stats and emitted as a
 // trace event, and p is back in the pool. Accepted is not delivered: p may
 // still be lost on the wire or with the link.
@@ -318,7 +318,7 @@ func (l *Link) Send(side int, p *packet.Packet) (dropReason string) {
 	case !l.up:
 		return l.drop(now, side, p, trace.ReasonLinkDown)
 	case len(p.Data) > l.cfg.MTU:
-		return l.drop(now, side, p, trace.ReasonTooBig)
+		return l.drop(now, side, p, trace.ReasonMTUExceeded)
 	}
 	idle := now >= d.busyUntil && d.q.len() == 0
 	if !idle {
@@ -601,7 +601,7 @@ func (l *Link) drop(now sim.Time, side int, p *packet.Packet, reason string) str
 		s.DroppedLoss++
 	case trace.ReasonLinkDown:
 		s.DroppedDown++
-	case trace.ReasonTooBig:
+	case trace.ReasonMTUExceeded:
 		s.DroppedMTU++
 	}
 	l.emit(now, trace.Drop, side, p, reason)

@@ -122,8 +122,8 @@ func TestSendReportsDrops(t *testing.T) {
 	if got := send(100); got != trace.ReasonQueueFull {
 		t.Fatalf("third packet: %q, want %q", got, trace.ReasonQueueFull)
 	}
-	if got := send(577); got != trace.ReasonTooBig {
-		t.Fatalf("oversized packet: %q, want %q", got, trace.ReasonTooBig)
+	if got := send(577); got != trace.ReasonMTUExceeded {
+		t.Fatalf("oversized packet: %q, want %q", got, trace.ReasonMTUExceeded)
 	}
 	r.l.SetUp(false)
 	if got := send(100); got != trace.ReasonLinkDown {

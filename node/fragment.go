@@ -33,8 +33,8 @@ func (n *Node) fragment(out *Iface, p *packet.Packet, mtu int) (dropReason strin
 		}
 		room := (mtu - fh.HeaderLen()) &^ 7
 		if room <= 0 {
-			n.drop(out, p, trace.ReasonTooBig)
-			return trace.ReasonTooBig
+			n.drop(out, p, trace.ReasonMTUExceeded)
+			return trace.ReasonMTUExceeded
 		}
 		end := min(off+room, len(payload))
 		fh.FragOffset = baseOff + off
@@ -285,7 +285,7 @@ func (r *reassembler) expire(key reasmKey) {
 		ev.Packet = e.firstID
 		ev.Node = n.Name
 		ev.Iface, ev.Link = ifaceNames(e.in)
-		ev.Reason = trace.ReasonReassemblyTime
+		ev.Reason = trace.ReasonReassemblyTimeout
 		n.bus.Emit()
 	}
 	if e.header == nil {

@@ -474,7 +474,7 @@ func (n *Node) localDropError(out *Iface, reason string) error {
 		return fmt.Errorf("%s: %s queue full: %w", n.Name, out.Name, ErrNoBufferSpace)
 	case trace.ReasonLinkDown:
 		return fmt.Errorf("%s: %s: %w", n.Name, out.Name, ErrLinkDown)
-	case trace.ReasonTooBig:
+	case trace.ReasonMTUExceeded:
 		return fmt.Errorf("%s: %s: %w", n.Name, out.Name, ErrTooBig)
 	}
 	return fmt.Errorf("%s: %s: dropped (%s)", n.Name, out.Name, reason)

@@ -55,25 +55,25 @@ func (k Kind) String() string {
 // Why a packet was dropped or impaired. Reasons are plain strings so that
 // logs and tests read naturally; these are the ones hops emits.
 const (
-	ReasonQueueFull       = "queue-full"           // link: drop-tail queue full
-	ReasonLoss            = "loss"                 // link: a loss model
-	ReasonLinkDown        = "link-down"            // link down (or a router's route points into one)
-	ReasonTooBig          = "mtu-exceeded"         // larger than the link's MTU
-	ReasonTTLExceeded     = "ttl-exceeded"         // router: TTL ran out
-	ReasonNoRoute         = "no-route"             // router: no route (ICMP net unreachable)
-	ReasonHostUnreachable = "host-unreachable"     // router: on-link address nobody owns (ICMP host unreachable)
-	ReasonBadChecksum     = "bad-checksum"         // IP header, ICMP or UDP checksum wrong
-	ReasonMalformed       = "malformed"            // does not parse
-	ReasonFragNeeded      = "fragmentation-needed" // DF set and too big for the next link
-	ReasonReassemblyTime  = "reassembly-timeout"   // fragments of an incomplete datagram expired
-	ReasonReassemblyFull  = "reassembly-full"      // too many datagrams being reassembled
-	ReasonFragOverlap     = "fragment-overlap"     // fragments overlap or disagree (RFC 5722): datagram discarded
-	ReasonFragDuplicate   = "fragment-duplicate"   // an exact copy of a fragment already held
-	ReasonNoListener      = "no-listener"          // no socket or protocol for it (ICMP unreachable)
-	ReasonNotForUs        = "not-for-us"           // host: addressed to someone else
-	ReasonDuplicated      = "duplicated"           // impair: the link delivered it twice
-	ReasonReordered       = "reordered"            // impair: held back so later packets overtake it
-	ReasonCorrupted       = "corrupted"            // impair: one bit flipped
+	ReasonQueueFull         = "queue-full"           // link: drop-tail queue full
+	ReasonLoss              = "loss"                 // link: a loss model
+	ReasonLinkDown          = "link-down"            // link down (or a router's route points into one)
+	ReasonMTUExceeded       = "mtu-exceeded"         // larger than the link's MTU
+	ReasonTTLExceeded       = "ttl-exceeded"         // router: TTL ran out
+	ReasonNoRoute           = "no-route"             // router: no route (ICMP net unreachable)
+	ReasonHostUnreachable   = "host-unreachable"     // router: on-link address nobody owns (ICMP host unreachable)
+	ReasonBadChecksum       = "bad-checksum"         // IP header, ICMP or UDP checksum wrong
+	ReasonMalformed         = "malformed"            // does not parse
+	ReasonFragNeeded        = "fragmentation-needed" // DF set and too big for the next link
+	ReasonReassemblyTimeout = "reassembly-timeout"   // fragments of an incomplete datagram expired
+	ReasonReassemblyFull    = "reassembly-full"      // too many datagrams being reassembled
+	ReasonFragOverlap       = "fragment-overlap"     // fragments overlap or disagree (RFC 5722): datagram discarded
+	ReasonFragDuplicate     = "fragment-duplicate"   // an exact copy of a fragment already held
+	ReasonNoListener        = "no-listener"          // no socket or protocol for it (ICMP unreachable)
+	ReasonNotForUs          = "not-for-us"           // host: addressed to someone else
+	ReasonDuplicated        = "duplicated"           // impair: the link delivered it twice
+	ReasonReordered         = "reordered"            // impair: held back so later packets overtake it
+	ReasonCorrupted         = "corrupted"            // impair: one bit flipped
 )
 
 // Event is one step in a packet's life. An observer receives a pointer that
