@@ -15,5 +15,10 @@ fi
 if [ "$(id -u)" = "0" ] || [ -n "${CI:-}" ]; then
   export HOPS_REQUIRE_TSHARK=1
 fi
+# Root must run the Linux fidelity test bed (internal/fidelity: network
+# namespaces) instead of skipping it.
+if [ "$(id -u)" = "0" ]; then
+  export HOPS_REQUIRE_NETNS=1
+fi
 echo "== go test"
 $GO test -count=1 ./...
