@@ -95,6 +95,13 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 	for _, sn := range sc.Nodes {
 		n := node.New(w.Kernel, w.Pool, w.Bus, sn.Name)
 		n.Forwarding = sn.Role.IsRouter()
+		if l := sn.ICMPLimit; l != nil {
+			n.ICMPLimit = node.ICMPRateLimit{
+				PerDest: l.PerDest, PerDestBurst: l.Burst,
+				MsgsPerSec: l.PerSecond, MsgsBurst: l.GlobalBurst,
+				Mask: node.LinuxICMPRateLimit.Mask,
+			}
+		}
 		w.nodeIndex[sn.Name] = len(w.Nodes)
 		w.Nodes = append(w.Nodes, n)
 		w.roles = append(w.roles, sn.Role)

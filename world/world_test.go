@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/world"
 )
@@ -129,5 +130,38 @@ links:
 	}
 	if got := nextHop(t, w, "r2", "10.0.1.2"); got != "r3" {
 		t.Fatalf("r2 → h's address on r1's link: next hop %s, want r3 (then r1 delivers)", got)
+	}
+}
+
+// A node's icmp-ratelimit in the scenario reaches the node: with the
+// per-destination limit off, a traceroute-like burst of ten probes with
+// TTL 1 gets ten answers; with Linux's default, six.
+func TestICMPRateLimitFromScenario(t *testing.T) {
+	for _, tt := range []struct {
+		extra string
+		want  int
+	}{
+		{"", 6},
+		{", icmp-ratelimit: {per-destination: 0s}", 10},
+		{", icmp-ratelimit: {burst: 2}", 2},
+	} {
+		src := "nodes:\n  - {name: a, role: host}\n  - {name: r, role: router" + tt.extra + "}\n  - {name: b, role: host}\n" +
+			"links:\n  - {a: a 10.0.0.1/30, b: r 10.0.0.2/30}\n  - {a: r 10.0.1.1/30, b: b 10.0.1.2/30}\n"
+		w, err := world.FromYAML("t.yaml", []byte(src), 1, world.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := w.Node("a")
+		c, _ := a.ListenUDP(0, nil)
+		got := 0
+		c.OnError(func(sim.Time, *node.ICMPError) { got++ })
+		c.TTL = 1
+		for range 10 {
+			c.SendTo(netip.AddrPortFrom(w.Node("b").Addr(), 33434), []byte("probe"))
+		}
+		w.Kernel.Run()
+		if got != tt.want {
+			t.Errorf("%q: %d answers, want %d", tt.extra, got, tt.want)
+		}
 	}
 }

@@ -72,7 +72,9 @@ type Node struct {
 	Name     string    `yaml:"name" json:"name" hops:"required; unit=name; alias=id; doc=Unique. Letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64 characters."`
 	Role     Role      `yaml:"role" json:"role" hops:"required; alias=type|kind; doc=What the node is. Routers forward packets between their interfaces; hosts do not."`
 	Services []Service `yaml:"services" json:"services,omitempty" hops:"alias=apps|software|daemons; doc=Software the node runs (see nodes[].services[]). Default: none."`
-	Pos      Pos       `json:"pos,omitzero"` // position of the node's entry in the file
+	// ICMPLimit overrides Linux's limits on the ICMP errors the node sends.
+	ICMPLimit *ICMPRateLimit `yaml:"icmp-ratelimit" json:"icmp_ratelimit,omitempty" hops:"alias=icmp-rate-limit|ratelimit|rate-limit; doc=Limits on the ICMP errors (unreachable, time exceeded) the node sends, as Linux's sysctls (see nodes[].icmp-ratelimit). Default: Linux's, 1 per second per destination in bursts of 6, 1000 per second in all in bursts of 50."`
+	Pos       Pos            `json:"pos,omitzero"` // position of the node's entry in the file
 }
 
 // Service is one piece of software a node runs. Its Kind selects what it
@@ -178,6 +180,15 @@ type GilbertElliott struct {
 	R        float64 `yaml:"r" json:"r" hops:"required; unit=probability; missing=probability of going from the bad back to the good state; doc=Probability of going from the bad back to the good state, per packet."`
 	LossBad  float64 `yaml:"loss-bad" json:"loss_bad" hops:"unit=probability; default=100%; doc=Loss probability in the bad state."`
 	LossGood float64 `yaml:"loss-good" json:"loss_good" hops:"unit=probability; default=0%; doc=Loss probability in the good state."`
+}
+
+// ICMPRateLimit is a node's limits on the ICMP errors it sends, after
+// Linux's sysctls; keys left out keep Linux's values.
+type ICMPRateLimit struct {
+	PerDest     time.Duration `yaml:"per-destination" json:"per_destination_ns" hops:"nonneg; default=1s; alias=ratelimit|icmp_ratelimit; doc=One error per this interval to each destination, after a burst (icmp_ratelimit). 0 turns the per-destination limit off."`
+	Burst       int           `yaml:"burst" json:"burst" hops:"min=1; max=1000000; default=6; doc=How many errors to one destination may go at once."`
+	PerSecond   int           `yaml:"per-second" json:"per_second" hops:"min=0; max=1000000000; default=1000; alias=icmp_msgs_per_sec; doc=Errors per second in all (icmp_msgs_per_sec). 0 turns the global limit off."`
+	GlobalBurst int           `yaml:"global-burst" json:"global_burst" hops:"min=1; max=1000000000; default=50; alias=icmp_msgs_burst; doc=How many errors in all may go at once (icmp_msgs_burst)."`
 }
 
 // Endpoint is one end of a link: an interface of a node and its address.

@@ -114,6 +114,13 @@ var metas = []struct {
 		example: " (e.g. {kind: KIND, ...})",
 		open:    true,
 	}},
+	{reflect.TypeFor[ICMPRateLimit](), structMeta{
+		what: "icmp-ratelimit", title: "nodes[].icmp-ratelimit",
+		intro: "Limits on the ICMP errors a node sends, as Linux sets them with sysctls: a token bucket per " +
+			"destination, then one for all destinations. Fragmentation needed is never limited, and neither " +
+			"are echo replies. Keys left out keep Linux's values.",
+		example: " (e.g. {per-destination: 1s, burst: 6})",
+	}},
 	{reflect.TypeFor[Link](), structMeta{
 		what: "link", title: "links[]",
 		intro: "A full-duplex point-to-point link with its own subnet. Each direction has its own queue " +

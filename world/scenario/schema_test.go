@@ -19,7 +19,7 @@ func TestNodeKeysAreSchemaDriven(t *testing.T) {
 			t.Errorf("node key %q is decoded by hand; per-node keys must be decoded from their tags", fs.key)
 		}
 	}
-	if got := strings.Join(keys, ","); got != "name,role,services" {
+	if got := strings.Join(keys, ","); got != "name,role,services,icmp-ratelimit" {
 		t.Errorf("node keys %s", got)
 	}
 }
@@ -91,5 +91,33 @@ func TestJSONShape(t *testing.T) {
 	b, _ = json.Marshal(s)
 	if !strings.Contains(string(b), `"pos":{"line":3,"col":5}`) {
 		t.Errorf("positions missing: %s", b)
+	}
+}
+
+// icmp-ratelimit was added as one tagged field (Node.ICMPLimit) and a
+// tagged struct: decoding, defaults, range checks and messages come from
+// the schema.
+func TestICMPRateLimitKey(t *testing.T) {
+	const head = "nodes:\n  - {name: r, role: router"
+	s, err := Parse("s.yaml", []byte(head+", icmp-ratelimit: {per-destination: 100ms, per-second: 0}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Nodes[0].ICMPLimit
+	want := ICMPRateLimit{PerDest: 100e6, Burst: 6, PerSecond: 0, GlobalBurst: 50}
+	if got == nil || *got != want {
+		t.Fatalf("icmp-ratelimit %+v, want %+v (defaults filled in)", got, want)
+	}
+	if s, _ := Parse("s.yaml", []byte(head+"}\n")); s.Nodes[0].ICMPLimit != nil {
+		t.Fatal("no key must mean Linux's defaults (nil)")
+	}
+	for _, tt := range []struct{ src, want string }{
+		{head + ", icmp-ratelimit: {burst: 0}}\n", "s.yaml:2:53: burst 0 out of range (must be 1..1000000)"},
+		{head + ", icmp-ratelimit: {per-destination: -1s}}\n", `s.yaml:2:63: per-destination must not be negative, got "-1s"`},
+		{head + ", icmp-ratelimit: {brust: 3}}\n", `did you mean "burst"?`},
+	} {
+		if _, err := Parse("s.yaml", []byte(tt.src)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: error %v, want it to contain %q", tt.src, err, tt.want)
+		}
 	}
 }
