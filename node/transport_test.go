@@ -265,3 +265,20 @@ links:
 		t.Fatal("unknown names must give nil")
 	}
 }
+
+// A node timer re-armed per packet or per period allocates nothing.
+func TestTimerDoesNotAllocate(t *testing.T) {
+	w := build(t, chain)
+	a := w.Node("a")
+	fired := 0
+	tm := a.NewTimer(func(sim.Time) { fired++ })
+	if n := testing.AllocsPerRun(1000, func() {
+		tm.Reset(time.Millisecond)
+		w.Kernel.Step()
+	}); n != 0 {
+		t.Fatalf("%v allocations per re-arm and fire", n)
+	}
+	if fired < 1000 {
+		t.Fatalf("fired %d times", fired)
+	}
+}
