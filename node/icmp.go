@@ -30,8 +30,9 @@ func (m *ICMPPacket) IsError() bool {
 // ICMPListener is an app's subscription to the ICMP messages a node
 // receives, like a raw ICMP socket; Close ends it.
 type ICMPListener struct {
-	n *Node
-	f func(now sim.Time, m *ICMPPacket)
+	n      *Node
+	f      func(now sim.Time, m *ICMPPacket)
+	closed bool
 }
 
 // ListenICMP makes f receive every ICMP message addressed to the node
@@ -48,10 +49,10 @@ func (n *Node) ListenICMP(f func(now sim.Time, m *ICMPPacket)) *ICMPListener {
 // a message being delivered right now to other listeners. Closing twice
 // does nothing.
 func (l *ICMPListener) Close() {
-	if l.f == nil {
+	if l.closed {
 		return
 	}
-	l.f = nil
+	l.closed = true
 	ls := l.n.icmpListen
 	for i, x := range ls {
 		if x == l {
@@ -108,7 +109,7 @@ func (n *Node) handleICMP(now sim.Time, d *Inbound) string {
 		n.dispatchError(m)
 	}
 	for _, l := range n.icmpListen {
-		if l.f != nil {
+		if !l.closed && l.f != nil {
 			l.f(now, m)
 		}
 	}

@@ -153,16 +153,18 @@ type Node struct {
 	// defaults (LinuxICMPRateLimit), the zero value limits nothing.
 	ICMPLimit ICMPRateLimit
 
-	k      *sim.Kernel
-	pool   *packet.Pool
-	bus    *trace.Bus
-	ports  *sim.Rand      // ephemeral ports of unconnected sockets
-	apps   map[string]int // instances started per app kind (AppStream)
-	ifaces []*Iface
-	ids    idents
-	pmtu   pmtuCache
-	limit  rateLimiter
-	stats  Stats
+	k     *sim.Kernel
+	pool  *packet.Pool
+	bus   *trace.Bus
+	ports *sim.Rand      // ephemeral ports of unconnected sockets
+	apps  map[string]int // instances started per app kind (AppStream)
+	// timersArmed counts NewTimer timers pending (Open().Timers).
+	timersArmed int
+	ifaces      []*Iface
+	ids         idents
+	pmtu        pmtuCache
+	limit       rateLimiter
+	stats       Stats
 
 	protos     map[uint8]*Protocol
 	udp        map[uint16]*UDPConn
@@ -362,6 +364,17 @@ func (n *Node) route(dst netip.Addr) (Route, *Iface, error) {
 		return r, nil, fmt.Errorf("%s: sending to %v on %s: %w", n.Name, dst, out.Name, ErrHostUnreachable)
 	}
 	return r, out, nil
+}
+
+// lookupOut is route without the errors: the interface towards dst, if
+// the node can send there now. It does not allocate.
+func (n *Node) lookupOut(dst netip.Addr) (*Iface, bool) {
+	r, ok := n.Routes.Lookup(dst)
+	if !ok {
+		return nil, false
+	}
+	out := n.ifaces[r.Iface]
+	return out, out.Up() && !out.noNeighbour(r, dst)
 }
 
 // SourceFor returns the address the node sends from when it talks to dst:
@@ -631,19 +644,32 @@ func errorAllowed(datagram []byte) bool {
 // arrived on in. As in Linux's __icmp_send, the error comes from dst when
 // the datagram was for this node, and otherwise from the address of the
 // interface the error leaves by (icmp_errors_use_inbound_ifaddr=0).
+//
+// The rate limits apply in Linux's order (since 6.12, "icmp: change the
+// order of rate limits"): the global bucket is checked without spending,
+// then the route back is looked up (no route: nothing is sent, nothing
+// spent), then the per-destination bucket, and only an error that passes
+// both spends global credit. Errors to the node itself are not limited.
 func (n *Node) sendError(src, dst netip.Addr, tos uint8, in *Iface, m *wire.ICMPMessage) {
+	local := n.HasAddr(src)
 	from := dst
-	if !n.HasAddr(dst) {
-		if a, err := n.SourceFor(src); err == nil {
-			from = a
-		} else if in != nil {
-			from = in.Addr()
+	if !local {
+		out, ok := n.lookupOut(src)
+		if !ok {
+			return // no route back (and no allocation for an error nobody gets)
+		}
+		if !n.HasAddr(dst) {
+			from = out.Addr()
 		}
 	}
-	// Linux's __icmp_send rate-limits errors, but not to the node itself.
-	if !n.HasAddr(src) && !n.limit.allow(&n.ICMPLimit, n.k.Now(), src, m.Type, m.Code) {
+	now := n.k.Now()
+	limited := !local && n.ICMPLimit.applies(m.Type, m.Code)
+	if limited && (!n.limit.globalAllow(&n.ICMPLimit, now) || !n.limit.destAllow(&n.ICMPLimit, now, src)) {
 		n.stats.ICMPRateLimited++
 		return
+	}
+	if limited {
+		n.limit.globalConsume(&n.ICMPLimit)
 	}
 	n.icmpBuf = m.AppendTo(n.icmpBuf[:0])
 	// Linux's icmp_send: errors go with precedence "internetwork control"

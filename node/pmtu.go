@@ -112,16 +112,20 @@ func (c *pmtuCache) lookup(now sim.Time, dst netip.Addr) (pmtuEntry, bool) {
 }
 
 // learn records a fragmentation-needed report of mtu for the path to dst,
-// whose interface MTU is ifMTU, following Linux's __ip_rt_update_pmtu: a
-// report never raises the path MTU, one below PMTUMin locks the path at
-// PMTUMin, and one equal to the current value refreshes it.
+// whose interface MTU is ifMTU, as Linux's __ip_rt_update_pmtu does: a
+// locked path is left alone until it expires; a report never raises the
+// path MTU; one below PMTUMin (a zero from a pre-RFC 1191 router too)
+// locks the path at PMTUMin, where datagrams go without DF; and a report
+// equal to what is known refreshes the entry only once less than half of
+// its lifetime is left.
 func (c *pmtuCache) learn(now sim.Time, dst netip.Addr, mtu, ifMTU int) {
-	if mtu < 68 {
-		return // RFC 1191 routers always fill the field; ignore a zero or bogus one
-	}
 	old := ifMTU
-	if e, ok := c.lookup(now, dst); ok {
-		old = e.mtu
+	cur, ok := c.lookup(now, dst)
+	if ok {
+		if cur.locked {
+			return
+		}
+		old = cur.mtu
 	}
 	if mtu > old {
 		return
@@ -130,10 +134,13 @@ func (c *pmtuCache) learn(now sim.Time, dst netip.Addr, mtu, ifMTU int) {
 	if mtu < PMTUMin {
 		locked, mtu = true, min(old, PMTUMin)
 	}
+	if ok && cur.mtu == mtu && !locked && now < cur.expires.Add(-PMTUExpires/2) {
+		return
+	}
 	if c.m == nil {
 		c.m = map[netip.Addr]pmtuEntry{}
 	}
-	if _, ok := c.m[dst]; !ok && len(c.m) >= pmtuEntriesMax {
+	if !ok && len(c.m) >= pmtuEntriesMax {
 		c.evict(now)
 	}
 	c.m[dst] = pmtuEntry{mtu: mtu, expires: now.Add(PMTUExpires), locked: locked}

@@ -170,3 +170,32 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// Errors the node cannot route back cost nothing: sixty datagrams with
+// TTL 1 from sources r1 has no route to, then one from a, which gets its
+// time exceeded.
+func TestUnroutableErrorsSpendNothing(t *testing.T) {
+	w := build(t, chain)
+	a, b := w.Node("a"), w.Node("b")
+	got := 0
+	a.ListenICMP(func(now sim.Time, m *node.ICMPPacket) {
+		if m.IsError() {
+			got++
+		}
+	})
+	send := func(src netip.Addr) {
+		u := wire.AppendUDP(nil, src, b.Addr(), 40000, 9, []byte("x"))
+		h := wire.IPv4Header{TTL: 1, Protocol: wire.ProtoUDP, Src: src, Dst: b.Addr()}
+		if _, err := a.SendRaw(append(h.AppendTo(nil, len(u)), u...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 60 {
+		send(netip.AddrFrom4([4]byte{192, 0, 2, byte(i + 1)}))
+	}
+	send(a.Addr())
+	w.Kernel.Run()
+	if got != 1 || w.Node("r1").Stats().ICMPRateLimited != 0 {
+		t.Fatalf("a got %d errors, %d rate-limited; want 1 and 0", got, w.Node("r1").Stats().ICMPRateLimited)
+	}
+}

@@ -9,13 +9,13 @@ import (
 )
 
 // ICMPRateLimit is how often a node may send ICMP errors, after Linux's
-// sysctls. Two token buckets apply, the per-destination one first (as
-// since Linux 6.12, "icmp: change the order of rate limits"): errors to
-// one destination (icmp_ratelimit: one per PerDest, bursts of
-// PerDestBurst) and errors in total (icmp_msgs_per_sec with bursts of
-// icmp_msgs_burst). Only the types in Mask are limited, and never
-// fragmentation needed, whose loss would black-hole path-MTU discovery.
-// The zero value limits nothing.
+// sysctls. Two token buckets apply: errors to one destination
+// (icmp_ratelimit: one per PerDest, bursts of PerDestBurst) and errors in
+// total (icmp_msgs_per_sec with bursts of icmp_msgs_burst). Only the types
+// in Mask are limited, and never fragmentation needed, whose loss would
+// black-hole path-MTU discovery. The zero value limits nothing; so does a
+// zero PerDest or MsgsPerSec for its bucket (in Linux a zero
+// icmp_msgs_per_sec would stop all limited errors once the burst is spent).
 type ICMPRateLimit struct {
 	PerDest      time.Duration // icmp_ratelimit; 0: no per-destination limit
 	PerDestBurst int           // XRLIM_BURST_FACTOR
@@ -38,12 +38,22 @@ var LinuxICMPRateLimit = ICMPRateLimit{
 // buckets that have filled up again (idle destinations) are forgotten.
 const rateDestsMax = 4096
 
+// applies reports whether errors of type typ and code count against the
+// limits (Linux's icmpv4_mask_allow): types above 18 (NR_ICMP_TYPES) and
+// fragmentation needed never do, the others when Mask has their bit.
+func (l *ICMPRateLimit) applies(typ, code uint8) bool {
+	if typ > 18 || (typ == wire.ICMPDestUnreachable && code == wire.ICMPFragNeeded) {
+		return false
+	}
+	return l.Mask&(1<<typ) != 0
+}
+
 // rateLimiter applies an ICMPRateLimit.
 type rateLimiter struct {
 	perDest map[netip.Addr]*destBucket
-	credit  int // the global bucket
-	stamp   sim.Time
-	primed  bool
+	credit  int      // the global bucket; may go below zero, as in Linux
+	stamp   sim.Time // when credit was last refilled
+	primed  bool     // stamp is set
 }
 
 // destBucket is Linux's inet_peer rate_tokens and rate_last, in
@@ -53,22 +63,14 @@ type destBucket struct {
 	last   sim.Time
 }
 
-// allow reports whether an ICMP error of type typ and code to dst may be
-// sent now, and spends the tokens if so.
-func (r *rateLimiter) allow(l *ICMPRateLimit, now sim.Time, dst netip.Addr, typ, code uint8) bool {
-	if typ >= 32 || l.Mask&(1<<typ) == 0 || (typ == wire.ICMPDestUnreachable && code == wire.ICMPFragNeeded) {
+// destAllow is Linux's inet_peer_xrlim_allow: tokens accrue with time up
+// to burst × interval, and each error costs one interval. A new
+// destination starts with a full bucket (inet_getpeer sets rate_last 60 s
+// back).
+func (r *rateLimiter) destAllow(l *ICMPRateLimit, now sim.Time, dst netip.Addr) bool {
+	if l.PerDest <= 0 {
 		return true
 	}
-	if l.PerDest > 0 && !r.allowDest(l, now, dst) {
-		return false
-	}
-	return l.MsgsPerSec <= 0 || r.allowGlobal(l, now)
-}
-
-// allowDest is Linux's inet_peer_xrlim_allow: tokens accrue with time up
-// to burst × interval, and each error costs one interval. A new
-// destination starts with a full bucket.
-func (r *rateLimiter) allowDest(l *ICMPRateLimit, now sim.Time, dst netip.Addr) bool {
 	limit := time.Duration(max(l.PerDestBurst, 1)) * l.PerDest
 	b := r.perDest[dst]
 	if b == nil {
@@ -76,14 +78,13 @@ func (r *rateLimiter) allowDest(l *ICMPRateLimit, now sim.Time, dst netip.Addr) 
 			r.perDest = map[netip.Addr]*destBucket{}
 		}
 		if len(r.perDest) >= rateDestsMax {
-			r.forgetIdle(l, now)
+			r.forgetIdle(limit, now)
 		}
 		b = &destBucket{tokens: limit, last: now}
 		r.perDest[dst] = b
 	}
-	tokens := b.tokens + now.Sub(b.last)
+	tokens := min(b.tokens+now.Sub(b.last), limit)
 	b.last = now
-	tokens = min(tokens, limit)
 	ok := tokens >= l.PerDest
 	if ok {
 		tokens -= l.PerDest
@@ -94,8 +95,7 @@ func (r *rateLimiter) allowDest(l *ICMPRateLimit, now sim.Time, dst netip.Addr) 
 
 // forgetIdle drops destinations whose buckets are full again: forgetting
 // them changes nothing. If none is, the table starts afresh.
-func (r *rateLimiter) forgetIdle(l *ICMPRateLimit, now sim.Time) {
-	limit := time.Duration(max(l.PerDestBurst, 1)) * l.PerDest
+func (r *rateLimiter) forgetIdle(limit time.Duration, now sim.Time) {
 	for a, b := range r.perDest {
 		if b.tokens+now.Sub(b.last) >= limit {
 			delete(r.perDest, a)
@@ -106,23 +106,45 @@ func (r *rateLimiter) forgetIdle(l *ICMPRateLimit, now sim.Time) {
 	}
 }
 
-// allowGlobal is Linux's icmp_global_allow: credit refills at MsgsPerSec
-// (counting at most one second of idle time) up to MsgsBurst, and each
-// error spends one. Linux spends a random 0–2 credits to hide the bucket
-// from attackers; hops spends exactly one, so runs stay reproducible.
-func (r *rateLimiter) allowGlobal(l *ICMPRateLimit, now sim.Time) bool {
+// globalRefillMin is Linux's HZ/50: the global bucket refills at most
+// every 20 ms.
+const globalRefillMin = 20 * time.Millisecond
+
+// globalAllow is Linux's icmp_global_allow: while credit is left the error
+// may go; otherwise, if at least 20 ms have passed since the last refill,
+// the bucket refills by MsgsPerSec for the time passed (at most a second's
+// worth, at most MsgsBurst in all). It spends nothing: globalConsume does,
+// once the per-destination limit has let the error through. Linux counts
+// time in jiffies; hops in milliseconds (HZ=1000). The bucket starts full,
+// as Linux's does at boot.
+func (r *rateLimiter) globalAllow(l *ICMPRateLimit, now sim.Time) bool {
+	if l.MsgsPerSec <= 0 {
+		return true
+	}
 	if !r.primed {
-		r.primed, r.credit, r.stamp = true, l.MsgsBurst, now
+		r.primed, r.credit, r.stamp = true, min(l.MsgsPerSec, l.MsgsBurst), now
 	}
-	if delta := min(now.Sub(r.stamp), time.Second); delta > 0 {
-		if incr := int(int64(l.MsgsPerSec) * int64(delta) / int64(time.Second)); incr > 0 {
-			r.credit = min(r.credit+incr, l.MsgsBurst)
-			r.stamp = now
-		}
+	if r.credit > 0 {
+		return true
 	}
-	if r.credit <= 0 {
+	delta := min(now.Sub(r.stamp).Truncate(time.Millisecond), time.Second)
+	if delta < globalRefillMin {
 		return false
 	}
-	r.credit--
+	incr := int(int64(l.MsgsPerSec) * delta.Milliseconds() / 1000)
+	if incr == 0 {
+		return false
+	}
+	r.stamp = now.Add(-(now.Sub(r.stamp) % time.Millisecond)) // whole jiffies
+	r.credit = min(r.credit+incr, l.MsgsBurst)
 	return true
+}
+
+// globalConsume is Linux's icmp_global_consume. Linux spends a random
+// 0–2 credits (one on average) to hide the bucket from attackers; hops
+// spends exactly one, so runs stay reproducible.
+func (r *rateLimiter) globalConsume(l *ICMPRateLimit) {
+	if l.MsgsPerSec > 0 {
+		r.credit--
+	}
 }

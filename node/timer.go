@@ -24,6 +24,7 @@ type timerFire Timer
 // Fire runs the timer's function.
 func (t *timerFire) Fire(now sim.Time, _ uint64) {
 	t.ref = sim.Timer{}
+	t.n.timersArmed--
 	t.f(now)
 }
 
@@ -38,13 +39,18 @@ func (t *Timer) Reset(d time.Duration) { t.ResetAt(t.n.k.Now().Add(d)) }
 // ResetAt arms the timer to fire at virtual time at (a past time means
 // now), cancelling a pending firing.
 func (t *Timer) ResetAt(at sim.Time) {
-	t.n.k.Cancel(t.ref)
+	if !t.n.k.Cancel(t.ref) {
+		t.n.timersArmed++
+	}
 	t.ref = t.n.k.Schedule(at, (*timerFire)(t), 0)
 }
 
 // Stop disarms the timer; it reports whether it was pending.
 func (t *Timer) Stop() bool {
 	ok := t.n.k.Cancel(t.ref)
+	if ok {
+		t.n.timersArmed--
+	}
 	t.ref = sim.Timer{}
 	return ok
 }

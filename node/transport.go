@@ -66,7 +66,9 @@ func (d *Inbound) SendICMPError(typ, code uint8, mtu uint16) {
 
 // ICMPError is an ICMP error about a datagram this node sent, as the node
 // hands it to the transport (and the transport to the socket) that sent
-// the datagram. Slices alias the packet and are valid only during the call.
+// the datagram. The value is the node's own scratch space, reused for the
+// next error, and its slices alias the packet: both are valid only during
+// the call. To keep the error, copy it (e2 := *e) and its QuotedPayload.
 type ICMPError struct {
 	From       netip.Addr // the router or host that sent the error
 	Type, Code uint8
@@ -137,7 +139,8 @@ type Protocol struct {
 	// Error, if set, gets every ICMP error that quotes a datagram of this
 	// protocol sent from one of the node's addresses: unreachable, time
 	// exceeded, fragmentation needed with its MTU. It is parsed once by
-	// the node; the transport finds the socket from the quoted ports.
+	// the node; the transport finds the socket from the quoted ports. The
+	// *ICMPError is valid only during the call.
 	Error func(now sim.Time, e *ICMPError)
 }
 
@@ -157,7 +160,7 @@ func (n *Node) RegisterProtocol(proto uint8, p Protocol) (*Registration, error) 
 		return nil, fmt.Errorf("%s: protocol %d: Receive must be set", n.Name, proto)
 	}
 	if n.protos[proto] != nil {
-		return nil, fmt.Errorf("%s: protocol %d (%s): %w", n.Name, proto, p.Name, ErrProtoInUse)
+		return nil, fmt.Errorf("%s: registering %s for IP protocol %d: %s holds it: %w", n.Name, p.Name, proto, n.protos[proto].Name, ErrProtoInUse)
 	}
 	r := &Registration{n: n, proto: proto, p: &p}
 	n.protos[proto] = r.p
@@ -202,6 +205,7 @@ type Handles struct {
 	Transports    int // registered with RegisterProtocol (ICMP and UDP are built in)
 	UDPSockets    int
 	ICMPListeners int
+	Timers        int // NewTimer timers armed and not yet fired or stopped
 }
 
 // Open returns what apps and transports hold open at the node.
@@ -210,5 +214,6 @@ func (n *Node) Open() Handles {
 		Transports:    len(n.protos) - 2,
 		UDPSockets:    len(n.udp),
 		ICMPListeners: len(n.icmpListen),
+		Timers:        n.timersArmed,
 	}
 }

@@ -282,3 +282,47 @@ func TestTimerDoesNotAllocate(t *testing.T) {
 		t.Fatalf("fired %d times", fired)
 	}
 }
+
+// A connected socket hears only errors about datagrams to its peer, as in
+// Linux; a PMTUDont socket is not told about fragmentation needed.
+func TestConnectedSocketErrors(t *testing.T) {
+	w := build(t, chain)
+	a, b, r1 := w.Node("a"), w.Node("b"), w.Node("r1")
+	c, _ := a.DialUDP(netip.AddrPortFrom(b.Addr(), 9), nil)
+	var got []string
+	c.OnError(func(now sim.Time, e *node.ICMPError) { got = append(got, e.Error()) })
+	c.SendTo(netip.AddrPortFrom(r1.Addr(), 5), []byte("elsewhere")) // refused by r1: not c's business
+	c.Send([]byte("to the peer"))                                   // refused by b
+	w.Kernel.Run()
+	if len(got) != 1 || got[0] != "connection refused from 10.0.2.2" {
+		t.Fatalf("errors %q, want only b's refusal", got)
+	}
+	got = nil
+	c.PMTU = node.PMTUDont
+	if mtu, _ := a.PathMTU(b.Addr()); mtu != 1500 {
+		t.Fatal(mtu)
+	}
+	u := wire.AppendUDP(nil, a.Addr(), b.Addr(), c.LocalPort(), 9, make([]byte, 1000))
+	h := wire.IPv4Header{TTL: 64, DontFragment: true, Protocol: wire.ProtoUDP, Src: a.Addr(), Dst: b.Addr()}
+	a.SendRaw(append(h.AppendTo(nil, len(u)), u...))
+	w.Kernel.Run()
+	if len(got) != 0 {
+		t.Fatalf("a PMTUDont socket was told %q", got)
+	}
+	if mtu, _ := a.PathMTU(b.Addr()); mtu != 576 {
+		t.Fatalf("path MTU %d: the node must still learn it", mtu)
+	}
+	c.Close()
+	if l := a.ListenICMP(nil); true {
+		l.Close()
+	}
+	tm := a.NewTimer(func(sim.Time) {})
+	tm.Reset(time.Second)
+	if h := a.Open(); h.Timers != 1 || h.ICMPListeners != 0 {
+		t.Fatalf("open %+v, want one timer and no listener", h)
+	}
+	tm.Stop()
+	if h := a.Open(); h != (node.Handles{}) {
+		t.Fatalf("open %+v", h)
+	}
+}

@@ -15,8 +15,9 @@ const (
 	EphemeralMax = 60999
 )
 
-// Datagram is a UDP datagram delivered to a socket. Payload aliases the
-// packet and is valid only during the call.
+// Datagram is a UDP datagram delivered to a socket. The value is the
+// node's scratch space and Payload aliases the packet: both are valid only
+// during the call; copy what you keep.
 type Datagram struct {
 	Src, Dst netip.AddrPort
 	TTL      uint8
@@ -65,10 +66,13 @@ func (n *Node) ListenUDP(port uint16, h func(now sim.Time, d *Datagram)) (*UDPCo
 	return c, nil
 }
 
-// DialUDP binds a UDP socket connected to peer: its ephemeral port is
-// chosen per destination (RFC 6056 algorithm 4, as Linux does for connect),
-// so other apps' sockets never shift it, and it hears only datagrams from
-// peer (others get ICMP port unreachable, as in Linux). h may be nil.
+// DialUDP binds a UDP socket connected to peer. It hears only datagrams
+// from peer (others get ICMP port unreachable, as in Linux) and only ICMP
+// errors about datagrams to peer. Its ephemeral port is chosen per
+// destination with RFC 6056 algorithm 4, so other apps' sockets never
+// shift it: a deliberate choice for reproducible runs (Linux uses
+// algorithm 4 for TCP's connect, but a random port for UDP's). h may be
+// nil.
 func (n *Node) DialUDP(peer netip.AddrPort, h func(now sim.Time, d *Datagram)) (*UDPConn, error) {
 	local, err := n.SourceFor(peer.Addr())
 	if err != nil {
@@ -93,8 +97,10 @@ func (c *UDPConn) Send(payload []byte) (uint64, error) {
 
 // OnError makes f receive the ICMP errors about datagrams this socket
 // sent (port unreachable: ErrConnRefused; time exceeded; fragmentation
-// needed with its MTU), as Linux delivers them with IP_RECVERR. f replaces
-// any earlier handler; nil stops the reports.
+// needed with its MTU, except on a PMTUDont socket, as in Linux's
+// __udp4_lib_err), as Linux delivers them with IP_RECVERR. f replaces any
+// earlier handler; nil stops the reports. The *ICMPError is valid only
+// during the call.
 func (c *UDPConn) OnError(f func(now sim.Time, e *ICMPError)) { c.onError = f }
 
 // LocalPort returns the port the socket is bound to.
@@ -158,7 +164,18 @@ func (n *Node) udpError(now sim.Time, e *ICMPError) {
 		return
 	}
 	port := uint16(e.QuotedPayload[0])<<8 | uint16(e.QuotedPayload[1])
-	if c := n.udp[port]; c != nil && c.onError != nil {
-		c.onError(now, e)
+	c := n.udp[port]
+	if c == nil || c.onError == nil {
+		return
 	}
+	if c.peer.IsValid() {
+		to := netip.AddrPortFrom(e.Quoted.Dst, uint16(e.QuotedPayload[2])<<8|uint16(e.QuotedPayload[3]))
+		if to != c.peer {
+			return // about a datagram this connected socket did not send to its peer
+		}
+	}
+	if e.Type == wire.ICMPDestUnreachable && e.Code == wire.ICMPFragNeeded && c.PMTU == PMTUDont {
+		return // the path MTU was learned; a DONT socket is not told
+	}
+	c.onError(now, e)
 }
