@@ -123,7 +123,11 @@ func Summary(b []byte) string {
 			s += " > " + ip.Dst().String()
 		}
 	case wire.ProtoTCP:
-		s = "TCP " + ip.Src().String() + " > " + ip.Dst().String()
+		if p := ip.Payload(); ip.FragOffset() == 0 && wire.TCP(p).Check() == nil {
+			s = tcpText(ip, wire.TCP(p))
+		} else {
+			s = "TCP " + ip.Src().String() + " > " + ip.Dst().String()
+		}
 	default:
 		s = "IP proto " + strconv.Itoa(int(ip.Protocol())) + " " + ip.Src().String() + " > " + ip.Dst().String()
 	}
@@ -142,4 +146,90 @@ func icmpText(m wire.ICMP) string {
 		return wire.ICMPText(m.Type(), m.Code(), 0) + " id " + strconv.Itoa(int(m.ID())) + " seq " + strconv.Itoa(int(m.Seq()))
 	}
 	return wire.ICMPText(m.Type(), m.Code(), m.NextHopMTU())
+}
+
+// tcpText describes a TCP segment as tcpdump does: ports, flags ([S.] is
+// SYN-ACK, [.] a bare ACK), sequence and acknowledgment numbers, window,
+// options and payload length.
+func tcpText(ip wire.IPv4, t wire.TCP) string {
+	b := make([]byte, 0, 128)
+	b = append(b, "TCP "...)
+	b = ip.Src().AppendTo(b)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, uint64(t.SrcPort()), 10)
+	b = append(b, " > "...)
+	b = ip.Dst().AppendTo(b)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, uint64(t.DstPort()), 10)
+	b = append(b, " ["...)
+	f := t.Flags()
+	for _, x := range []struct {
+		f wire.TCPFlags
+		c byte
+	}{{wire.SYN, 'S'}, {wire.FIN, 'F'}, {wire.PSH, 'P'}, {wire.RST, 'R'}, {wire.URG, 'U'}, {wire.ECE, 'E'}, {wire.CWR, 'W'}, {wire.ACK, '.'}} {
+		if f&x.f != 0 {
+			b = append(b, x.c)
+		}
+	}
+	if f == 0 {
+		b = append(b, "none"...)
+	}
+	b = append(b, "] seq "...)
+	b = strconv.AppendUint(b, uint64(t.Seq()), 10)
+	if f&wire.ACK != 0 {
+		b = append(b, " ack "...)
+		b = strconv.AppendUint(b, uint64(t.Ack()), 10)
+	}
+	b = append(b, " win "...)
+	b = strconv.AppendUint(b, uint64(t.Window()), 10)
+	if h, _, err := wire.ParseTCP(t); err == nil {
+		b = appendTCPOptions(b, &h.Options)
+	}
+	b = append(b, " len "...)
+	b = strconv.AppendInt(b, int64(len(t.Payload())), 10)
+	return string(b)
+}
+
+// appendTCPOptions appends the options tcpdump shows, in <...>.
+func appendTCPOptions(b []byte, o *wire.TCPOptions) []byte {
+	start := len(b)
+	sep := func() {
+		if len(b) == start {
+			b = append(b, " <"...)
+		} else {
+			b = append(b, ',')
+		}
+	}
+	if o.MSS != 0 {
+		sep()
+		b = append(b, "mss "...)
+		b = strconv.AppendUint(b, uint64(o.MSS), 10)
+	}
+	if o.SACKPermitted {
+		sep()
+		b = append(b, "sackOK"...)
+	}
+	if o.HasTimestamps {
+		sep()
+		b = append(b, "TS val "...)
+		b = strconv.AppendUint(b, uint64(o.TSVal), 10)
+		b = append(b, " ecr "...)
+		b = strconv.AppendUint(b, uint64(o.TSEcr), 10)
+	}
+	if o.HasWindowScale {
+		sep()
+		b = append(b, "wscale "...)
+		b = strconv.AppendUint(b, uint64(o.WindowScale), 10)
+	}
+	for i := 0; i < min(max(o.NumSACK, 0), len(o.SACK)); i++ {
+		sep()
+		b = append(b, "sack "...)
+		b = strconv.AppendUint(b, uint64(o.SACK[i].Left), 10)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, uint64(o.SACK[i].Right), 10)
+	}
+	if len(b) > start {
+		b = append(b, '>')
+	}
+	return b
 }

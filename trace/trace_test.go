@@ -107,3 +107,22 @@ func FuzzSummary(f *testing.F) {
 		}
 	})
 }
+
+// TCP segments are described as tcpdump would: flags, numbers, window,
+// options, payload length.
+func TestSummaryTCP(t *testing.T) {
+	syn := wire.TCPHeader{SrcPort: 40000, DstPort: 80, Seq: 1000, Flags: wire.SYN, Window: 64240,
+		Options: wire.TCPOptions{MSS: 1460, SACKPermitted: true, HasTimestamps: true, TSVal: 7, HasWindowScale: true, WindowScale: 7}}
+	seg := syn.AppendTo(nil, src, dst, nil)
+	got := Summary(datagram(wire.IPv4Header{TTL: 64, Protocol: wire.ProtoTCP, Src: src, Dst: dst}, seg))
+	want := "TCP " + src.String() + ":40000 > " + dst.String() + ":80 [S] seq 1000 win 64240 <mss 1460,sackOK,TS val 7 ecr 0,wscale 7> len 0 ttl 64"
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	data := wire.TCPHeader{SrcPort: 80, DstPort: 40000, Seq: 5, Ack: 1001, Flags: wire.ACK | wire.PSH, Window: 501}
+	seg = data.AppendTo(nil, dst, src, []byte("hello"))
+	got = Summary(datagram(wire.IPv4Header{TTL: 60, Protocol: wire.ProtoTCP, Src: dst, Dst: src}, seg))
+	if want := "TCP " + dst.String() + ":80 > " + src.String() + ":40000 [P.] seq 5 ack 1001 win 501 len 5 ttl 60"; got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
