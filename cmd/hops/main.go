@@ -95,6 +95,7 @@ type globals struct {
 	stats    bool
 	linkDown []string
 	linkUp   []string
+	linkSet  []string
 }
 
 func newRoot(stdout, stderr io.Writer, intr *interrupt) *cobra.Command {
@@ -129,8 +130,9 @@ Without --world, hops uses its embedded default internet (see 'hops world').`,
 	pf.BoolVar(&g.stats, "stats", false, "print every link's counters (sent, dropped by cause, queue high-water) to stderr after the run")
 	pf.StringArrayVar(&g.linkDown, "link-down", nil, "take `LINK@TIME` down during the run (e.g. isp-a-core--ixp@1.5s); repeatable")
 	pf.StringArrayVar(&g.linkUp, "link-up", nil, "bring `LINK@TIME` back up during the run; repeatable")
+	pf.StringArrayVar(&g.linkSet, "link-set", nil, "change a link before the run: `LINK:KEY=VALUE,...` with the keys of a scenario file's links (rate, delay, loss, duplicate, reorder, reorder-delay, jitter, corrupt, queue, mtu, cost), e.g. home-uplink:loss=5%,rate=10Mbps; repeatable")
 	pf.BoolVar(&g.staticRt, "static-routes", false, "keep the initial routes when links fail (no rerouting)")
-	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g))
+	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g), newTransferCmd(g))
 	return root
 }
 

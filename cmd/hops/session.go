@@ -54,9 +54,9 @@ var flushEvery = 100 * time.Millisecond
 // by start, once every argument has been checked, so that a mistake never
 // truncates a file the user had.
 func newSession(g *globals) (*session, error) {
-	sc, err := world.Load(g.world)
+	sc, err := loadScenario(g)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
 	w, err := world.Build(sc, g.seed, world.Options{StaticRoutes: g.staticRt})
 	if err != nil {
@@ -82,6 +82,21 @@ func newSession(g *globals) (*session, error) {
 		}
 	}
 	return &session{g: g, w: w}, nil
+}
+
+// loadScenario loads the scenario (--world, or the default world) and
+// applies --link-set to it, checked by the scenario's own schema.
+func loadScenario(g *globals) (*scenario.Scenario, error) {
+	sc, err := world.Load(g.world)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	for _, spec := range g.linkSet {
+		if err := scenario.SetLink(sc, spec); err != nil {
+			return nil, usageError{fmt.Errorf("--link-set %s: %v", spec, err)}
+		}
+	}
+	return sc, nil
 }
 
 // scheduleLink parses LINK@TIME and schedules the link to go down or up.

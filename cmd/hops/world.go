@@ -55,15 +55,15 @@ a usage error (exit status 2).`,
 				_, err := io.WriteString(g.stdout, scenario.Reference())
 				return err
 			case yaml:
-				if g.world != "" {
-					return usageError{fmt.Errorf("--yaml prints the embedded default world; it takes no --world")}
+				if g.world != "" || len(g.linkSet) > 0 {
+					return usageError{fmt.Errorf("--yaml prints the embedded default world as written; it takes no --world or --link-set")}
 				}
 				_, err := g.stdout.Write(world.DefaultYAML())
 				return err
 			}
-			sc, err := world.Load(g.world)
+			sc, err := loadScenario(g) // with --link-set's changes
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			switch {
 			case dot:
