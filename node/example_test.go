@@ -67,5 +67,5 @@ func Example() {
 	// 0.006006160s b: "probe 1" from 10.0.1.2
 	// 1.012017248s a: connection refused from 10.0.2.2
 	// 2.006008624s a: time to live exceeded from 10.0.12.2
-	// open at a: {Transports:0 UDPSockets:0 ICMPListeners:0 Timers:0}
+	// open at a: {Transports:0 UDPSockets:0 TCPConns:0 TCPListeners:0 ICMPListeners:0 Timers:0}
 }

@@ -160,6 +160,7 @@ type Node struct {
 	apps  map[string]int // instances started per app kind (AppStream)
 	// timersArmed counts NewTimer timers pending (Open().Timers).
 	timersArmed int
+	tcp         tcpState
 	ifaces      []*Iface
 	ids         idents
 	pmtu        pmtuCache
@@ -204,6 +205,7 @@ func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, name string) *Node {
 	n.reasm.init(n)
 	n.protos[wire.ProtoICMP] = &Protocol{Name: "icmp", Receive: n.handleICMP}
 	n.protos[wire.ProtoUDP] = &Protocol{Name: "udp", Receive: n.handleUDP, Error: n.udpError}
+	n.tcpInit()
 	return n
 }
 

@@ -153,7 +153,7 @@ type Registration struct {
 }
 
 // RegisterProtocol makes p the transport for IP protocol proto at the
-// node. ICMP (1) and UDP (17) are the node's own; another transport may
+// node. ICMP (1), TCP (6) and UDP (17) are the node's own; another transport may
 // take any other number, once (ErrProtoInUse).
 func (n *Node) RegisterProtocol(proto uint8, p Protocol) (*Registration, error) {
 	if p.Receive == nil {
@@ -202,8 +202,10 @@ func (n *Node) dispatchError(m *ICMPPacket) {
 // Handles counts what apps and transports hold open at a node; a test that
 // cleans up expects all zero.
 type Handles struct {
-	Transports    int // registered with RegisterProtocol (ICMP and UDP are built in)
+	Transports    int // registered with RegisterProtocol (ICMP, UDP and TCP are built in)
 	UDPSockets    int
+	TCPConns      int // connections, TIME-WAIT included
+	TCPListeners  int
 	ICMPListeners int
 	Timers        int // NewTimer timers armed and not yet fired or stopped
 }
@@ -211,8 +213,10 @@ type Handles struct {
 // Open returns what apps and transports hold open at the node.
 func (n *Node) Open() Handles {
 	return Handles{
-		Transports:    len(n.protos) - 2,
+		Transports:    len(n.protos) - 3,
 		UDPSockets:    len(n.udp),
+		TCPConns:      len(n.tcp.conns),
+		TCPListeners:  len(n.tcp.listeners),
 		ICMPListeners: len(n.icmpListen),
 		Timers:        n.timersArmed,
 	}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hopsnet/hops/app/bulk"
 	"github.com/hopsnet/hops/app/udpstream"
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/world/scenario"
@@ -30,6 +31,8 @@ func newTransferCmd(g *globals) *cobra.Command {
 		duration time.Duration
 		interval time.Duration
 		port     int
+		cc       string
+		window   int64
 	)
 	cfg.Rate, cfg.Length, port = udpstream.DefaultRate, udpstream.DefaultLength, udpstream.DefaultPort
 	cmd := &cobra.Command{
@@ -62,9 +65,6 @@ TCP transfers come with hops' TCP engine; until then transfer needs --udp.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !udp {
-				return usageError{errors.New("transfer: TCP transfers arrive with hops' TCP engine, which is not there yet; use --udp (-u) for a UDP stream")}
-			}
 			dest := defaultTransferDest
 			switch {
 			case len(args) == 1 && cmd.Flags().Changed("to"):
@@ -75,6 +75,9 @@ TCP transfers come with hops' TCP engine; until then transfer needs --udp.`,
 				dest = to
 			}
 			f := cmd.Flags()
+			if !udp {
+				return g.tcpTransfer(cmd, from, dest, tcpOpts{size: cfg.Bytes, port: port, interval: interval, cc: cc, window: window})
+			}
 			switch {
 			case f.Changed("time") && f.Changed("size"):
 				return usageError{errors.New("transfer: --time and --size both say when to stop; give one")}
@@ -159,7 +162,9 @@ TCP transfers come with hops' TCP engine; until then transfer needs --udp.`,
 	f := cmd.Flags()
 	f.StringVar(&from, "from", "", "`NODE` to send from (default: the laptop)")
 	f.StringVar(&to, "to", "", "`DEST` to send to, a node or an address (default: www.example.com)")
-	f.BoolVarP(&udp, "udp", "u", false, "send a UDP stream at a constant rate (required until TCP arrives)")
+	f.BoolVarP(&udp, "udp", "u", false, "send a UDP stream at a constant rate instead of a TCP transfer")
+	f.StringVar(&cc, "cc", "newreno", "TCP congestion control: `ALGO` newreno")
+	f.VarP(sizeFlag{&window}, "window", "w", "TCP send and receive buffer `SIZE` of both ends (default 4MiB; hops has no buffer autotuning yet)")
 	f.VarP(rateFlag{&cfg.Rate}, "rate", "b", "UDP payload `RATE` in bits per second: 90Mbps, 1.5Gbps, or iperf3's 90M")
 	f.VarP(intFlag{&cfg.Length, "transfer", udpstream.HeaderLen, udpstream.MaxLength}, "length", "l", "UDP payload `BYTES` per datagram")
 	secondsVarP(f, &duration, "time", "t", udpstream.DefaultDuration, "how long to send, in seconds or as a duration (10, 500ms)")
@@ -291,4 +296,127 @@ func iperfQuantity(v string, base float64) (int64, bool) {
 		return 0, false
 	}
 	return int64(math.Round(x * mult)), true
+}
+
+// tcpOpts are transfer's settings for a TCP transfer.
+type tcpOpts struct {
+	size     int64
+	port     int
+	interval time.Duration
+	cc       string
+	window   int64
+}
+
+// defaultTCPWindow stands in for Linux's receive-buffer autotuning, which
+// hops lacks: a buffer about as large as an autotuned Linux socket grows
+// to on the default world's paths (tcp_rmem's maximum is 6 MiB).
+const defaultTCPWindow = 4 << 20
+
+// defaultTCPSize is what a TCP transfer sends without --size.
+const defaultTCPSize = 10 << 20
+
+// tcpTransfer runs a TCP bulk transfer (app/bulk) and prints it as iperf3
+// prints a TCP test, plus the SHA-256 of both ends.
+func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) error {
+	f := cmd.Flags()
+	for _, name := range []string{"rate", "length", "time", "no-server"} {
+		if f.Changed(name) {
+			return usageError{fmt.Errorf("transfer: --%s is for --udp streams; a TCP transfer sends --size bytes as fast as TCP allows", name)}
+		}
+	}
+	if o.cc != "newreno" {
+		return usageError{fmt.Errorf("transfer: unknown congestion control %q (hops has: newreno)", o.cc)}
+	}
+	cfg := bulk.Config{Size: o.size, Port: uint16(o.port), Interval: o.interval}
+	if o.window == 0 {
+		o.window = defaultTCPWindow
+	}
+	if o.window > 1<<30 {
+		return usageError{fmt.Errorf("transfer: --window %d: at most 1 GiB (RFC 7323's largest window)", o.window)}
+	}
+	cfg.TCP.SendBufSize, cfg.TCP.RecvBufSize = int(o.window), int(o.window)
+	if cfg.Size == 0 {
+		cfg.Size = defaultTCPSize
+	}
+	if o.interval == 0 {
+		cfg.Interval = 1<<63 - 1 // no interval reports
+	}
+	var (
+		tr  *bulk.Transfer
+		res *bulk.Result
+	)
+	_, sig, err := g.runApp(appRun{
+		from: from, dest: dest,
+		plan:  24 * time.Hour,
+		label: "transfer to " + dest,
+		start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
+			rcv, _ := s.w.NodeByAddr(dst)
+			if rcv == nil {
+				return usageError{fmt.Errorf("transfer: %s is not a node of the world: nothing can receive there", dest)}
+			}
+			var summary func(*bulk.Result)
+			if g.json {
+				j := &bulkJSON{enc: json.NewEncoder(s.out)}
+				cfg.Handler, summary = j, j.summary
+			} else {
+				p := &bulk.Printer{Out: s.out}
+				cfg.Handler, summary = p, p.Summary
+			}
+			var err error
+			tr, err = bulk.Start(src, dest, rcv, dst, cfg, func(r *bulk.Result) {
+				res = r
+				summary(r)
+				done()
+			})
+			if err != nil {
+				return fmt.Errorf("transfer: %w", err)
+			}
+			return nil
+		},
+		interrupted: func(s *session, sig syscall.Signal) { tr.Stop() },
+		progress:    func() (int64, int64) { return tr.Progress() },
+	})
+	if err != nil {
+		return err
+	}
+	if sig != 0 {
+		return errors.New("transfer: interrupt - the client has terminated")
+	}
+	if res.Err != nil {
+		return fmt.Errorf("transfer: %v", res.Err)
+	}
+	if !res.Match {
+		return fmt.Errorf("transfer: the bytes received differ from the bytes sent")
+	}
+	return nil
+}
+
+// bulkJSON streams a TCP transfer as JSON Lines: "start", one
+// "interval" per report, then "summary".
+type bulkJSON struct{ enc *json.Encoder }
+
+func (j *bulkJSON) Start(r *bulk.Result) {
+	j.enc.Encode(struct {
+		Type     string         `json:"type"`
+		Protocol string         `json:"protocol"`
+		Dest     string         `json:"dest"`
+		Src      netip.AddrPort `json:"src"`
+		Dst      netip.AddrPort `json:"dst"`
+		Size     int64          `json:"size"`
+		Connect  time.Duration  `json:"connect_ns"`
+	}{"start", "tcp", r.Dest, r.Src, r.Dst, r.Size, r.Connect})
+}
+
+func (j *bulkJSON) Interval(i bulk.Interval) {
+	j.enc.Encode(struct {
+		Type string `json:"type"`
+		bulk.Interval
+	}{"interval", i})
+}
+
+func (j *bulkJSON) summary(r *bulk.Result) {
+	j.enc.Encode(struct {
+		Type string `json:"type"`
+		*bulk.Result
+	}{"summary", r})
 }

@@ -1,0 +1,371 @@
+// Package bulk is a TCP bulk transfer, after iperf3's TCP test: a sender
+// on one node writes a given number of bytes to a receiver on another as
+// fast as TCP lets it, both ends hash what they wrote and read, and the
+// run reports goodput, completion time, retransmissions and the
+// congestion window per interval, and whether the SHA-256 of what
+// arrived equals the SHA-256 of what was sent.
+//
+// The bytes are pseudo-random, from the sender's own random stream, so a
+// misplaced or repeated block changes the hash. Everything runs in
+// virtual time on the simulation's thread; memory stays constant
+// whatever the size.
+package bulk
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/tcp"
+)
+
+// DefaultPort is iperf3's port.
+const DefaultPort = 5201
+
+// Config says what to transfer.
+type Config struct {
+	Port     uint16        // the receiver's port; 0 means DefaultPort
+	Size     int64         // bytes to send; must be positive
+	Interval time.Duration // between interval reports; 0 means 1 s
+	// Deadline bounds the run in virtual time after the connection is
+	// opened: a transfer not done by then ends with ErrDeadline. 0 means
+	// no bound (the connection's own timeouts still end it).
+	Deadline time.Duration
+	// TCP configures both ends' engines (buffers, congestion control...).
+	TCP tcp.Config
+	// Handler gets the run's events as they happen; nil keeps nothing.
+	Handler Handler
+}
+
+// Handler receives a transfer's events on the simulation's thread.
+type Handler interface {
+	Start(r *Result)     // connected: addresses known
+	Interval(i Interval) // an interval ended
+}
+
+// Interval is one interval report, the sender's view as iperf3 prints it.
+type Interval struct {
+	Start, End    time.Duration `json:"-"`
+	StartNs       int64         `json:"start_ns"`
+	EndNs         int64         `json:"end_ns"`
+	Bytes         int64         `json:"bytes"` // acknowledged by the receiver in the interval
+	BitsPerSecond float64       `json:"bits_per_second"`
+	Retransmits   uint64        `json:"retransmits"`
+	Cwnd          int           `json:"cwnd"`
+	SRTT          time.Duration `json:"srtt_ns"`
+}
+
+// Result is a transfer's outcome.
+type Result struct {
+	Dest string         `json:"dest"`
+	Src  netip.AddrPort `json:"src"`
+	Dst  netip.AddrPort `json:"dst"`
+	Size int64          `json:"size"`
+	// Connect is how long the handshake took; Elapsed runs from the
+	// connection's opening to the receiver's last byte.
+	Connect        time.Duration `json:"connect_ns"`
+	Elapsed        time.Duration `json:"elapsed_ns"`
+	BytesSent      int64         `json:"bytes_sent"`     // written to the socket
+	BytesReceived  int64         `json:"bytes_received"` // read by the receiver
+	Goodput        float64       `json:"goodput_bps"`    // received bits per second of Elapsed
+	SentSHA256     string        `json:"sent_sha256"`
+	ReceivedSHA256 string        `json:"received_sha256"`
+	Match          bool          `json:"match"` // every byte arrived, in order, intact
+	Sender         tcp.Stats     `json:"sender"`
+	Receiver       tcp.Stats     `json:"receiver"`
+	Err            error         `json:"-"`
+	Error          string        `json:"error,omitempty"`
+	Interrupted    bool          `json:"interrupted,omitempty"`
+}
+
+// ErrDeadline is the end of a transfer that ran past Config.Deadline.
+var ErrDeadline = errors.New("transfer did not finish in time")
+
+// Transfer is a running transfer.
+type Transfer struct {
+	cfg      Config
+	res      Result
+	src, dst *node.Node
+	l        *node.TCPListener
+	snd, rcv *node.TCPConn
+	start    sim.Time
+	rng      *rand.Rand
+	chunk    []byte // the next bytes to write, from rng
+	off      int    // written of chunk
+	left     int64  // bytes still to write
+	sentHash hash.Hash
+	rcvHash  hash.Hash
+	buf      []byte
+	timer    *node.Timer // interval reports and the deadline
+	next     sim.Time    // end of the current interval
+	ivStart  sim.Time
+	ivAcked  uint64
+	ivRetx   uint64
+	finished bool
+	done     func(*Result)
+	up       bool // connected: intervals run
+	stopping bool // aborting both ends: their Closed calls are ours
+	wrote    bool // everything written and the FIN queued
+	rcvDone  bool // the receiver read EOF
+}
+
+// chunkSize is how many fresh bytes the sender makes at a time.
+const chunkSize = 64 << 10
+
+// Start listens on dst's node, connects from src and begins the transfer;
+// done is called once with the result.
+func Start(src *node.Node, dest string, dst *node.Node, dstAddr netip.Addr, cfg Config, done func(*Result)) (*Transfer, error) {
+	if cfg.Size <= 0 {
+		return nil, fmt.Errorf("transfer size %d: must be positive", cfg.Size)
+	}
+	if cfg.Port == 0 {
+		cfg.Port = DefaultPort
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	t := &Transfer{cfg: cfg, src: src, dst: dst, done: done, left: cfg.Size,
+		sentHash: sha256.New(), rcvHash: sha256.New(), buf: make([]byte, chunkSize)}
+	r := src.AppStream("bulk")
+	t.rng = rand.New(rand.NewPCG(r.Uint64(), r.Uint64()))
+	t.res = Result{Dest: dest, Size: cfg.Size, Dst: netip.AddrPortFrom(dstAddr, cfg.Port)}
+	l, err := dst.ListenTCP(cfg.Port, cfg.TCP, t.accept)
+	if err != nil {
+		return nil, err
+	}
+	t.l = l
+	t.start = src.Now()
+	c, err := src.DialTCP(t.res.Dst, cfg.TCP, node.TCPHandler{
+		Connected: t.connected, Writable: t.write, Closed: t.senderClosed,
+	})
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	t.snd = c
+	t.res.Src = c.LocalAddr()
+	t.timer = src.NewTimer(t.tick)
+	if cfg.Deadline > 0 {
+		t.timer.Reset(cfg.Deadline)
+	}
+	return t, nil
+}
+
+// accept takes the receiver's side of the connection.
+func (t *Transfer) accept(c *node.TCPConn) node.TCPHandler {
+	if t.rcv != nil {
+		c.Abort() // one connection per transfer
+		return node.TCPHandler{}
+	}
+	t.rcv = c
+	t.l.Close()
+	return node.TCPHandler{Readable: t.read, Closed: t.receiverClosed}
+}
+
+// connected starts writing and the interval clock.
+func (t *Transfer) connected(c *node.TCPConn) {
+	now := t.src.Now()
+	t.up = true
+	t.res.Connect = now.Sub(t.start)
+	t.ivStart, t.next = now, now.Add(t.cfg.Interval)
+	t.armTimer()
+	if t.cfg.Handler != nil {
+		t.cfg.Handler.Start(&t.res)
+	}
+	t.write(c)
+}
+
+// write fills the send buffer with fresh bytes until it is full or all
+// are written, then half-closes.
+func (t *Transfer) write(c *node.TCPConn) {
+	for t.left > 0 {
+		if t.off == len(t.chunk) {
+			t.refill()
+		}
+		p := t.chunk[t.off:]
+		k := c.Write(p)
+		if k == 0 {
+			return
+		}
+		t.sentHash.Write(p[:k])
+		t.off += k
+		t.left -= int64(k)
+		t.res.BytesSent += int64(k)
+	}
+	if !t.wrote {
+		t.wrote = true
+		c.CloseWrite()
+	}
+}
+
+// refill makes the next chunk of pseudo-random bytes.
+func (t *Transfer) refill() {
+	n := int(min(t.left, chunkSize))
+	if cap(t.chunk) < chunkSize {
+		t.chunk = make([]byte, chunkSize)
+	}
+	t.chunk = t.chunk[:n]
+	for i := 0; i < n; i += 8 {
+		v := t.rng.Uint64()
+		for j := 0; j < 8 && i+j < n; j++ {
+			t.chunk[i+j] = byte(v >> (8 * j))
+		}
+	}
+	t.off = 0
+}
+
+// read drains the receiver, hashing what arrives.
+func (t *Transfer) read(c *node.TCPConn) {
+	for {
+		k := c.Read(t.buf)
+		if k == 0 {
+			break
+		}
+		t.rcvHash.Write(t.buf[:k])
+		t.res.BytesReceived += int64(k)
+	}
+	if c.EOF() && !t.rcvDone {
+		// The end of the stream: the transfer is done. The connections
+		// close on their own (the sender lingers in TIME-WAIT).
+		t.rcvDone = true
+		t.res.Elapsed = t.dst.Now().Sub(t.start)
+		c.Close()
+		t.finish()
+	}
+}
+
+func (t *Transfer) receiverClosed(c *node.TCPConn, err error) {
+	if err != nil && !t.rcvDone {
+		t.fail(fmt.Errorf("receiver: %w", err))
+	}
+}
+
+func (t *Transfer) senderClosed(c *node.TCPConn, err error) {
+	if err != nil {
+		t.fail(fmt.Errorf("sender: %w", err))
+	}
+}
+
+// fail ends the run with err, unless it has ended.
+func (t *Transfer) fail(err error) {
+	if t.finished || t.stopping {
+		return
+	}
+	t.res.Err = err
+	t.abort()
+}
+
+// tick ends an interval, or the run at its deadline.
+func (t *Transfer) tick(now sim.Time) {
+	if t.finished {
+		return
+	}
+	if t.cfg.Deadline > 0 && now >= t.start.Add(t.cfg.Deadline) {
+		t.res.Err = ErrDeadline
+		t.abort()
+		return
+	}
+	if t.up {
+		t.report(now)
+	}
+	t.armTimer()
+}
+
+// armTimer wakes the transfer at the end of the interval or the deadline.
+func (t *Transfer) armTimer() {
+	at := t.next
+	if t.cfg.Deadline > 0 {
+		at = min(at, t.start.Add(t.cfg.Deadline))
+	}
+	t.timer.ResetAt(at)
+}
+
+// report emits the interval ending now.
+func (t *Transfer) report(now sim.Time) {
+	st := t.snd.Engine().Stats()
+	iv := Interval{
+		Start: t.ivStart.Sub(t.start) - t.res.Connect, End: now.Sub(t.start) - t.res.Connect,
+		Bytes: int64(st.BytesAcked - t.ivAcked), Retransmits: st.Retransmits - t.ivRetx,
+		Cwnd: st.Cwnd, SRTT: st.SRTT,
+	}
+	iv.StartNs, iv.EndNs = int64(iv.Start), int64(iv.End)
+	if d := now.Sub(t.ivStart); d > 0 {
+		iv.BitsPerSecond = float64(iv.Bytes) * 8 / d.Seconds()
+	}
+	t.ivAcked, t.ivRetx = st.BytesAcked, st.Retransmits
+	t.ivStart, t.next = now, now.Add(t.cfg.Interval)
+	if t.cfg.Handler != nil {
+		t.cfg.Handler.Interval(iv)
+	}
+}
+
+// Stop ends the transfer now, as Ctrl-C ends iperf3: the result covers
+// what moved so far.
+func (t *Transfer) Stop() {
+	if t.finished {
+		return
+	}
+	t.res.Interrupted = true
+	t.abort()
+}
+
+// abort resets both ends and finishes.
+func (t *Transfer) abort() {
+	if t.stopping {
+		return
+	}
+	t.stopping = true
+	for _, c := range []*node.TCPConn{t.snd, t.rcv} {
+		if c != nil {
+			c.Abort()
+		}
+	}
+	t.finish()
+}
+
+// Result returns the result so far (final once done was called).
+func (t *Transfer) Result() *Result { return &t.res }
+
+// Progress returns the bytes the receiver has read and the size.
+func (t *Transfer) Progress() (int64, int64) { return t.res.BytesReceived, t.cfg.Size }
+
+func (t *Transfer) finish() {
+	if t.finished {
+		return
+	}
+	t.finished = true
+	now := t.src.Now()
+	if t.up && now > t.ivStart && t.res.Err == nil {
+		t.report(now) // the last, partial interval
+	}
+	t.timer.Stop()
+	t.l.Close()
+	r := &t.res
+	if t.snd != nil {
+		r.Sender = t.snd.Engine().Stats()
+	}
+	if t.rcv != nil {
+		r.Receiver = t.rcv.Engine().Stats()
+	}
+	if r.Elapsed == 0 {
+		r.Elapsed = now.Sub(t.start)
+	}
+	if r.Elapsed > 0 {
+		r.Goodput = float64(r.BytesReceived) * 8 / r.Elapsed.Seconds()
+	}
+	r.SentSHA256 = fmt.Sprintf("%x", t.sentHash.Sum(nil))
+	r.ReceivedSHA256 = fmt.Sprintf("%x", t.rcvHash.Sum(nil))
+	r.Match = r.BytesReceived == r.Size && r.SentSHA256 == r.ReceivedSHA256
+	if r.Err != nil {
+		r.Error = r.Err.Error()
+	}
+	if t.done != nil {
+		t.done(r)
+	}
+}
