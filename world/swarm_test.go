@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopsnet/hops/app/bulk"
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/trace"
@@ -214,7 +215,11 @@ func runSwarm(seed uint64) error {
 			sends++
 		}), 0)
 	}
+	tcpDone, tcpIssues := startTCPFlows(w, seed, hosts)
 	w.Kernel.RunUntil(sim.Time(10 * time.Minute))
+	if err := tcpIssues(corrupted(w)); err != nil {
+		return err
+	}
 	switch {
 	case len(badSum) > 0:
 		return fmt.Errorf("%d datagrams with a bad UDP checksum delivered: %v", len(badSum), badSum)
@@ -224,10 +229,61 @@ func runSwarm(seed uint64) error {
 		return fmt.Errorf("TTL did not fall: %v", chk.violations[:min(5, len(chk.violations))])
 	case w.Kernel.NextAt() != sim.Never:
 		return fmt.Errorf("events still pending after 10 minutes: the world never went quiet")
+	case *tcpDone > 0:
+		return fmt.Errorf("%d TCP transfers never ended", *tcpDone)
 	case w.Pool.Live() != 0:
 		return fmt.Errorf("%d packets never returned to the pool", w.Pool.Live())
 	case sends > 0 && delivered == 0:
 		return fmt.Errorf("none of %d datagrams was delivered", sends)
 	}
 	return nil
+}
+
+// startTCPFlows starts a few TCP transfers between random hosts at random
+// times. The returned counter holds the transfers not yet ended; check
+// reports the broken ones: a transfer must deliver exactly the bytes sent
+// (SHA-256 equal) or end with an error within its deadline, and after the
+// world goes quiet no connection may be left open. A transfer that ends
+// without error but with different bytes is only allowed where a link
+// corrupted packets in a way the Internet checksum cannot see.
+func startTCPFlows(w *world.World, seed uint64, hosts []string) (*int, func(corrupt uint64) error) {
+	r := sim.NewRand(seed, "swarm-tcp")
+	pending := new(int)
+	var results []*bulk.Result
+	for i, flows := 0, 1+r.IntN(3); i < flows; i++ {
+		from, to := hosts[r.IntN(len(hosts))], hosts[r.IntN(len(hosts))]
+		if from == to {
+			continue
+		}
+		size := int64(1 + r.IntN(200<<10))
+		at := sim.Time(r.IntN(2000)) * sim.Time(time.Millisecond)
+		port := uint16(5201 + i)
+		src, dst := w.Node(from), w.Node(to)
+		w.Kernel.Schedule(at, sim.HandlerFunc(func(sim.Time, uint64) {
+			cfg := bulk.Config{Size: size, Port: port, Deadline: 5 * time.Minute}
+			*pending++
+			if _, err := bulk.Start(src, to, dst, dst.Addr(), cfg, func(res *bulk.Result) {
+				*pending--
+				results = append(results, res)
+			}); err != nil {
+				*pending-- // no route at this instant: nothing started
+			}
+		}), 0)
+	}
+	return pending, func(corrupt uint64) error {
+		for _, res := range results {
+			switch {
+			case res.Err == nil && !res.Match && corrupt < 2:
+				return fmt.Errorf("TCP to %s: %d of %d bytes, SHA-256 differs, no error, no corruption on any link", res.Dest, res.BytesReceived, res.Size)
+			case res.Err != nil && res.Match:
+				return fmt.Errorf("TCP to %s: every byte arrived but the transfer failed: %v", res.Dest, res.Err)
+			}
+		}
+		for _, h := range hosts {
+			if o := w.Node(h).Open(); o.TCPConns != 0 || o.TCPListeners != 0 {
+				return fmt.Errorf("%s still holds %d TCP connections and %d listeners after the world went quiet", h, o.TCPConns, o.TCPListeners)
+			}
+		}
+		return nil
+	}
 }
