@@ -71,7 +71,7 @@ func TestReadmeShowsRealOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt"} {
+	for _, f := range []string{"traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt"} {
 		want, err := os.ReadFile(filepath.Join("testdata", "golden", f))
 		if err != nil {
 			t.Fatal(err)
