@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -25,6 +27,21 @@ import (
 type linuxCapture struct {
 	fd   int    // -1 once closed
 	name string // capture point, for messages and the pcapng file
+
+	// A reader takes the frames as they come, to know when they came:
+	// the kernel's own receive times (SO_TIMESTAMPNS) do not do for
+	// outgoing TCP, whose clones keep the departure times TCP stamped
+	// on them (another clock) when they are retransmitted.
+	quit     atomic.Bool
+	done     chan struct{}
+	stopOnce sync.Once
+	frames   []capturedFrame
+	readErr  error
+}
+
+type capturedFrame struct {
+	data []byte
+	at   time.Time
 }
 
 // rcvBuf is the socket's receive buffer: room for every packet of a case.
@@ -48,11 +65,44 @@ func startCapture(ns, iface, name string) (*linuxCapture, error) {
 	if r.err != nil {
 		return nil, fmt.Errorf("capture on %s: %w", name, r.err)
 	}
-	return &linuxCapture{fd: r.fd, name: name}, nil
+	c := &linuxCapture{fd: r.fd, name: name, done: make(chan struct{})}
+	go c.read()
+	return c, nil
+}
+
+// read takes frames until told to quit.
+func (c *linuxCapture) read() {
+	defer close(c.done)
+	buf := make([]byte, 1<<16)
+	for !c.quit.Load() {
+		n, _, err := syscall.Recvfrom(c.fd, buf, syscall.MSG_TRUNC)
+		at := time.Now()
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			c.readErr = fmt.Errorf("reading the capture on %s: %w", c.name, err)
+			return
+		}
+		if n > len(buf) {
+			c.readErr = fmt.Errorf("capture on %s: a %d-byte frame", c.name, n)
+			return
+		}
+		c.frames = append(c.frames, capturedFrame{append([]byte(nil), buf[:n]...), at})
+	}
+}
+
+// stopReader stops the reader and waits for it.
+func (c *linuxCapture) stopReader() {
+	c.stopOnce.Do(func() {
+		c.quit.Store(true)
+		<-c.done
+	})
 }
 
 // close closes the socket; it may be called again.
 func (c *linuxCapture) close() {
+	c.stopReader()
 	if c.fd >= 0 {
 		syscall.Close(c.fd)
 		c.fd = -1
@@ -86,6 +136,12 @@ func packetSocket(ns, iface string) (int, error) {
 		syscall.Close(fd)
 		return -1, fmt.Errorf("SO_RCVBUFFORCE: %w", err)
 	}
+	// The reader wakes up this often to see whether it should stop.
+	tv := syscall.Timeval{Usec: 20000}
+	if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+		syscall.Close(fd)
+		return -1, fmt.Errorf("SO_RCVTIMEO: %w", err)
+	}
 	sa := &syscall.SockaddrLinklayer{Protocol: htons(syscall.ETH_P_ALL), Ifindex: ifc.Index}
 	if err := syscall.Bind(fd, sa); err != nil {
 		syscall.Close(fd)
@@ -108,9 +164,12 @@ func (c *linuxCapture) stop(file string) ([]packet, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ps []packet
+	c.stopReader()
+	if c.readErr != nil {
+		return nil, c.readErr
+	}
+	// What the reader had no time for.
 	buf := make([]byte, 1<<16)
-	now := time.Now()
 	for {
 		n, _, err := syscall.Recvfrom(c.fd, buf, syscall.MSG_DONTWAIT|syscall.MSG_TRUNC)
 		if errors.Is(err, syscall.EAGAIN) {
@@ -122,8 +181,12 @@ func (c *linuxCapture) stop(file string) ([]packet, error) {
 		if n > len(buf) {
 			return nil, fmt.Errorf("capture on %s: a %d-byte frame", c.name, n)
 		}
-		frame := append([]byte(nil), buf[:n]...)
-		ci := gopacket.CaptureInfo{Timestamp: now, CaptureLength: n, Length: n}
+		c.frames = append(c.frames, capturedFrame{append([]byte(nil), buf[:n]...), time.Now()})
+	}
+	var ps []packet
+	for _, fr := range c.frames {
+		frame, at, n := fr.data, fr.at, len(fr.data)
+		ci := gopacket.CaptureInfo{Timestamp: at, CaptureLength: n, Length: n}
 		if err := w.WritePacket(ci, frame); err != nil {
 			return nil, err
 		}
@@ -135,7 +198,7 @@ func (c *linuxCapture) stop(file string) ([]packet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("capture on %s, packet %d: %w", c.name, len(ps)+1, err)
 		}
-		p.point, p.index = c.name, len(ps)+1
+		p.point, p.index, p.at = c.name, len(ps)+1, at
 		ps = append(ps, p)
 	}
 	if err := w.Flush(); err != nil {

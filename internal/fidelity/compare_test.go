@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Tests of the comparison itself, on hand-made packets: they need no root
@@ -255,5 +256,100 @@ func TestCasesAreWellFormed(t *testing.T) {
 				t.Errorf("%s: capture point %q is no interface of the topology", c.name, p)
 			}
 		}
+	}
+}
+
+// tcpSegment builds a TCP segment with timestamps (and, on SYNs, Linux's
+// SYN options).
+func tcpSegment(sport, dport uint16, seq, ack uint32, flags uint8, win uint16, data int) []byte {
+	opts := []byte{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2}
+	if flags&tcpSYN != 0 {
+		opts = []byte{2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7}
+	}
+	b := make([]byte, 20+len(opts)+data)
+	binary.BigEndian.PutUint16(b[0:], sport)
+	binary.BigEndian.PutUint16(b[2:], dport)
+	binary.BigEndian.PutUint32(b[4:], seq)
+	binary.BigEndian.PutUint32(b[8:], ack)
+	b[12] = byte((20+len(opts))/4) << 4
+	b[13] = flags
+	binary.BigEndian.PutUint16(b[14:], win)
+	copy(b[20:], opts)
+	return b
+}
+
+// handshake is a connection's segments as seen on h1, from client port
+// cport and initial sequence numbers ciss and siss.
+func handshake(t *testing.T, cport uint16, ciss, siss uint32, win uint16) []packet {
+	seg := func(fromClient bool, seq, ack uint32, flags uint8, w uint16, data int) packet {
+		if fromClient {
+			return mustDescribe(t, ip4(h1Addr, h2Addr, 0, flagDF, 0, 64, 6,
+				tcpSegment(cport, 5201, ciss+seq, siss+ack, flags, w, data)), 0)
+		}
+		return mustDescribe(t, ip4(h2Addr, h1Addr, 0, flagDF, 0, 62, 6,
+			tcpSegment(5201, cport, siss+seq, ciss+ack, flags, w, data)), 0)
+	}
+	return []packet{
+		seg(true, 0, 0, tcpSYN, 64240, 0),
+		seg(false, 0, 1, tcpSYN|tcpACK, 65160, 0),
+		seg(true, 1, 1, tcpACK, win, 0),
+		seg(true, 1, 1, tcpACK, win, 1448),
+		seg(false, 1, 1449, tcpACK, win, 0), // not a key segment
+		seg(true, 1449, 1, tcpACK|tcpFIN, win, 0),
+		seg(false, 1, 1450, tcpACK|tcpFIN, win, 0),
+		seg(true, 1450, 2, tcpACK, win, 0),
+	}
+}
+
+func TestTCPKeySegments(t *testing.T) {
+	lin := tcpKeySegments(handshake(t, 40000, 0xfffffff0, 12345, 502))
+	hp := tcpKeySegments(handshake(t, 48329, 1000, 0x80000000, 32768))
+	if d := diffPackets("h1:eth0", lin, hp); len(d) != 0 {
+		t.Errorf("ports, sequence numbers and windows after the handshake differ only: %q", d)
+	}
+	var roles []string
+	for _, p := range lin {
+		roles = append(roles, p.fields[0].value)
+	}
+	want := []string{"SYN", "SYN-ACK", "handshake ACK", "first data segment", "client's FIN",
+		"server's FIN", "client's ACK of the server's FIN"}
+	if !reflect.DeepEqual(roles, want) {
+		t.Errorf("roles %q, want %q", roles, want)
+	}
+	// A SYN-ACK window and a relative acknowledgment that differ.
+	other := handshake(t, 48329, 1000, 7, 32768)
+	other[1] = mustDescribe(t, ip4(h2Addr, h1Addr, 0, flagDF, 0, 62, 6,
+		tcpSegment(5201, 48329, 7, 1000+2, tcpSYN|tcpACK, 65535, 0)), 0)
+	d := strings.Join(diffPackets("h1:eth0", lin, tcpKeySegments(other)), "\n")
+	for _, w := range []string{"tcp.window: Linux 65160, hops 65535", "tcp.ack(relative): Linux 1, hops 2"} {
+		if !strings.Contains(d, w) {
+			t.Errorf("differences lack %q; got:\n%s", w, d)
+		}
+	}
+}
+
+func TestSYNTimes(t *testing.T) {
+	syns := func(gaps ...time.Duration) []packet {
+		at := time.Unix(1000, 0)
+		var ps []packet
+		for _, g := range append([]time.Duration{0}, gaps...) {
+			at = at.Add(g)
+			p := mustDescribe(t, ip4(h1Addr, h2Addr, 0, flagDF, 0, 64, 6, tcpSegment(40000, 5201, 1, 0, tcpSYN, 64240, 0)), 0)
+			p.at = at
+			ps = append(ps, p)
+		}
+		return ps
+	}
+	hp := syns(time.Second, 2*time.Second, 4*time.Second)
+	if d := synTimes("h1:eth0", syns(1028*time.Millisecond, 2014*time.Millisecond, 4032*time.Millisecond), hp); len(d) != 0 {
+		t.Errorf("Linux's timer wheel lateness reported: %q", d)
+	}
+	d := synTimes("h1:eth0", syns(time.Second, time.Second, time.Second), hp)
+	if len(d) != 2 || !strings.Contains(d[0], "SYN 3 came 1s after SYN 2 in Linux, 2s in hops") {
+		t.Errorf("linear timeouts not reported: %q", d)
+	}
+	// SYNs past synWindow are not compared.
+	if n := len(synRetries(syns(time.Second, 2*time.Second, 4*time.Second, 8*time.Second))); n != 4 {
+		t.Errorf("synRetries kept %d SYNs, want 4", n)
 	}
 }

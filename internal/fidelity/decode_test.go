@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -25,10 +26,11 @@ type field struct {
 // A packet is one captured IPv4 datagram, decoded into the fields the
 // comparison looks at.
 type packet struct {
-	point   string  // capture point, NODE:IFACE
-	index   int     // 1-based position in its capture, before normalizing
-	summary string  // one line for people
-	fields  []field // compared, in order
+	point   string    // capture point, NODE:IFACE
+	index   int       // 1-based position in its capture, before normalizing
+	at      time.Time // when it was captured
+	summary string    // one line for people
+	fields  []field   // compared, in order
 
 	// Parsed values for normalizers and canon.
 	src, dst    string
@@ -38,8 +40,27 @@ type packet struct {
 	udpDport    int  // a UDP first fragment's destination port; -1 otherwise
 	icmpType    int  // an ICMP first fragment's type; -1 otherwise
 	icmpCode    int
-	quotedDport int // the UDP destination port quoted in an ICMP error; -1 otherwise
+	quotedDport int     // the UDP destination port quoted in an ICMP error; -1 otherwise
+	tcp         *tcpSeg // a TCP segment's header (not a quoted one's); nil otherwise
 }
+
+// tcpSeg is what the TCP normalizers need of a segment's header.
+type tcpSeg struct {
+	sport, dport uint16
+	seq, ack     uint32
+	flags        uint8
+	window       uint16
+	dataLen      int
+}
+
+// TCP flags.
+const (
+	tcpFIN = 1 << 0
+	tcpSYN = 1 << 1
+	tcpRST = 1 << 2
+	tcpPSH = 1 << 3
+	tcpACK = 1 << 4
+)
 
 // readCapture reads a pcapng file and returns its IPv4 datagrams by
 // interface name. Ethernet frames other than IPv4 (ARP) are left out: hops
@@ -83,6 +104,7 @@ func readCapture(file string) (map[string][]packet, error) {
 		}
 		p.point = iface.Name
 		p.index = count[iface.Name]
+		p.at = ci.Timestamp
 		out[iface.Name] = append(out[iface.Name], p)
 	}
 	return out, nil
@@ -336,7 +358,7 @@ func describeTransport(prefix string, proto uint8, b []byte, p *packet, add func
 		add(bytesField(prefix+"udp.data", b[8:]))
 		return fmt.Sprintf("UDP to port %d", dport)
 	case 6: // TCP
-		return describeTCP(prefix, b, add)
+		return describeTCP(prefix, b, p, add)
 	}
 	add(bytesField(prefix+"data", b))
 	return protoName(proto)
@@ -345,7 +367,7 @@ func describeTransport(prefix string, proto uint8, b []byte, p *packet, add func
 // describeTCP adds a TCP segment's fields. Source port, sequence and
 // acknowledgment numbers, checksum and timestamp values are left out
 // (allowances); the options' kinds, order and other values are compared.
-func describeTCP(prefix string, b []byte, add func(field)) string {
+func describeTCP(prefix string, b []byte, p *packet, add func(field)) string {
 	if len(b) < 20 {
 		add(bytesField(prefix+"tcp.bytes", b))
 		return "TCP (short)"
@@ -353,6 +375,11 @@ func describeTCP(prefix string, b []byte, add func(field)) string {
 	dport := binary.BigEndian.Uint16(b[2:])
 	off := int(b[12]>>4) * 4
 	flags := b[13]
+	if prefix == "" && off >= 20 && off <= len(b) {
+		p.tcp = &tcpSeg{sport: binary.BigEndian.Uint16(b), dport: dport,
+			seq: binary.BigEndian.Uint32(b[4:]), ack: binary.BigEndian.Uint32(b[8:]),
+			flags: flags, window: binary.BigEndian.Uint16(b[14:]), dataLen: len(b) - off}
+	}
 	add(field{name: prefix + "tcp.dport", value: fmt.Sprint(dport)})
 	add(field{name: prefix + "tcp.hdrlen", value: fmt.Sprint(off)})
 	var fl []string
@@ -397,6 +424,10 @@ func describeTCP(prefix string, b []byte, add func(field)) string {
 			opts = append(opts, fmt.Sprintf("WS=%x", v))
 		case 4:
 			opts = append(opts, "SACK_PERM")
+		case 5:
+			// Blocks of sequence numbers (allowance "TCP sequence
+			// numbers"): how many.
+			opts = append(opts, fmt.Sprintf("SACK(%d)", len(v)/8))
 		case 8:
 			opts = append(opts, "TS") // values are clocks
 		default:

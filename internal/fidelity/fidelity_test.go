@@ -91,6 +91,25 @@ type fidelityCase struct {
 	// being fixed: the case runs and logs its differences, then skips
 	// instead of failing. Remove it when the case passes.
 	pending string
+
+	// server, when set, is a command run in Linux on serverNode before
+	// the command and awaited after it (hops' commands bring their own
+	// receiver). When it is the helper (helperCmd) it says when it
+	// listens; any other server gets serverGrace to start.
+	server []string
+	// linuxSetup lists commands run in Linux before the captures start,
+	// each "NODE COMMAND ARGS..." run in NODE's namespace: the Linux side
+	// of a hops --link-set in hopsArgs, say.
+	linuxSetup [][]string
+	// outputs, when set, says why the commands' outputs are not compared
+	// (another program on the Linux side): only the exit status is.
+	outputs string
+	// check, when set, compares the captures of one point further, for
+	// what fields cannot say (times, with a tolerance).
+	check func(point string, lin, hp []packet) []string
+	// requires, when set, is a file (a sysctl under /proc/sys) without
+	// which the case is skipped: a behaviour of newer kernels.
+	requires string
 }
 
 var cases = []fidelityCase{
@@ -138,6 +157,65 @@ var cases = []fidelityCase{
 		capture:   []string{"h1:eth0"},
 		normalize: tracerouteProbes,
 	},
+	{
+		// A TCP connection h1 → h2 port 5201 carrying 10000 bytes, then
+		// closed by both: SYN and SYN-ACK (flags, windows 64240 and
+		// 65160, options MSS 1460, SACK_PERM, TS, NOP, WS 7 in that
+		// order), the handshake's ACK (relative seq 1, ack 1), the first
+		// data segment (1448 bytes: MSS less 12 for timestamps), r1's
+		// fragmentation needed (mtu 1400) and the first segment after it
+		// (1348 bytes), and the close (FIN, FIN, ACK), with the TTLs,
+		// DF and lengths of each. tcpKeySegments says which segments.
+		// Linux's side is this test binary (helper_test.go): a server on
+		// h2 reading to EOF, a client on h1 writing once and closing.
+		name:      "tcp-handshake",
+		args:      []string{helperCmd, "tcp-send", "-size", fmt.Sprint(tcpSize), h2Addr + ":5201"},
+		hopsArgs:  []string{"transfer", "--to", h2Addr, "--size", fmt.Sprint(tcpSize)},
+		server:    []string{helperCmd, "tcp-sink", "0.0.0.0:5201"},
+		outputs:   "the Linux side is the test's own client and server, hops' is transfer's iperf3-style report",
+		normalize: tcpKeySegments,
+		pending: "the close: (1) hops' client sends its FIN right behind the data, in the first flight, so it " +
+			"precedes r1's fragmentation needed and the retransmissions at 1348 bytes; Linux's leaves only once " +
+			"the retransmitted data is acknowledged; (2) so hops' h2 gets the FIN out of order and acknowledges " +
+			"it in a segment of its own before its FIN, where Linux's h2 sends FIN+ACK only; (3) hops' transfer " +
+			"ends the run when the receiver reads EOF: h2's FIN never reaches h1, nor h1's last ACK h2",
+	},
+	{
+		// A SYN that nothing answers: r2 drops everything for h2 without
+		// a word (Linux: a blackhole route; hops: a link that loses every
+		// packet). h1 retransmits the SYN after 1, 2 and 4 s (initial RTO
+		// 1 s, doubled: RFC 6298, tcp_syn_retries 6): SYNs at 0, 1, 3
+		// and 7 s within Linux's client's 7.5 s connect timeout. The
+		// SYNs' fields and the intervals between them are compared.
+		name: "tcp-syn-rto",
+		args: []string{helperCmd, "tcp-send", "-timeout", synWindow.String(), h2Addr + ":5201"},
+		hopsArgs: []string{"transfer", "--to", h2Addr, "--size", fmt.Sprint(tcpSize),
+			"--link-set", "r2--h2:loss=100%"},
+		linuxSetup: [][]string{{"r2", "ip", "route", "add", "blackhole", h2Addr + "/32"}},
+		capture:    []string{"h1:eth0"},
+		outputs:    "the Linux side is the test's own client, hops' is transfer's iperf3-style report",
+		normalize:  synRetries,
+		check:      synTimes,
+	},
+	{
+		// The same with Linux's newer default (6.5 and later):
+		// tcp_syn_linear_timeouts 4, SYNs at 0, 1, 2, 3, 4, 5 and 7 s.
+		name: "tcp-syn-rto-linear",
+		args: []string{helperCmd, "tcp-send", "-timeout", synWindow.String(), h2Addr + ":5201"},
+		hopsArgs: []string{"transfer", "--to", h2Addr, "--size", fmt.Sprint(tcpSize),
+			"--link-set", "r2--h2:loss=100%"},
+		linuxSetup: [][]string{
+			{"r2", "ip", "route", "add", "blackhole", h2Addr + "/32"},
+			{"h1", "sysctl", "-q", "-w", "net.ipv4.tcp_syn_linear_timeouts=4"},
+		},
+		requires:  "/proc/sys/net/ipv4/tcp_syn_linear_timeouts",
+		capture:   []string{"h1:eth0"},
+		outputs:   "the Linux side is the test's own client, hops' is transfer's iperf3-style report",
+		normalize: synRetries,
+		check:     synTimes,
+		pending: "hops has no tcp_syn_linear_timeouts: it doubles the SYN timeout from the first retransmission " +
+			"(Linux before 6.5); Linux 6.5 and later retransmit the first 4 times after 1 s each",
+	},
 }
 
 // An allowance is a difference between hops and Linux that the comparison
@@ -157,8 +235,10 @@ var allowedDifferences = []allowance{
 	{"the first 16 bytes of ping's data", "iputils ping writes the send time (a struct timeval) there; hops " +
 		"writes virtual time. The rest of the data (the 0x10, 0x11 … pattern) is compared", "describeTransport"},
 	{"UDP and TCP source ports, TCP sequence numbers and timestamps", "ephemeral ports and initial sequence " +
-		"numbers are random in Linux and seeded in hops; Linux traceroute also opens one socket, so one port, " +
-		"per probe", "describeTransport"},
+		"numbers are random in Linux and seeded in hops, and so are the timestamp clocks' offsets; Linux " +
+		"traceroute also opens one socket, so one port, per probe. TCP cases compare sequence and " +
+		"acknowledgment numbers relative to each side's initial sequence number, SACK options by their number " +
+		"of blocks, and name the ports client and server", "describeTransport, describeTCP, tcpKeySegments"},
 	{"times", "hops runs in virtual time with 1 ms links, Linux in real time over veth: packet timestamps " +
 		"are not compared, and times in the tools' output (time=… ms, … ms, time …ms, rtt …) are masked", "maskTimes"},
 	{"traceroute's probes in flight", "Linux traceroute sends up to 16 probes at once (-N 16), hops 3, one " +
@@ -168,6 +248,21 @@ var allowedDifferences = []allowance{
 	{"link layer", "Linux captures Ethernet frames (and ARP); hops links carry bare IPv4: only IPv4 is compared",
 		"frameIPv4"},
 	{"program name", "hops prefixes its own messages on stderr with \"hops: \"; that prefix is removed", "compareRuns"},
+	{"TCP cases' outputs", "Linux's side of a TCP case is this test binary (a client writing once and closing, a " +
+		"server reading to EOF: helper_test.go), not iperf3, whose control connection would add its own segments; " +
+		"hops transfer prints an iperf3-style report. Only the exit statuses are compared", "compareRuns (outputs)"},
+	{"TCP payload bytes", "hops transfer sends pseudo-random bytes from its seed (both ends hash them), the Linux " +
+		"client a fixed pattern: a segment's payload is compared by its length", "tcpSeg, tcpKeySegments"},
+	{"TCP after the handshake", "on veth Linux's segments and ACKs interleave in real time, and the receive window " +
+		"after the SYN-ACK follows Linux's buffer autotuning (tcp_rmem, starting at 502 << 7) where hops' buffers " +
+		"are fixed (transfer -w, 4 MiB: 32768 << 7); the pattern of ACKs follows delayed-ACK and quick-ACK timers. " +
+		"Compared instead: the segments that both must send alike (tcpKeySegments), with relative sequence " +
+		"numbers, windows on SYN and SYN-ACK only, and the client's and server's ports named", "tcpKeySegments"},
+	{"the end of an unanswered connect", "Linux's client gives up after 7.5 s (the case's bound) instead of " +
+		"tcp_syn_retries' 127 s; hops runs on in virtual time: SYNs after 7.5 s are not compared", "synRetries"},
+	{"retransmission timer granularity", "Linux arms its retransmission timer on the timer wheel, which rounds " +
+		"a timeout up by up to an eighth of it (its levels' granularity) plus a jiffy: Linux's intervals between " +
+		"SYNs may be that much longer than hops' (observed: 1.007 to 1.028 s, 2.014 s, 4.032 s for 1, 2 and 4 s), or 2 ms shorter", "synTimes"},
 }
 
 // TestLinuxFidelity runs every case in Linux namespaces and in hops and
@@ -186,6 +281,11 @@ func TestLinuxFidelity(t *testing.T) {
 	out := os.Getenv("HOPS_FIDELITY_OUT")
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.requires != "" {
+				if _, err := os.Stat(c.requires); err != nil {
+					t.Skipf("this kernel lacks %s", c.requires)
+				}
+			}
 			dir := t.TempDir()
 			if out != "" {
 				dir = filepath.Join(out, c.name)
@@ -272,14 +372,19 @@ func compareRuns(c fidelityCase, lin, hp run) []string {
 	if lin.exit != hp.exit {
 		d = append(d, fmt.Sprintf("exit status: Linux %d, hops %d", lin.exit, hp.exit))
 	}
-	d = append(d, diffLines("stdout", maskTimes(lin.stdout), maskTimes(hp.stdout))...)
-	d = append(d, diffLines("stderr", maskTimes(lin.stderr), maskTimes(stripProgramName(hp.stderr)))...)
+	if c.outputs == "" {
+		d = append(d, diffLines("stdout", maskTimes(lin.stdout), maskTimes(hp.stdout))...)
+		d = append(d, diffLines("stderr", maskTimes(lin.stderr), maskTimes(stripProgramName(hp.stderr)))...)
+	}
 	for _, p := range c.capturePoints() {
 		l, h := lin.captures[p], hp.captures[p]
 		if c.normalize != nil {
 			l, h = c.normalize(l), c.normalize(h)
 		}
 		d = append(d, diffPackets(p, l, h)...)
+		if c.check != nil {
+			d = append(d, c.check(p, l, h)...)
+		}
 	}
 	return d
 }

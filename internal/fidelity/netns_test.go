@@ -33,7 +33,15 @@ const (
 	// still on their way (the tools wait for their answers, so normally
 	// there are none).
 	settle = 200 * time.Millisecond
+	// serverGrace is how long a server other than the helper gets to
+	// start listening; serverWait how long a server gets to end by
+	// itself after the command.
+	serverGrace = 300 * time.Millisecond
+	serverWait  = 3 * time.Second
 )
+
+// serverNode is where a case's server runs.
+const serverNode = "h2"
 
 // tools the Linux side runs.
 var linuxTools = []string{"ip", "sysctl", "ping", "traceroute"}
@@ -280,9 +288,9 @@ func buildLinux(t *testing.T, idx int) linuxNet {
 		}
 		// No IPv6: its link-local addresses, router and neighbour
 		// solicitations would show up in the captures.
-		must("ip", "netns", "exec", ns, "sysctl", "-q", "-e", "-w",
+		must("ip", append([]string{"netns", "exec", ns, "sysctl", "-q", "-e", "-w",
 			"net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
-			"net.ipv4.ip_forward="+forward)
+			"net.ipv4.ip_forward=" + forward}, linuxTCPSysctls...)...)
 		must("ip", "-n", ns, "link", "set", "lo", "up")
 	}
 	for _, l := range topo.links {
@@ -302,13 +310,130 @@ func buildLinux(t *testing.T, idx int) linuxNet {
 			must("ip", append([]string{"-n", ln.ns(n.name), "route", "add"}, strings.Fields(r)...)...)
 		}
 	}
+	// Wire-sized TCP segments everywhere (see disableOffloads).
+	for _, l := range topo.links {
+		for _, e := range []end{parseEnd(l.a), parseEnd(l.b)} {
+			if err := disableOffloads(ln.ns(e.node), e.iface); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	return ln
+}
+
+// helperArgs returns a Linux command line with the helper (helperCmd)
+// replaced by this test binary, and whether it was.
+func helperArgs(t *testing.T, args []string) ([]string, bool) {
+	if len(args) == 0 || args[0] != helperCmd {
+		return args, false
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]string{exe}, args[1:]...), true
+}
+
+// A linuxServer is a case's server, running in a namespace.
+type linuxServer struct {
+	cmd            *exec.Cmd
+	cancel         context.CancelFunc
+	stdout, stderr *bytes.Buffer
+	done           chan struct{}
+	err            error
+}
+
+// startServer starts c's server on serverNode and waits until it listens.
+func startServer(t *testing.T, ln linuxNet, c fidelityCase) *linuxServer {
+	t.Helper()
+	args, helper := helperArgs(t, c.server)
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	s := &linuxServer{cancel: cancel, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, done: make(chan struct{})}
+	s.cmd = exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ln.ns(serverNode)}, args...)...)
+	s.cmd.Env = append(os.Environ(), "LC_ALL=C", "LANG=C", helperEnv+"=1")
+	s.cmd.WaitDelay = time.Second
+	s.cmd.Stderr = s.stderr
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("starting the server %s: %v", strings.Join(c.server, " "), err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		defer close(s.done)
+		buf := make([]byte, 4096)
+		said := false
+		for {
+			n, err := out.Read(buf)
+			s.stdout.Write(buf[:n])
+			if !said && strings.Contains(s.stdout.String(), helperReady+"\n") {
+				said = true
+				ready <- true
+			}
+			if err != nil {
+				break
+			}
+		}
+		if !said {
+			ready <- false
+		}
+		s.err = s.cmd.Wait()
+	}()
+	t.Cleanup(s.stop) // after a failure; wait stops it otherwise
+	if !helper {
+		time.Sleep(serverGrace)
+		return s
+	}
+	select {
+	case ok := <-ready:
+		if !ok {
+			s.stop()
+			t.Fatalf("the server %s ended before it listened: %v\n%s", strings.Join(c.server, " "), s.err, s.stderr)
+		}
+	case <-time.After(setupTimeout):
+		s.stop()
+		t.Fatalf("the server %s did not listen within %v", strings.Join(c.server, " "), setupTimeout)
+	}
+	return s
+}
+
+// wait waits a while for the server to end by itself, then stops it, and
+// says what went wrong, if anything.
+func (s *linuxServer) wait() string {
+	select {
+	case <-s.done:
+	case <-time.After(serverWait):
+		s.stop()
+		return fmt.Sprintf("the server did not end within %v of the command (stopped)", serverWait)
+	}
+	if s.err != nil {
+		return fmt.Sprintf("the server failed: %v: %s", s.err, strings.TrimSpace(s.stderr.String()))
+	}
+	return ""
+}
+
+// stop ends the server (it is ours: started by startServer) and reaps it.
+func (s *linuxServer) stop() {
+	s.cancel()
+	<-s.done
 }
 
 // runLinux runs c in fresh namespaces, capturing on c's capture points.
 func runLinux(t *testing.T, idx int, c fidelityCase, dir string) run {
 	t.Helper()
 	ln := buildLinux(t, idx)
+	for _, a := range c.linuxSetup {
+		if out, err := runCmd("ip", append([]string{"netns", "exec", ln.ns(a[0])}, a[1:]...)...); err != nil {
+			t.Fatalf("setup on %s: %s: %v: %s", a[0], strings.Join(a[1:], " "), err, out)
+		}
+	}
+	var srv *linuxServer
+	if c.server != nil {
+		srv = startServer(t, ln, c)
+	}
 	var caps []*linuxCapture
 	for _, p := range c.capturePoints() {
 		node, iface, _ := strings.Cut(p, ":")
@@ -322,8 +447,9 @@ func runLinux(t *testing.T, idx int, c fidelityCase, dir string) run {
 
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ln.ns(from)}, c.args...)...)
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANG=C")
+	args, _ := helperArgs(t, c.args)
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ln.ns(from)}, args...)...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANG=C", helperEnv+"=1")
 	cmd.WaitDelay = time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -340,6 +466,13 @@ func runLinux(t *testing.T, idx int, c fidelityCase, dir string) run {
 		t.Fatalf("running %s: %v", strings.Join(c.args, " "), err)
 	}
 	r.stdout, r.stderr = stdout.String(), stderr.String()
+	if srv != nil {
+		if p := srv.wait(); p != "" {
+			r.problems = append(r.problems, p)
+		}
+		r.stdout += "--- server stdout\n" + srv.stdout.String()
+		r.stderr += "--- server stderr\n" + srv.stderr.String()
+	}
 	writeOutputs(t, dir, "linux", r)
 
 	time.Sleep(settle)
