@@ -36,13 +36,17 @@ func (c *Conn) handleACK(now sim.Time, s *Segment) bool {
 		return false
 	}
 	c.probes = 0 // the peer answers: window probes are not lost
+	fresh := c.takeSACK(s)
 	switch {
 	case c.sndUna.LessThan(s.Ack):
 		c.ackNew(now, s)
-	case s.Ack == c.sndUna && c.isDupAck(s):
-		c.onDupAck(now)
+	case s.Ack == c.sndUna && (c.isDupAck(s) || (fresh && c.sndUna != c.sndMax)):
+		// RFC 6675 section 2: an ACK that SACKs new data is a
+		// duplicate ACK even when it carries data or a new window.
+		c.onDupAck()
 	}
 	c.updateWindow(s)
+	c.detectLoss(now)
 	return c.afterAck(now)
 }
 
@@ -87,27 +91,32 @@ func (c *Conn) releaseAcked(ack seq.Value) int {
 	return k
 }
 
-// takeRTTSample measures the round trip of the timed segment when this
-// ACK covers it; after a retransmission (when Karn's algorithm allows no
-// such sample) it uses the echoed timestamp instead, which names the
-// transmission the ACK answers (RFC 7323 section 4.1).
+// takeRTTSample takes one round-trip sample from an ACK of new data:
+// from the timed segment when this ACK covers it (microsecond
+// precision), otherwise, when timestamps are on, from the echoed
+// timestamp, as RFC 7323 section 4 ("RTTM") and Linux's
+// tcp_ack_update_rtt do for every ACK that advances SND.UNA. The echo
+// names the transmission the ACK answers, so retransmissions stay
+// unambiguous (Karn's algorithm) — except that an echo older than our
+// last retransmission may answer a copy whose ACK was lost or delayed
+// (a duplicate arriving at the peer is answered with its older
+// TS.Recent), and would fold the backed-off timeout into SRTT: those
+// are skipped.
 func (c *Conn) takeRTTSample(now sim.Time, s *Segment) {
-	switch {
-	case c.rttTiming && c.rttSeq.LessThanEq(s.Ack):
+	if c.rttTiming && c.rttSeq.LessThanEq(s.Ack) {
 		c.rtt.sample(now.Sub(c.rttAt))
-		c.rttTiming, c.karnBlocked = false, false
-	case c.karnBlocked && c.tsOK && s.Options.HasTimestamps && s.Options.TSEcr != 0:
-		// Only an echo of the retransmission itself (or later) is
-		// unambiguous; an older one answers a copy whose ACK was lost
-		// or delayed, and would fold the backed-off timeout into SRTT.
-		if int32(s.Options.TSEcr-c.rexmitTS) < 0 {
-			return
-		}
-		if ms := int32(c.tsClock(now) - s.Options.TSEcr); ms >= 0 {
-			// Millisecond clock: at least 1 ms, as Linux's tcp_rtt_tsopt_us.
-			c.rtt.sample(time.Duration(max(ms, 1)) * time.Millisecond)
-			c.karnBlocked = false
-		}
+		c.rttTiming = false
+		return
+	}
+	if !c.tsOK || !s.Options.HasTimestamps || s.Options.TSEcr == 0 {
+		return
+	}
+	if c.rexmitted && int32(s.Options.TSEcr-c.rexmitTS) < 0 {
+		return
+	}
+	if ms := int32(c.tsClock(now) - s.Options.TSEcr); ms >= 0 {
+		// Millisecond clock: at least 1 ms, as Linux's tcp_rtt_tsopt_us.
+		c.rtt.sample(time.Duration(max(ms, 1)) * time.Millisecond)
 	}
 }
 

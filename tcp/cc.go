@@ -8,7 +8,8 @@ import (
 
 // CCState is the congestion window state a [CongestionControl] works
 // on, in bytes (RFC 5681 section 2). The connection owns it; its loss
-// recovery (NewReno, RFC 6582) also inflates and deflates Cwnd.
+// recovery also sets Cwnd (to Ssthresh on entering RFC 6675 SACK
+// recovery; NewReno's RFC 6582 inflates and deflates it).
 type CCState struct {
 	Cwnd     int // congestion window
 	Ssthresh int // slow start threshold
@@ -27,12 +28,16 @@ type CongestionControl interface {
 	Init(s *CCState, now sim.Time)
 	// OnAck reports acked new bytes acknowledged outside loss
 	// recovery, with the current smoothed RTT (0 before any sample).
+	// It is not called while the sender does not use its cwnd (RFC
+	// 7661), so an implementation need not check that itself.
 	OnAck(s *CCState, now sim.Time, acked int, srtt time.Duration)
 	// OnLoss reports a loss detected by duplicate ACKs, with flight
 	// bytes outstanding; it sets Ssthresh (the recovery sets Cwnd).
 	OnLoss(s *CCState, now sim.Time, flight int)
 	// OnTimeout reports a retransmission timeout; it sets Ssthresh and
-	// Cwnd (RFC 5681 section 3.1: the loss window, one segment).
+	// Cwnd (RFC 5681 section 3.1: the loss window, one segment). A
+	// timeout during fast recovery keeps the Ssthresh that recovery
+	// set (the connection restores it, as Linux's tcp_enter_loss).
 	OnTimeout(s *CCState, now sim.Time, flight int)
 }
 

@@ -56,19 +56,28 @@ type Conn struct {
 	lastAckSent        seq.Value // Last.ACK.sent (RFC 7323 section 4.3)
 
 	// Round-trip time: one segment timed at a time (Karn's algorithm);
-	// timestamps fill in after retransmissions.
-	rtt         rttEstimator
-	rttTiming   bool
-	rttSeq      seq.Value // the timed segment is acknowledged when SND.UNA reaches this
-	rttAt       sim.Time  // when the timed segment went out
-	karnBlocked bool      // a retransmission stopped timing; take the next sample from TSecr
-	rexmitTS    uint32    // our timestamp clock at the last retransmission
+	// timestamps give a sample on every other ACK of new data.
+	rtt       rttEstimator
+	rttTiming bool
+	rttSeq    seq.Value // the timed segment is acknowledged when SND.UNA reaches this
+	rttAt     sim.Time  // when the timed segment went out
+	rexmitTS  uint32    // our timestamp clock at the last retransmission
+	rexmitted bool      // rexmitTS is set
 
-	// Loss recovery (RFC 5681 section 3.2, RFC 6582).
+	// Loss recovery (RFC 5681 section 3.2, RFC 6582, RFC 6675).
 	dupAcks        int
 	inRecovery     bool
-	recover        seq.Value // RFC 6582's recover, one past the highest sequence sent
-	retransmitHead bool      // send the segment at SND.UNA now, whatever the windows
+	recover        seq.Value  // RFC 6582's recover (RFC 6675's RecoveryPoint), one past the highest sequence sent
+	retransmitHead bool       // send the segment at SND.UNA now, whatever the windows
+	sb             scoreboard // what the peer has SACKed above SND.UNA
+	highRxt        seq.Value  // one past RFC 6675's HighRxt: the highest byte retransmitted in this recovery
+	rescued        bool       // RFC 6675's RescueRxt is set: the rescue retransmission of this recovery went
+
+	// Congestion window validation (RFC 7661, as Linux's
+	// tcp_cwnd_validate): cwnd grows only while it limits the sender.
+	cwndLimited  bool      // the last output stopped at cwnd (during the current window)
+	maxFlight    int       // the most bytes outstanding in the current window
+	cwndUsageSeq seq.Value // the current window ends when SND.UNA reaches this
 
 	// ACK generation.
 	ackNow        bool     // send an ACK with the next output
@@ -135,22 +144,24 @@ func Accept(cfg Config, now sim.Time, syn *Segment) *Conn {
 func newConn(cfg Config, now sim.Time) *Conn {
 	cfg = cfg.withDefaults()
 	c := &Conn{
-		cfg:       cfg,
-		cc:        cfg.Congestion(),
-		iss:       cfg.ISS,
-		sndUna:    cfg.ISS,
-		sndNxt:    cfg.ISS,
-		sndMax:    cfg.ISS,
-		sndBufSeq: cfg.ISS.Add(1),
-		smallEnd:  cfg.ISS,
-		recover:   cfg.ISS,
-		snd:       newSendBuf(cfg.SendBufSize, cfg.MSS),
-		rcv:       newRecvBuf(cfg.RecvBufSize),
-		peerMSS:   536,
-		rtt:       newRTTEstimator(),
-		delackAt:  sim.Never,
-		rtoAt:     sim.Never,
-		persistAt: sim.Never, keepaliveAt: sim.Never, closeAt: sim.Never,
+		cfg:          cfg,
+		cc:           cfg.Congestion(),
+		iss:          cfg.ISS,
+		sndUna:       cfg.ISS,
+		sndNxt:       cfg.ISS,
+		sndMax:       cfg.ISS,
+		sndBufSeq:    cfg.ISS.Add(1),
+		smallEnd:     cfg.ISS,
+		recover:      cfg.ISS,
+		highRxt:      cfg.ISS,
+		cwndUsageSeq: cfg.ISS,
+		snd:          newSendBuf(cfg.SendBufSize, cfg.MSS),
+		rcv:          newRecvBuf(cfg.RecvBufSize),
+		peerMSS:      536,
+		rtt:          newRTTEstimator(),
+		delackAt:     sim.Never,
+		rtoAt:        sim.Never,
+		persistAt:    sim.Never, keepaliveAt: sim.Never, closeAt: sim.Never,
 		lastRecv: now,
 	}
 	c.quickAcks = max(cfg.QuickAcks, 0)
@@ -347,7 +358,7 @@ func (c *Conn) SetPathMTU(mtu int) {
 	c.ccs.MSS = c.dataMSS()
 	if c.ccs.MSS < before && c.sndUna != c.sndMax && c.state.synchronized() {
 		c.sndNxt = c.sndUna
-		c.rttTiming, c.karnBlocked = false, true
+		c.rttTiming = false
 	}
 }
 

@@ -32,9 +32,9 @@
 //     closing sequences (active, passive, simultaneous), TIME-WAIT for
 //     2·MSL and a FIN-WAIT-2 timeout after Close;
 //   - options: MSS, window scale (shift from the receive buffer, as
-//     Linux), timestamps (RFC 7323: RTTM and PAWS), SACK-permitted and
-//     SACK blocks on the receive side (RFC 2018); SACK blocks received
-//     are parsed but not used;
+//     Linux), timestamps (RFC 7323: RTTM on every ACK of new data and
+//     PAWS), SACK-permitted and SACK blocks (RFC 2018), generated on
+//     the receive side and used by the sender's loss recovery;
 //   - segmentation by the effective MSS less options; finite send and
 //     receive buffers preallocated once; out-of-order data held in the
 //     receive buffer (at most 32 separate runs) and delivered once;
@@ -45,22 +45,32 @@
 //     Minshall variant; Config.NoDelay), delayed ACKs (Linux-like quick
 //     ACKs at first, then every second full segment or 40 ms);
 //   - RFC 6298 retransmission timer (1 s initial, Linux's 200 ms floor on
-//     the variance term, 120 s cap, Karn's algorithm, timestamps after a
-//     retransmission), persist timer with backoff, keepalive;
+//     the variance term, 120 s cap, Karn's algorithm, timestamp samples
+//     guarded by the last retransmission's TSval), persist timer with
+//     backoff, keepalive;
+//   - loss recovery: with SACK, RFC 6675 (a scoreboard of at most 32
+//     SACKed runs, IsLost, pipe, NextSeg rules 1 to 4 with the rescue
+//     retransmission; after a timeout only the holes are resent, as
+//     Linux, unless the peer reneged); without SACK, fast retransmit
+//     and NewReno recovery (RFC 6582) with limited transmit (RFC 3042);
 //   - congestion control behind [CongestionControl]: [NewReno] (RFC 5681
-//     with RFC 3465 byte counting, RFC 6928 initial window), fast
-//     retransmit and NewReno recovery (RFC 6582), limited transmit (RFC
-//     3042);
+//     with RFC 3465 byte counting, RFC 6928 initial window; the
+//     default) and [Cubic] (RFC 9438, with fast convergence and the
+//     Reno-friendly region), chosen by [Config.Congestion] or by name
+//     with [CongestionByName]; cwnd grows only while it limits the
+//     sender (RFC 7661, as Linux's tcp_is_cwnd_limited);
 //   - path MTU (RFC 1191): SetPathMTU shrinks segments and resends what
 //     is in flight at the new size.
 //
-// Not implemented: RFC 6675 SACK-based recovery, CUBIC, urgent data,
-// ECN, TCP Fast Open, RFC 7323's window-shrinking and 24-day PAWS
-// rules, DSACK, RACK, pacing.
+// Not implemented: HyStart++ (RFC 9406), urgent data, ECN, TCP Fast
+// Open, RFC 7323's window-shrinking and 24-day PAWS rules, DSACK, RACK
+// and TLP, PRR (RFC 6937), early retransmit, pacing, undo of spurious
+// retransmissions.
 //
 // # Invariants
 //
 // checkInvariants (tests and fuzzing) checks SND.UNA <= SND.NXT <=
 // SND.MAX, the buffer bounds, that SND.MAX never passes the data and
-// FIN, and that the out-of-order runs are sorted inside the window.
+// FIN, that the out-of-order runs are sorted inside the window, and
+// that the SACK scoreboard is sorted inside (SND.UNA, SND.MAX].
 package tcp

@@ -25,3 +25,7 @@ var (
 	// (SYN set, ACK and RST clear).
 	ErrNotSYN = errors.New("tcp: accept needs a SYN without ACK or RST")
 )
+
+// ErrUnknownCongestion is returned (wrapped) by [CongestionByName] for a
+// name it does not know.
+var ErrUnknownCongestion = errors.New("tcp: unknown congestion control")

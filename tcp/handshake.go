@@ -39,7 +39,7 @@ func (c *Conn) handleSynSent(now sim.Time, s *Segment) {
 		// segment <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send it".
 		c.state = SynReceived
 		c.sndNxt = c.iss
-		c.rttTiming, c.karnBlocked = false, true
+		c.rttTiming = false
 		return
 	}
 	c.ackNew(now, s)

@@ -9,7 +9,8 @@ import (
 // checkInvariants reports the first broken invariant of the
 // connection's state, for tests and fuzzing: the send sequence
 // variables in order, the buffers within their bounds, the
-// out-of-order store sorted inside the window.
+// out-of-order store sorted inside the window, the SACK scoreboard
+// sorted above SND.UNA.
 func (c *Conn) checkInvariants() error {
 	switch {
 	case c.sndNxt.LessThan(c.sndUna):
@@ -25,7 +26,24 @@ func (c *Conn) checkInvariants() error {
 	case c.sndBufSeq.Add(seq.Size(c.snd.n)).Add(1).LessThan(c.sndMax):
 		return fmt.Errorf("SND.MAX %d beyond the data and FIN (%d bytes from %d)", c.sndMax, c.snd.n, c.sndBufSeq)
 	}
+	if err := c.sackInvariants(); err != nil {
+		return err
+	}
 	return c.rcvInvariants()
+}
+
+// sackInvariants checks that the scoreboard's runs are sorted, apart,
+// and inside (SND.UNA, SND.MAX].
+func (c *Conn) sackInvariants() error {
+	prev := c.sndUna
+	for i := range c.sb.n {
+		r := c.sb.r[i]
+		if !prev.LessThan(r.left) && !(i == 0 && prev == r.left) || !r.left.LessThan(r.right) || c.sndMax.LessThan(r.right) {
+			return fmt.Errorf("SACKed run %d [%d,%d) misplaced (after %d, SND.MAX %d)", i, r.left, r.right, prev, c.sndMax)
+		}
+		prev = r.right
+	}
+	return nil
 }
 
 func (c *Conn) rcvInvariants() error {

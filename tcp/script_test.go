@@ -29,6 +29,7 @@ import (
 //	<time> err <name>     Err() must be this (nil, ErrReset, ...)
 //	<time> eof            EOF() must be true
 //	<time> cwnd <n> | ssthresh <n> | rto <duration>
+//	<time> pipe <n>       the bytes cwnd limits (RFC 6675's pipe in SACK recovery)
 //	<time> idle           nothing may have been sent up to this time
 //
 // Times are seconds, absolute ("1.5") or after the previous line
@@ -266,9 +267,9 @@ func (s *script) assertOrCall(verb string, args []string) bool {
 		if !s.c.EOF() {
 			return s.fail("EOF() false")
 		}
-	case "cwnd", "ssthresh":
+	case "cwnd", "ssthresh", "pipe":
 		st := s.c.Stats()
-		got := map[string]int{"cwnd": st.Cwnd, "ssthresh": st.Ssthresh}[verb]
+		got := map[string]int{"cwnd": st.Cwnd, "ssthresh": st.Ssthresh, "pipe": s.c.inFlight()}[verb]
 		if want := num(0); got != want {
 			return s.fail("%s %d, want %d", verb, got, want)
 		}

@@ -6,21 +6,49 @@ import (
 	"github.com/hopsnet/hops/wire"
 )
 
+// Why nextSegment sends nothing: the congestion window (the sender is
+// cwnd-limited, RFC 7661), or anything else (no data, the peer's
+// window, Nagle).
+const (
+	stopNone = iota
+	stopCwnd
+	stopOther
+)
+
 // appendData sends what the windows allow: first a retransmission of
-// the segment at SND.UNA when loss recovery asks for one, then segments
-// from SND.NXT on.
+// the segment at SND.UNA when loss recovery asks for one, then, in SACK
+// recovery, the holes deemed lost (RFC 6675 NextSeg () rule 1), then
+// segments from SND.NXT on (rule 2), then holes not yet deemed lost and
+// a rescue retransmission (rules 3 and 4).
 func (c *Conn) appendData(dst []Segment, now sim.Time) []Segment {
+	start := len(dst)
 	if c.retransmitHead {
 		c.retransmitHead = false
-		if n, fin := c.segmentAt(c.sndUna, c.segMSS()); n > 0 || fin {
-			dst = append(dst, c.dataSegment(now, c.sndUna, n, fin))
-		}
+		dst = c.appendHead(dst, now)
 	}
+	stop := stopNone
 	// Each round sends at least one sequence number of a buffer of
 	// bounded size; the bound only guards against a bug.
 	for range c.snd.capacity + 2 {
-		n, fin, ok := c.nextSegment()
-		if !ok {
+		if c.sackRecovery() && !c.resending() {
+			var sent bool
+			if dst, sent, stop = c.appendLost(dst, now, false); sent || stop == stopCwnd {
+				if sent {
+					continue
+				}
+				break
+			}
+		}
+		n, fin, why := c.nextSegment(c.skipSACKed())
+		if why != stopNone {
+			stop = why
+			if why == stopOther && c.sackRecovery() && !c.resending() {
+				// Rules (3) and (4): nothing new may go.
+				var sent bool
+				if dst, sent, stop = c.appendLost(dst, now, true); sent {
+					continue
+				}
+			}
 			break
 		}
 		dst = append(dst, c.dataSegment(now, c.sndNxt, n, fin))
@@ -30,7 +58,53 @@ func (c *Conn) appendData(dst []Segment, now sim.Time) []Segment {
 		}
 		c.forceData = false
 	}
+	c.validateCwnd(len(dst) > start, stop == stopCwnd)
 	return dst
+}
+
+// appendHead retransmits the segment at SND.UNA (fast retransmit, a
+// NewReno partial ACK), cut short where a SACKed run begins.
+func (c *Conn) appendHead(dst []Segment, now sim.Time) []Segment {
+	n, fin := c.segmentAt(c.sndUna, c.segMSS())
+	if c.sackOK && c.sb.n > 0 {
+		if _, end, ok := c.sb.hole(c.sndUna, c.sndMax); ok && int(end.Sub(c.sndUna)) < n {
+			n, fin = int(end.Sub(c.sndUna)), false
+		}
+	}
+	if n == 0 && !fin {
+		return dst
+	}
+	if c.sackRecovery() {
+		c.highRxt = seq.Max(c.highRxt, c.sndUna.Add(seq.Size(n)))
+	}
+	return append(dst, c.dataSegment(now, c.sndUna, n, fin))
+}
+
+// appendLost sends one retransmission chosen by RFC 6675's NextSeg ():
+// rule (1), a hole deemed lost, or with more set (nothing new may go)
+// rule (3), any hole below the highest SACKed byte, and rule (4), the
+// rescue retransmission. It goes only when "cwnd - pipe >= 1 SMSS"
+// (section 5 step (C)). It reports whether it sent, and why not.
+func (c *Conn) appendLost(dst []Segment, now sim.Time, more bool) ([]Segment, bool, int) {
+	mss := c.segMSS()
+	at, n, ok := c.nextLost(mss, more)
+	fin, rescue := false, false
+	if !ok && more {
+		at, n, fin, ok = c.rescue(mss)
+		rescue = ok
+	}
+	if !ok {
+		return dst, false, stopOther
+	}
+	if c.ccs.Cwnd-c.inFlight() < c.ccs.MSS {
+		return dst, false, stopCwnd
+	}
+	if rescue {
+		c.rescued = true // "RescueRxt set to RecoveryPoint"; HighRxt stays
+	} else {
+		c.highRxt = seq.Max(c.highRxt, at.Add(seq.Size(n)))
+	}
+	return append(dst, c.dataSegment(now, at, n, fin)), true, stopNone
 }
 
 // segmentAt returns the longest segment of at most mss bytes starting at
@@ -45,15 +119,22 @@ func (c *Conn) segmentAt(at seq.Value, mss int) (n int, fin bool) {
 }
 
 // nextSegment decides the next new (or, after a timeout, resent)
-// segment at SND.NXT: its length, whether it carries our FIN, and
-// whether it may go now under the send window, the congestion window,
-// sender SWS avoidance and Nagle's algorithm.
-func (c *Conn) nextSegment() (n int, fin, ok bool) {
+// segment at SND.NXT, at most limit bytes: its length, whether it
+// carries our FIN, and whether it may go now under the send window, the
+// congestion window, sender SWS avoidance and Nagle's algorithm (and if
+// not, why).
+func (c *Conn) nextSegment(limit int) (n int, fin bool, stop int) {
 	mss := c.segMSS()
 	n, fin = c.segmentAt(c.sndNxt, mss)
+	if n > limit {
+		n, fin = limit, false
+	}
 	if n == 0 {
 		// A bare FIN needs no room (Linux sends it at the window's edge).
-		return 0, fin, fin
+		if fin {
+			return 0, true, stopNone
+		}
+		return 0, false, stopOther
 	}
 	wndRoom, cwndRoom := c.sendRoom()
 	if c.forceData {
@@ -62,7 +143,7 @@ func (c *Conn) nextSegment() (n int, fin, ok bool) {
 		if wndRoom > 0 && wndRoom < n {
 			n, fin = wndRoom, false
 		}
-		return n, fin, true
+		return n, fin, stopNone
 	}
 	if wndRoom < n {
 		// Sender SWS avoidance (RFC 9293 section 3.8.6.2.1): a
@@ -70,30 +151,31 @@ func (c *Conn) nextSegment() (n int, fin, ok bool) {
 		// half the largest window the peer has offered; the persist
 		// timer sends it if nothing else does.
 		if wndRoom <= 0 || (wndRoom < c.maxSndWnd/2 && !c.resending()) {
-			return 0, false, false
+			return 0, false, stopOther
 		}
 		n, fin = wndRoom, false
 	}
 	if cwndRoom < n {
-		return 0, false, false // ACKs will open the congestion window
+		return 0, false, stopCwnd // ACKs will open the congestion window
 	}
 	if n < mss && !fin && !c.resending() && c.nagleHolds() {
-		return 0, false, false
+		return 0, false, stopOther
 	}
-	return n, fin, true
+	return n, fin, stopNone
 }
 
 // sendRoom returns the room the peer's window leaves after what is in
-// flight, and the room the congestion window leaves. Limited transmit
-// (RFC 3042) lets the first two duplicate ACKs each add a segment to
-// the congestion window.
+// flight, and the room the congestion window leaves after what it
+// limits (inFlight). Limited transmit (RFC 3042) lets the first two
+// duplicate ACKs each add a segment to the congestion window; with a
+// SACK scoreboard the SACKed bytes leave the flight instead (RFC 6675
+// section 5 step (2)).
 func (c *Conn) sendRoom() (wndRoom, cwndRoom int) {
-	flight := int(c.sndNxt.Sub(c.sndUna))
 	cwnd := c.ccs.Cwnd
-	if !c.inRecovery && c.dupAcks > 0 && c.dupAcks < dupAckThreshold {
+	if !c.inRecovery && c.dupAcks > 0 && c.dupAcks < dupAckThreshold && c.sb.n == 0 {
 		cwnd += c.dupAcks * c.ccs.MSS
 	}
-	return c.sndWnd - flight, cwnd - flight
+	return c.sndWnd - int(c.sndNxt.Sub(c.sndUna)), cwnd - c.inFlight()
 }
 
 // resending reports whether SND.NXT is below the highest sequence number
@@ -154,6 +236,6 @@ func (c *Conn) dataSegment(now sim.Time, at seq.Value, n int, fin bool) Segment 
 // timestamp clock, so that only echoes of this or later transmissions
 // give samples.
 func (c *Conn) noteRetransmit(now sim.Time) {
-	c.rttTiming, c.karnBlocked = false, true
+	c.rttTiming, c.rexmitted = false, true
 	c.rexmitTS = c.tsClock(now)
 }

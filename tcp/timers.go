@@ -66,7 +66,14 @@ func (c *Conn) onRTO(now sim.Time) {
 	c.retries++
 	c.stats.Timeouts++
 	if c.state.synchronized() && c.state != SynReceived {
+		ssthresh := c.ccs.Ssthresh
 		c.cc.OnTimeout(&c.ccs, now, int(c.sndMax.Sub(c.sndUna)))
+		if c.inRecovery {
+			// Fast recovery already reduced ssthresh for this loss;
+			// like Linux's tcp_enter_loss, a timeout during it only
+			// collapses cwnd.
+			c.ccs.Ssthresh = ssthresh
+		}
 	} else {
 		c.synRetransmits++
 	}
@@ -74,10 +81,18 @@ func (c *Conn) onRTO(now sim.Time) {
 	// highest sequence number transmitted in the variable recover".
 	c.recover = c.sndMax
 	c.inRecovery, c.dupAcks, c.retransmitHead = false, 0, false
+	// RFC 6675 section 5.1 and RFC 2018 section 8 allow for a receiver
+	// that discards data it SACKed. Like Linux (tcp_check_sack_reneging,
+	// tcp_timeout_mark_lost), the scoreboard is kept, so that only holes
+	// are resent, unless the peer's ACK stops where a SACKed run
+	// begins: then it has reneged, and the scoreboard is cleared.
+	if c.sb.n > 0 && c.sb.r[0].left == c.sndUna {
+		c.sb.reset()
+	}
 	c.rtt.backOff()
 	c.sndNxt = c.sndUna
 	c.forceData = true
-	c.rttTiming, c.karnBlocked = false, true
+	c.rttTiming = false
 	c.rtoAt = now.Add(c.rtt.rto())
 }
 

@@ -519,3 +519,34 @@ func BenchmarkTCPSetSeqAck(b *testing.B) {
 		v.SetAck(^n)
 	}
 }
+
+// TestTCPSYNOptionLayout checks the SYN option layouts Linux's
+// tcp_options_write produces for each combination of timestamps and
+// SACK: MSS, SACK_PERM, TS, NOP, WS; MSS, NOP, NOP, TS, NOP, WS;
+// MSS, NOP, NOP, SACK_PERM, NOP, WS; MSS, NOP, WS.
+func TestTCPSYNOptionLayout(t *testing.T) {
+	tests := []struct {
+		name string
+		opts TCPOptions
+		want string
+	}{
+		{"all", TCPOptions{MSS: 1460, SACKPermitted: true, HasTimestamps: true, TSVal: 1, HasWindowScale: true, WindowScale: 7},
+			"020405b4 0402080a 00000001 00000000 01030307"},
+		{"no sack", TCPOptions{MSS: 1460, HasTimestamps: true, TSVal: 1, HasWindowScale: true, WindowScale: 7},
+			"020405b4 0101080a 00000001 00000000 01030307"},
+		{"no timestamps", TCPOptions{MSS: 1460, SACKPermitted: true, HasWindowScale: true, WindowScale: 7},
+			"020405b4 01010402 01030307"},
+		{"mss and wscale", TCPOptions{MSS: 1460, HasWindowScale: true, WindowScale: 7},
+			"020405b4 01030307"},
+	}
+	for _, tt := range tests {
+		h := TCPHeader{Flags: SYN, Options: tt.opts}
+		seg := h.AppendTo(nil, loAddr, loAddr, nil)
+		if got, want := seg[TCPHeaderLen:], mustHex(tt.want); !bytes.Equal(got, want) {
+			t.Errorf("%s: options %x, want %x", tt.name, got, want)
+		}
+		if back, _, err := ParseTCP(seg); err != nil || back.Options != tt.opts {
+			t.Errorf("%s: parsed back %+v, %v", tt.name, back.Options, err)
+		}
+	}
+}

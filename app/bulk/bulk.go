@@ -335,6 +335,10 @@ func (t *Transfer) Result() *Result { return &t.res }
 // Progress returns the bytes the receiver has read and the size.
 func (t *Transfer) Progress() (int64, int64) { return t.res.BytesReceived, t.cfg.Size }
 
+// Sender returns the sending end of the connection, to watch its engine
+// (its congestion window for a plot); nil until Start has returned.
+func (t *Transfer) Sender() *node.TCPConn { return t.snd }
+
 func (t *Transfer) finish() {
 	if t.finished {
 		return

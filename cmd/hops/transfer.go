@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +17,11 @@ import (
 	"github.com/hopsnet/hops/app/bulk"
 	"github.com/hopsnet/hops/app/udpstream"
 	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/tcp"
+	"github.com/hopsnet/hops/trace"
+	"github.com/hopsnet/hops/trace/tcpplot"
+	"github.com/hopsnet/hops/trace/tcpview"
 	"github.com/hopsnet/hops/world/scenario"
 	"github.com/spf13/cobra"
 )
@@ -33,14 +41,26 @@ func newTransferCmd(g *globals) *cobra.Command {
 		port     int
 		cc       string
 		window   int64
+		verbose  bool
+		plotFile string
 	)
 	cfg.Rate, cfg.Length, port = udpstream.DefaultRate, udpstream.DefaultLength, udpstream.DefaultPort
 	cmd := &cobra.Command{
-		Use:   "transfer --udp [flags] [DEST]",
-		Short: "Send a stream to DEST and measure it, like iperf3 (today UDP: --udp)",
+		Use:   "transfer [flags] [DEST]",
+		Short: "Send a TCP transfer or a UDP stream to DEST and measure it, like iperf3",
 		Long: `transfer sends a stream from a node (default: the laptop) to DEST (--to or the
 argument; default: www.example.com) and reports what arrived the way
 iperf3 does.
+
+By default it is a TCP transfer: a connection to DEST's port 5201, --size
+bytes (default 10 MiB) of pseudo-random data written as fast as TCP
+allows, reported per second of virtual time (bytes acknowledged, bitrate,
+retransmissions, congestion window), then both ends' totals, how losses
+were repaired, and the SHA-256 of what was sent and of what arrived. -w
+sets the socket buffers of both ends, --cc the congestion control. -v
+tells the connection as it happens (the handshake with its sequence
+numbers, each retransmission and why, the close); --plot draws its
+time-sequence graph and congestion window.
 
 With --udp (-u) it is iperf3 -u: datagrams at a constant rate (--rate, of
 UDP payload) to a receiver bound on DEST's port 5201, each carrying a
@@ -53,8 +73,11 @@ against what was sent. Ctrl-C prints the summary so far. --no-server binds
 nothing on DEST: its ICMP port unreachable ends the run with "connection
 refused".
 
-TCP transfers come with hops' TCP engine; until then transfer needs --udp.`,
-		Example: `  hops transfer --udp --rate 90Mbps
+The run is deterministic: the same seed gives the same bytes on the wire.`,
+		Example: `  hops transfer --size 20MB
+  hops --link-set home-uplink:loss=1% transfer --size 5MB -v --plot tcp.png
+  hops transfer --cc cubic -w 1MiB --to api.example.com
+  hops transfer --udp --rate 90Mbps
   hops transfer -u -b 10M -t 5 --to api.example.com
   hops --link-set home-uplink:loss=5% transfer --udp --rate 20Mbps --size 10MB
   hops --json transfer --udp --time 3s | jq -c 'select(.type == "interval")'`,
@@ -76,7 +99,8 @@ TCP transfers come with hops' TCP engine; until then transfer needs --udp.`,
 			}
 			f := cmd.Flags()
 			if !udp {
-				return g.tcpTransfer(cmd, from, dest, tcpOpts{size: cfg.Bytes, port: port, interval: interval, cc: cc, window: window})
+				return g.tcpTransfer(cmd, from, dest, tcpOpts{size: cfg.Bytes, port: port, interval: interval, cc: cc, window: window,
+					verbose: verbose, plot: plotFile})
 			}
 			switch {
 			case f.Changed("time") && f.Changed("size"):
@@ -85,6 +109,11 @@ TCP transfers come with hops' TCP engine; until then transfer needs --udp.`,
 				duration = 0
 			case duration <= 0:
 				return usageError{errors.New("transfer: --time must be greater than 0")}
+			}
+			for _, name := range []string{"verbose", "plot"} {
+				if f.Changed(name) {
+					return usageError{fmt.Errorf("transfer: --%s watches a TCP connection; a --udp stream has none", name)}
+				}
 			}
 			cfg.Duration, cfg.Port = duration, uint16(port)
 			cfg.Interval = interval
@@ -163,7 +192,7 @@ TCP transfers come with hops' TCP engine; until then transfer needs --udp.`,
 	f.StringVar(&from, "from", "", "`NODE` to send from (default: the laptop)")
 	f.StringVar(&to, "to", "", "`DEST` to send to, a node or an address (default: www.example.com)")
 	f.BoolVarP(&udp, "udp", "u", false, "send a UDP stream at a constant rate instead of a TCP transfer")
-	f.StringVar(&cc, "cc", "newreno", "TCP congestion control: `ALGO` newreno")
+	f.StringVar(&cc, "cc", "newreno", "TCP congestion control: `ALGO` newreno or cubic")
 	f.VarP(sizeFlag{&window}, "window", "w", "TCP send and receive buffer `SIZE` of both ends (default 4MiB; hops has no buffer autotuning yet)")
 	f.VarP(rateFlag{&cfg.Rate}, "rate", "b", "UDP payload `RATE` in bits per second: 90Mbps, 1.5Gbps, or iperf3's 90M")
 	f.VarP(intFlag{&cfg.Length, "transfer", udpstream.HeaderLen, udpstream.MaxLength}, "length", "l", "UDP payload `BYTES` per datagram")
@@ -171,6 +200,8 @@ TCP transfers come with hops' TCP engine; until then transfer needs --udp.`,
 	f.VarP(sizeFlag{&cfg.Bytes}, "size", "n", "send `SIZE` instead of sending for a time: 100MB, 64KiB, or iperf3's 100M (MiB); rounded up to whole datagrams")
 	f.VarP(intFlag{&port, "transfer", 1, 65535}, "port", "p", "the receiver's UDP `PORT`")
 	secondsVarP(f, &interval, "interval", "i", udpstream.DefaultInterval, "seconds between the receiver's reports (0: none)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "TCP: tell the connection as it happens, from its packets: handshake, sequence numbers, retransmissions and why, reordering, close")
+	f.StringVar(&plotFile, "plot", "", "TCP: draw the time-sequence graph (tcptrace/Stevens) and the congestion window into `FILE.png`")
 	f.BoolVar(&noServer, "no-server", false, "bind no receiver on DEST (its ICMP port unreachable then ends the run: connection refused)")
 	return cmd
 }
@@ -305,6 +336,8 @@ type tcpOpts struct {
 	interval time.Duration
 	cc       string
 	window   int64
+	verbose  bool   // -v: narrate the connection
+	plot     string // --plot: the time-sequence graph's PNG file
 }
 
 // defaultTCPWindow stands in for Linux's receive-buffer autotuning, which
@@ -324,8 +357,9 @@ func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) 
 			return usageError{fmt.Errorf("transfer: --%s is for --udp streams; a TCP transfer sends --size bytes as fast as TCP allows", name)}
 		}
 	}
-	if o.cc != "newreno" {
-		return usageError{fmt.Errorf("transfer: unknown congestion control %q (hops has: newreno)", o.cc)}
+	newCC, err := tcp.CongestionByName(o.cc)
+	if err != nil {
+		return usageError{fmt.Errorf("transfer: unknown congestion control %q (hops has: %s)", o.cc, strings.Join(tcp.CongestionNames(), ", "))}
 	}
 	cfg := bulk.Config{Size: o.size, Port: uint16(o.port), Interval: o.interval}
 	if o.window == 0 {
@@ -335,6 +369,7 @@ func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) 
 		return usageError{fmt.Errorf("transfer: --window %d: at most 1 GiB (RFC 7323's largest window)", o.window)}
 	}
 	cfg.TCP.SendBufSize, cfg.TCP.RecvBufSize = int(o.window), int(o.window)
+	cfg.TCP.Congestion = newCC
 	if cfg.Size == 0 {
 		cfg.Size = defaultTCPSize
 	}
@@ -342,8 +377,11 @@ func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) 
 		cfg.Interval = 1<<63 - 1 // no interval reports
 	}
 	var (
-		tr  *bulk.Transfer
-		res *bulk.Result
+		tr       *bulk.Transfer
+		res      *bulk.Result
+		rec      *tcpview.Recorder
+		finished bool
+		finish   func()
 	)
 	_, sig, err := g.runApp(appRun{
 		from: from, dest: dest,
@@ -362,22 +400,73 @@ func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) 
 				p := &bulk.Printer{Out: s.out}
 				cfg.Handler, summary = p, p.Summary
 			}
+			finish = func() {
+				if !finished {
+					finished = true
+					summary(res)
+					done()
+				}
+			}
+			conn := tcpview.Conn{Client: src.Name, Server: rcv.Name, Port: cfg.Port}
+			if conn.Port == 0 {
+				conn.Port = bulk.DefaultPort
+			}
+			narr := g.watchTCP(s, conn, o, cfg, func() {
+				if res != nil {
+					finish()
+				}
+			})
+			if o.plot != "" {
+				rec = tcpview.NewRecorder(conn)
+				s.w.Bus.Subscribe(rec)
+				// cwnd and ssthresh live in the sender's engine, not in
+				// the packets: sample them whenever the sender sends or
+				// takes a segment.
+				s.w.Bus.Subscribe(trace.ObserverFunc(func(e *trace.Event) {
+					if tr == nil || e.Node != src.Name || e.Kind != trace.Send && e.Kind != trace.Deliver {
+						return
+					}
+					if c := tr.Sender(); c != nil {
+						st := c.Engine().Stats()
+						rec.SampleCwnd(e.At, st.Cwnd, st.Ssthresh)
+					}
+				}))
+			}
 			var err error
 			tr, err = bulk.Start(src, dest, rcv, dst, cfg, func(r *bulk.Result) {
 				res = r
-				summary(r)
-				done()
+				if rec != nil {
+					rec.SampleCwnd(s.w.Kernel.Now(), r.Sender.Cwnd, r.Sender.Ssthresh)
+				}
+				if narr != nil && r.Err == nil && !r.Interrupted && !narr.Closed() {
+					// The receiver has everything; let the narration
+					// see the FIN exchange through, for a while at most.
+					s.w.Kernel.Schedule(s.w.Kernel.Now().Add(closeWatch), sim.HandlerFunc(func(sim.Time, uint64) { finish() }), 0)
+					return
+				}
+				finish()
 			})
 			if err != nil {
 				return fmt.Errorf("transfer: %w", err)
 			}
 			return nil
 		},
-		interrupted: func(s *session, sig syscall.Signal) { tr.Stop() },
-		progress:    func() (int64, int64) { return tr.Progress() },
+		interrupted: func(s *session, sig syscall.Signal) {
+			if res != nil {
+				finish() // done, but still watching the close
+				return
+			}
+			tr.Stop()
+		},
+		progress: func() (int64, int64) { return tr.Progress() },
 	})
 	if err != nil {
 		return err
+	}
+	if rec != nil && res != nil {
+		if err := writePlot(o.plot, rec.Recording()); err != nil {
+			return err
+		}
 	}
 	if sig != 0 {
 		return errors.New("transfer: interrupt - the client has terminated")
@@ -387,6 +476,61 @@ func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) 
 	}
 	if !res.Match {
 		return fmt.Errorf("transfer: the bytes received differ from the bytes sent")
+	}
+	return nil
+}
+
+// closeWatch bounds how long, in virtual time, transfer -v goes on
+// after the receiver has read everything, to tell the FIN exchange.
+const closeWatch = 10 * time.Second
+
+// watchTCP subscribes transfer -v's narrator, if asked for: to the
+// command's output, or to stderr when that carries JSON. closed runs
+// once the narrator has seen the connection close.
+func (g *globals) watchTCP(s *session, conn tcpview.Conn, o tcpOpts, cfg bulk.Config, closed func()) *tcpview.Narrator {
+	if !o.verbose {
+		return nil
+	}
+	var w io.Writer = s.out
+	if g.json {
+		w = s.errw
+	}
+	msl := cfg.TCP.MSL
+	if msl == 0 {
+		msl = tcp.DefaultMSL
+	}
+	n := tcpview.NewNarrator(w, conn, tcpview.Options{Size: cfg.Size, TimeWait: 2 * msl})
+	n.OnClosed = closed
+	s.w.Bus.Subscribe(n)
+	return n
+}
+
+// Plot sizes, in pixels.
+const plotWidth, plotHeight = 1400, 1000
+
+// plotted, when a test sets it, gets each graph transfer --plot draws.
+var plotted func(*tcpplot.Graph)
+
+// writePlot draws the time-sequence graph of rec into the PNG file path.
+func writePlot(path string, rec *tcpview.Recording) error {
+	g := tcpplot.New(rec)
+	if plotted != nil {
+		plotted(g)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("transfer: --plot: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	err = g.WritePNG(bw, plotWidth, plotHeight)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("transfer: --plot: %w", err)
 	}
 	return nil
 }
