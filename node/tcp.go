@@ -445,5 +445,10 @@ func (n *Node) tcpError(now sim.Time, e *ICMPError) {
 			c.c.SetPathMTU(mtu)
 			c.run(now)
 		}
+		return
 	}
+	// Unreachable or time exceeded: fatal while the connection opens,
+	// soft afterwards (tcp.Conn.ICMPError).
+	c.c.ICMPError(fmt.Errorf("%w (ICMP %s from %v)", e.Err, wire.ICMPText(e.Type, e.Code, e.MTU), e.From))
+	c.run(now)
 }

@@ -8,9 +8,12 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/tcp"
+	"github.com/hopsnet/hops/world"
 )
 
 // bulk sends size bytes from a to b:port over TCP and returns what b
@@ -133,5 +136,63 @@ func TestTCPConnRefused(t *testing.T) {
 	w.Kernel.Run()
 	if !closed || !errors.Is(got, tcp.ErrConnRefused) {
 		t.Fatalf("closed %v, err %v; want connection refused", closed, got)
+	}
+}
+
+// An ICMP unreachable while the connection opens ends it at once with the
+// ICMP's meaning and no RST (Linux's tcp_v4_err); once it is established
+// the same error is soft, and the connection goes on trying.
+func TestTCPICMPUnreachable(t *testing.T) {
+	w, err := world.FromYAML("t.yaml", []byte(chain), 1, world.Options{StaticRoutes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := w.Node("a"), w.Node("b")
+	w.Link("r2--r3").SetUp(false)
+	var got error
+	closed := false
+	if _, err := a.DialTCP(netip.AddrPortFrom(b.Addr(), 80), tcp.Config{}, node.TCPHandler{
+		Closed: func(c *node.TCPConn, err error) { got, closed = err, true },
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.Kernel.RunUntil(sim.Time(500 * time.Millisecond))
+	if !closed || !errors.Is(got, node.ErrNetUnreachable) {
+		t.Fatalf("closed %v, err %v; want network unreachable within the first RTO", closed, got)
+	}
+	if !strings.Contains(got.Error(), "net unreachable from 10.0.12.2") {
+		t.Fatalf("error %q does not say who answered", got)
+	}
+}
+
+// An established connection whose path breaks hears net unreachable from
+// the router, keeps retransmitting (the error is soft), and when it gives
+// up reports the timeout together with the last ICMP error, as Linux
+// reports sk_err_soft.
+func TestTCPSoftICMPError(t *testing.T) {
+	w, err := world.FromYAML("t.yaml", []byte(chain), 1, world.Options{StaticRoutes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := w.Node("a"), w.Node("b")
+	b.ListenTCP(80, tcp.Config{}, func(c *node.TCPConn) node.TCPHandler { return node.TCPHandler{} })
+	var got error
+	var c *node.TCPConn
+	c, err = a.DialTCP(netip.AddrPortFrom(b.Addr(), 80), tcp.Config{DataRetries: 3}, node.TCPHandler{
+		Connected: func(c *node.TCPConn) {
+			w.Link("r2--r3").SetUp(false)
+			c.Write([]byte("into the void"))
+		},
+		Closed: func(c *node.TCPConn, err error) { got = err },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Kernel.RunUntil(sim.Time(time.Minute))
+	if !errors.Is(got, tcp.ErrTimeout) || !errors.Is(got, node.ErrNetUnreachable) {
+		t.Fatalf("err %v; want a timeout carrying the ICMP error", got)
+	}
+	if st := c.Engine().Stats(); st.Timeouts != 3 {
+		t.Fatalf("%d timeouts, want 3 retries before giving up", st.Timeouts)
 	}
 }

@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/hopsnet/hops/seq"
@@ -18,8 +19,11 @@ type Conn struct {
 	cfg   Config
 	state State
 	err   error // why the connection ended abnormally; nil otherwise
-	cc    CongestionControl
-	ccs   CCState
+	// softErr is the last ICMP error about an established connection
+	// (Linux's sk_err_soft), reported with ErrTimeout.
+	softErr error
+	cc      CongestionControl
+	ccs     CCState
 
 	// Send sequence variables (RFC 9293 section 3.3.1). Invariant:
 	// sndUna <= sndNxt <= sndMax.
@@ -335,6 +339,34 @@ func (c *Conn) Abort() {
 
 // finish enters CLOSED ("delete the TCB"): every timer stops and no
 // segment goes out except a pending RST.
+// ICMPError tells the connection that an ICMP error (destination
+// unreachable other than fragmentation needed, time exceeded) came back
+// about one of its segments; err says which (the caller's error value).
+// As in Linux's tcp_v4_err: while the connection is opening (SYN-SENT,
+// SYN-RECEIVED) it ends at once with err, without an RST; once it is
+// established the error is soft (RFC 1122 section 4.2.3.9: a router's
+// error may be transient) and only remembered, to be reported with
+// ErrTimeout if the connection later gives up.
+func (c *Conn) ICMPError(err error) {
+	if err == nil || c.state == Closed {
+		return
+	}
+	if c.state == SynSent || c.state == SynReceived {
+		c.finish(err)
+		return
+	}
+	c.softErr = err
+}
+
+// timeoutErr is the error of a connection that gave up: ErrTimeout, and
+// the last soft ICMP error if there was one (Linux reports sk_err_soft).
+func (c *Conn) timeoutErr() error {
+	if c.softErr != nil {
+		return fmt.Errorf("%w (last ICMP error: %w)", ErrTimeout, c.softErr)
+	}
+	return ErrTimeout
+}
+
 func (c *Conn) finish(err error) {
 	c.state = Closed
 	if c.err == nil {

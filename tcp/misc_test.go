@@ -169,3 +169,24 @@ func TestKeepalive(t *testing.T) {
 +0    err ErrTimeout
 `}})
 }
+
+// An ICMP error ends an opening connection at once, without an RST; an
+// established one only remembers it (tcp_v4_err's hard and soft errors).
+func TestICMPErrorWhileOpening(t *testing.T) {
+	errNet := errors.New("network is unreachable")
+	c := Dial(Config{ISS: 1}, 0)
+	if out := c.AppendOutput(nil, 0); len(out) != 1 || out[0].Flags != wire.SYN {
+		t.Fatalf("first output %v, want the SYN", out)
+	}
+	c.ICMPError(errNet)
+	if c.State() != Closed || !errors.Is(c.Err(), errNet) {
+		t.Fatalf("state %v err %v, want CLOSED with the ICMP error", c.State(), c.Err())
+	}
+	if out := c.AppendOutput(nil, 0); len(out) != 0 {
+		t.Fatalf("sent %v after an ICMP error; Linux sends nothing", out)
+	}
+	if _, ok := c.NextDeadline(); ok {
+		t.Fatal("a timer still runs on a closed connection")
+	}
+	c.ICMPError(errNet) // harmless once closed
+}

@@ -60,7 +60,7 @@ func (c *Conn) onRTO(now sim.Time) {
 		limit = c.cfg.SynRetries
 	}
 	if c.retries >= limit {
-		c.finish(ErrTimeout)
+		c.finish(c.timeoutErr())
 		return
 	}
 	c.retries++
@@ -114,7 +114,7 @@ func (c *Conn) persistInterval() time.Duration {
 func (c *Conn) onPersist(now sim.Time) {
 	c.persistAt = sim.Never
 	if c.probes >= c.cfg.DataRetries {
-		c.finish(ErrTimeout)
+		c.finish(c.timeoutErr())
 		return
 	}
 	c.probes++
@@ -132,7 +132,7 @@ func (c *Conn) onPersist(now sim.Time) {
 func (c *Conn) onKeepalive(now sim.Time) {
 	c.keepaliveAt = sim.Never
 	if c.kaProbes >= c.cfg.KeepaliveProbes {
-		c.finish(ErrTimeout)
+		c.finish(c.timeoutErr())
 		return
 	}
 	c.kaProbes++
