@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 30s
 
-.PHONY: test check vet fmt build bench fuzz run
+.PHONY: test check vet fmt build bench bench-scenarios profile fuzz run
 
 ## test: what CI runs (scripts/test.sh): install test dependencies if missing (tshark), vet, gofmt check, all tests
 test:
@@ -35,3 +35,15 @@ fuzz:
 	    echo "== $$pkg $$t"; $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+## bench-scenarios: hops bench, every named scenario 3 times (wall time, link-packets/s, allocs per packet, peak memory; the issue's ns-3 figures beside)
+bench-scenarios:
+	$(GO) run ./cmd/hops bench --runs 3
+
+## profile: a CPU profile of whole runs of a scenario (SCENARIO=tcp-chain, RUNS=3), top functions printed; the profile stays in PROFDIR
+SCENARIO ?= tcp-chain
+RUNS ?= 3
+PROFDIR ?= /tmp
+profile:
+	HOPS_BENCH=$(SCENARIO) $(GO) test -run='^$$' -bench=Scenario -benchtime=$(RUNS)x -cpuprofile=$(PROFDIR)/hops-$(SCENARIO).cpu -o $(PROFDIR)/hops-bench.test ./world/bench/
+	$(GO) tool pprof -top -nodecount=25 $(PROFDIR)/hops-bench.test $(PROFDIR)/hops-$(SCENARIO).cpu
