@@ -32,7 +32,7 @@ const DefaultPort = 5201
 type Config struct {
 	Port     uint16        // the receiver's port; 0 means DefaultPort
 	Size     int64         // bytes to send; must be positive
-	Interval time.Duration // between interval reports; 0 means 1 s
+	Interval time.Duration // between interval reports; 0 means 1 s, negative none
 	// Deadline bounds the run in virtual time after the connection is
 	// opened: a transfer not done by then ends with ErrDeadline. 0 means
 	// no bound (the connection's own timeouts still end it).
@@ -127,7 +127,7 @@ func Start(src *node.Node, dest string, dst *node.Node, dstAddr netip.Addr, cfg 
 	if cfg.Port == 0 {
 		cfg.Port = DefaultPort
 	}
-	if cfg.Interval <= 0 {
+	if cfg.Interval == 0 {
 		cfg.Interval = time.Second
 	}
 	t := &Transfer{cfg: cfg, src: src, dst: dst, done: done, left: cfg.Size,
@@ -173,7 +173,7 @@ func (t *Transfer) connected(c *node.TCPConn) {
 	now := t.src.Now()
 	t.up = true
 	t.res.Connect = now.Sub(t.start)
-	t.ivStart, t.next = now, now.Add(t.cfg.Interval)
+	t.ivStart, t.next = now, t.nextReport(now)
 	t.armTimer()
 	if t.cfg.Handler != nil {
 		t.cfg.Handler.Start(&t.res)
@@ -277,11 +277,24 @@ func (t *Transfer) tick(now sim.Time) {
 	t.armTimer()
 }
 
+// nextReport is when the interval starting now ends: sim.Never without
+// interval reports.
+func (t *Transfer) nextReport(now sim.Time) sim.Time {
+	if t.cfg.Interval < 0 {
+		return sim.Never
+	}
+	return now.Add(t.cfg.Interval)
+}
+
 // armTimer wakes the transfer at the end of the interval or the deadline.
 func (t *Transfer) armTimer() {
 	at := t.next
 	if t.cfg.Deadline > 0 {
 		at = min(at, t.start.Add(t.cfg.Deadline))
+	}
+	if at == sim.Never {
+		t.timer.Stop()
+		return
 	}
 	t.timer.ResetAt(at)
 }
@@ -299,8 +312,8 @@ func (t *Transfer) report(now sim.Time) {
 		iv.BitsPerSecond = float64(iv.Bytes) * 8 / d.Seconds()
 	}
 	t.ivAcked, t.ivRetx = st.BytesAcked, st.Retransmits
-	t.ivStart, t.next = now, now.Add(t.cfg.Interval)
-	if t.cfg.Handler != nil {
+	t.ivStart, t.next = now, t.nextReport(now)
+	if t.cfg.Handler != nil && t.cfg.Interval > 0 {
 		t.cfg.Handler.Interval(iv)
 	}
 }

@@ -374,7 +374,7 @@ func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) 
 		cfg.Size = defaultTCPSize
 	}
 	if o.interval == 0 {
-		cfg.Interval = 1<<63 - 1 // no interval reports
+		cfg.Interval = -1 // no interval reports
 	}
 	var (
 		tr       *bulk.Transfer

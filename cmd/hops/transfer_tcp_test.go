@@ -85,3 +85,12 @@ func TestTransferDeterministic(t *testing.T) {
 	}
 	t.Logf("capture of %s bytes reproduced", strconv.Itoa(len(a)))
 }
+
+// -i 0 turns the interval reports off (once it overflowed the clock and
+// reported forever).
+func TestTransferNoIntervals(t *testing.T) {
+	out, errs, code := hops(t, "transfer", "-i", "0", "--size", "100KB")
+	if code != 0 || strings.Contains(out, "0.00-1.00") || !strings.Contains(out, "sender") || strings.Count(out, "\n") > 15 {
+		t.Fatalf("exit %d (%s):\n%s", code, errs, out)
+	}
+}
