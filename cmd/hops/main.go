@@ -104,7 +104,7 @@ func newRoot(stdout, stderr io.Writer, intr *interrupt) *cobra.Command {
 		Use:   "hops",
 		Short: "The internet, simulated byte for byte",
 		Long: `hops builds a world of laptops, home routers, ISPs, Internet Exchange Points,
-backbone routers and datacenters, and runs real IPv4, ICMP and UDP between
+backbone routers and datacenters, and runs real IPv4, ICMP, UDP and TCP between
 them in virtual time. Every packet can be captured (pcapng, opens in
 Wireshark) and the same seed always replays the same run.
 
