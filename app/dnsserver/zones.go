@@ -1,0 +1,74 @@
+package dnsserver
+
+import (
+	"embed"
+	"fmt"
+
+	"github.com/hopsnet/hops/dns/auth"
+	"github.com/hopsnet/hops/node"
+)
+
+// zoneFiles holds the default world's zones.
+//
+//go:embed zones/*.zone
+var zoneFiles embed.FS
+
+// A ZoneFile is one embedded zone: its origin and file name.
+type ZoneFile struct {
+	Origin string
+	File   string // under zones/
+}
+
+// DefaultServers says which embedded zones each name server of the
+// default world serves, by node name.
+var DefaultServers = []struct {
+	Node  string
+	Zones []ZoneFile
+}{
+	{"a.root-servers.net", []ZoneFile{{".", "root.zone"}}},
+	{"a.gtld-servers.net", []ZoneFile{{"com.", "com.zone"}, {"net.", "net.zone"}}},
+	{"ns1.example.com", []ZoneFile{{"example.com.", "example.com.zone"}}},
+}
+
+// LoadEmbedded parses the embedded zones zs into an engine.
+func LoadEmbedded(zs []ZoneFile) (*auth.Server, error) {
+	var zones []*auth.Zone
+	for _, zf := range zs {
+		text, err := zoneFiles.ReadFile("zones/" + zf.File)
+		if err != nil {
+			return nil, fmt.Errorf("dnsserver: no embedded zone %s: %w", zf.File, err)
+		}
+		z, err := auth.ParseZoneString(string(text), zf.Origin, zf.File)
+		if err != nil {
+			return nil, err
+		}
+		zones = append(zones, z)
+	}
+	return auth.NewServer(zones...)
+}
+
+// ZoneText returns an embedded zone file's text (for hops' docs).
+func ZoneText(file string) ([]byte, error) { return zoneFiles.ReadFile("zones/" + file) }
+
+// StartDefault starts the default world's name servers on the nodes
+// lookup finds by name (a world's Node method); a name it does not find
+// is skipped, so a scenario without those nodes runs no DNS.
+func StartDefault(lookup func(name string) *node.Node) ([]*Server, error) {
+	var out []*Server
+	for _, d := range DefaultServers {
+		n := lookup(d.Node)
+		if n == nil {
+			continue
+		}
+		eng, err := LoadEmbedded(d.Zones)
+		if err != nil {
+			return nil, err
+		}
+		s, err := Start(n, eng)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
