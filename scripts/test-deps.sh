@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs when it is missing and we may install
-# packages (root): tshark (capture checks) and traceroute (the Linux side
-# of internal/fidelity; iputils ping and iproute2 are there already).
+# packages (root): tshark (capture checks), traceroute (the Linux side
+# of internal/fidelity; iputils ping and iproute2 are there already) and
+# knot (knotd, the independent DNS server internal/dnsjudge runs on
+# loopback to judge dns/auth).
 # Prints what it does; never fails the build itself: the tests report a
-# missing tool (and fail when HOPS_REQUIRE_TSHARK=1 or HOPS_REQUIRE_NETNS=1).
+# missing tool (and fail when HOPS_REQUIRE_TSHARK=1 or HOPS_REQUIRE_NETNS=1;
+# internal/dnsjudge fails without knotd when root or HOPS_REQUIRE_DNSJUDGE=1).
 set -u
 missing=()
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 command -v traceroute >/dev/null 2>&1 || [ -x /usr/sbin/traceroute ] || missing+=(traceroute)
+command -v knotd >/dev/null 2>&1 || [ -x /usr/sbin/knotd ] || missing+=(knot)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
@@ -23,4 +27,5 @@ apt-get update -qq >/dev/null 2>&1 || apt-get update
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || apt-get install -y --no-install-recommends "${missing[@]}"
 command -v tshark >/dev/null 2>&1 && echo "test-deps: $(tshark --version 2>/dev/null | head -n 1)" >&2
 command -v traceroute >/dev/null 2>&1 && echo "test-deps: $(traceroute --version 2>&1 | head -n 1)" >&2
+[ -x /usr/sbin/knotd ] && echo "test-deps: $(/usr/sbin/knotd --version 2>&1 | head -n 1)" >&2
 exit 0

@@ -6,8 +6,10 @@ import "github.com/miekg/dns"
 // put in the response (nil when the query had none, as section 7 asks)
 // and whether the query is answered with an error already: a second OPT
 // is FORMERR (section 6.1.1), a version above 0 is BADVERS (section
-// 6.1.3). The response's OPT carries the server's UDP size and no
-// options; the DO bit is not echoed, since no zone is signed.
+// 6.1.3). The response's OPT carries the server's UDP size, no options,
+// and the query's DO bit (RFC 3225 section 3: "The DO bit of the query
+// MUST be copied in the response"; no zone is signed, so nothing else
+// changes).
 func (s *Server) edns(q, resp *dns.Msg) (opt *dns.OPT, bad bool) {
 	n := 0
 	var qopt *dns.OPT
@@ -22,6 +24,9 @@ func (s *Server) edns(q, resp *dns.Msg) (opt *dns.OPT, bad bool) {
 	}
 	opt = &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
 	opt.SetUDPSize(s.udpSize())
+	if qopt.Do() {
+		opt.SetDo()
+	}
 	switch {
 	case n > 1 || qopt.Hdr.Name != ".":
 		resp.Rcode = dns.RcodeFormatError
