@@ -27,7 +27,10 @@ var DefaultServers = []struct {
 }{
 	{"a.root-servers.net", []ZoneFile{{".", "root.zone"}}},
 	{"a.gtld-servers.net", []ZoneFile{{"com.", "com.zone"}, {"net.", "net.zone"}}},
-	{"ns1.example.com", []ZoneFile{{"example.com.", "example.com.zone"}}},
+	{"ns1.example.com", []ZoneFile{{"example.com.", "example.com.zone"}, {"example.net.", "example.net.zone"}}},
+	// ISP B's router runs example.com.'s second name server (ns2), in
+	// another network than ns1.
+	{"isp-b-core", []ZoneFile{{"example.com.", "example.com.zone"}}},
 }
 
 // LoadEmbedded parses the embedded zones zs into an engine.

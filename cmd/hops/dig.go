@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/hopsnet/hops/app/dnsserver"
+	"github.com/hopsnet/hops/dns/resolver"
 	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/sim"
 	"github.com/miekg/dns"
 	"github.com/spf13/cobra"
 )
@@ -28,12 +30,21 @@ type digQuery struct {
 	ignore  bool // +ignore: keep a truncated answer
 	timeout time.Duration
 	tries   int
+	trace   bool // +trace: iterate from the root in the client
+}
+
+// digRepeat is --repeat and --interval: the same question asked again,
+// to see the resolver's cache answer with the TTL counted down.
+type digRepeat struct {
+	count    int
+	interval time.Duration
 }
 
 func newDigCmd(g *globals) *cobra.Command {
 	var from string
+	rep := digRepeat{count: 1, interval: 30 * time.Second}
 	cmd := &cobra.Command{
-		Use:   "dig [flags] @SERVER [+norecurse] [+tcp] [+short] NAME [TYPE]",
+		Use:   "dig [flags] [@SERVER] [+trace] [+norecurse] [+tcp] [+short] NAME [TYPE]",
 		Short: "Ask a DNS server a question, and print the answer the way dig does",
 		Long: `dig sends one DNS query from a node (default: the laptop) to SERVER (a node
 name or an IPv4 address) and prints the answer in dig's layout: the header,
@@ -42,15 +53,29 @@ additional sections, with the query time from the virtual clock. The query
 goes over UDP (EDNS0, 1232 bytes); a truncated answer is asked again over
 TCP, as dig does, and +tcp asks over TCP from the start.
 
+Without @SERVER the query goes to the laptop's recursive resolver,
+resolver.isp-a.net (192.0.2.53) in the default world: the world has no
+per-host resolver setting yet, so dig always asks that node. The
+resolver iterates from the root (QNAME minimisation on), caches what it
+learns and answers with ra set; --repeat 2 --interval 30s asks twice and
+shows the second answer coming from its cache with the TTL counted down.
+
++trace does the iteration in the client, as dig +trace does: from the
+root hints, each server is asked the whole name without recursion, and
+each referral is printed as it comes, down to the answer.
+
 The world's authoritative servers answer from hops' own zones:
 a.root-servers.net serves the root, a.gtld-servers.net com. and net.,
-ns1.example.com example.com. There is no recursive resolver yet, so
-@SERVER is required.
+ns1.example.com example.com. and example.net., ns2.example.com (on
+isp-b-core) example.com.
 
 Options: +[no]recurse (RD, default on), +[no]tcp, +short, +[no]edns,
 +bufsize=B, +ignore (keep a truncated answer), +timeout=T (seconds),
-+tries=N. TYPE is A (default), AAAA, NS, SOA, MX, TXT, PTR, CNAME, ANY ...`,
-		Example: `  hops dig @a.root-servers.net www.example.com
++tries=N, +trace. TYPE is A (default), AAAA, NS, SOA, MX, TXT, PTR, CNAME, ANY ...`,
+		Example: `  hops dig www.example.com
+  hops dig +trace www.example.com
+  hops dig www.example.com --repeat 2 --interval 30s
+  hops dig @a.root-servers.net www.example.com
   hops dig @a.gtld-servers.net www.example.com
   hops dig @ns1.example.com www.example.com
   hops dig @ns1.example.com +short example.com MX
@@ -61,10 +86,18 @@ Options: +[no]recurse (RD, default on), +[no]tcp, +short, +[no]edns,
 			if err != nil {
 				return usageError{err}
 			}
-			return runDig(g, from, q, args)
+			if rep.count < 1 || rep.count > 100 || rep.interval < 0 {
+				return usageError{fmt.Errorf("dig: --repeat wants 1..100 and --interval a duration of at least 0s")}
+			}
+			if q.trace {
+				return runDigTrace(g, from, q, args)
+			}
+			return runDig(g, from, q, rep, args)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "`NODE` to ask from (default: the laptop)")
+	cmd.Flags().IntVar(&rep.count, "repeat", 1, "ask `N` times (a resolver answers the repeats from its cache)")
+	cmd.Flags().DurationVar(&rep.interval, "interval", 30*time.Second, "virtual `TIME` between repeats")
 	return cmd
 }
 
@@ -92,11 +125,8 @@ func parseDigArgs(args []string) (digQuery, error) {
 			return q, fmt.Errorf("dig: unexpected argument %q (NAME is %s already; TYPE is one of A, AAAA, NS, SOA, MX, TXT, PTR, CNAME, ANY ...)", a, q.name)
 		}
 	}
-	if q.server == "" {
-		return q, fmt.Errorf("dig: @SERVER is required: there is no recursive resolver yet (try @a.root-servers.net, @a.gtld-servers.net or @ns1.example.com)")
-	}
 	if q.name == "" {
-		return q, fmt.Errorf("dig: no NAME to ask about (e.g. hops dig @%s www.example.com)", q.server)
+		return q, fmt.Errorf("dig: no NAME to ask about (e.g. hops dig www.example.com)")
 	}
 	if q.qtype == 0 {
 		q.qtype = dns.TypeA
@@ -120,6 +150,8 @@ func (q *digQuery) option(o string) error {
 		q.edns = on
 	case base == "ignore":
 		q.ignore = on
+	case base == "trace":
+		q.trace = on
 	case base == "bufsize" && hasVal:
 		n, err := strconv.ParseUint(val, 10, 16)
 		if err != nil {
@@ -139,7 +171,7 @@ func (q *digQuery) option(o string) error {
 		}
 		q.tries = int(n)
 	default:
-		return fmt.Errorf("dig: unknown option +%s (known: +[no]recurse, +[no]tcp, +short, +[no]edns, +bufsize=B, +ignore, +timeout=T, +tries=N)", o)
+		return fmt.Errorf("dig: unknown option +%s (known: +[no]recurse, +[no]tcp, +short, +[no]edns, +bufsize=B, +ignore, +timeout=T, +tries=N, +[no]trace)", o)
 	}
 	return nil
 }
@@ -160,26 +192,55 @@ func (q digQuery) message(id uint16) []byte {
 	return b
 }
 
-// runDig runs one dig in a world with the default name servers started.
-func runDig(g *globals, from string, q digQuery, args []string) error {
-	var reply dnsserver.Reply
+// startDNS starts the default world's name servers and its resolver.
+func startDNS(s *session) error {
+	if _, err := dnsserver.StartDefault(s.w.Node); err != nil {
+		return err
+	}
+	_, err := dnsserver.StartDefaultResolver(s.w.Node)
+	return err
+}
+
+// runDig runs dig in a world with the default name servers and resolver
+// started: rep.count queries, rep.interval apart in virtual time.
+func runDig(g *globals, from string, q digQuery, rep digRepeat, args []string) error {
+	var failed bool
+	dest := q.server
+	if dest == "" {
+		dest = dnsserver.DefaultResolverNode
+	}
 	_, sig, err := g.runApp(appRun{
-		from: from, dest: q.server,
-		plan:  time.Duration(q.tries+1) * q.timeout,
+		from: from, dest: dest,
+		plan:  time.Duration(rep.count-1)*rep.interval + time.Duration(q.tries+1)*q.timeout,
 		label: "dig " + q.name,
 		quiet: true,
 		start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
-			if _, err := dnsserver.StartDefault(s.w.Node); err != nil {
+			if err := startDNS(s); err != nil {
 				return err
 			}
-			id := uint16(src.AppStream("dig").Uint32())
+			ids := src.AppStream("dig")
 			cfg := dnsserver.ExchangeConfig{Server: netip.AddrPortFrom(dst, 53), TCP: q.tcp,
 				NoTCPRetry: q.ignore, Timeout: q.timeout, Tries: q.tries}
-			dnsserver.Exchange(src, cfg, q.message(id), func(r dnsserver.Reply) {
-				reply = r
-				printDig(s.out, g.json, q, dst, r, args)
-				done()
-			})
+			var ask func(i int)
+			ask = func(i int) {
+				dnsserver.Exchange(src, cfg, q.message(uint16(ids.Uint32())), func(r dnsserver.Reply) {
+					failed = failed || r.Err != nil
+					if i > 0 && !g.json && !q.short {
+						fmt.Fprintf(s.out, ";; --- query %d of %d, at %v ---\n", i+1, rep.count, src.Now())
+					}
+					printDig(s.out, g.json, q, dst, r, args)
+					if i+1 == rep.count {
+						done()
+						return
+					}
+					next := r.Sent.Add(rep.interval)
+					if now := src.Now(); next < now {
+						next = now
+					}
+					src.NewTimer(func(sim.Time) { ask(i + 1) }).ResetAt(next)
+				})
+			}
+			ask(0)
 			return nil
 		},
 	})
@@ -189,7 +250,7 @@ func runDig(g *globals, from string, q digQuery, args []string) error {
 	if sig != 0 {
 		return killedBy{sig}
 	}
-	if reply.Err != nil {
+	if failed {
 		return silentExit{9} // dig: "no reply from server"
 	}
 	return nil
@@ -226,7 +287,7 @@ func printDig(w io.Writer, asJSON bool, q digQuery, addr netip.Addr, r dnsserver
 
 func printDigFull(w io.Writer, q digQuery, addr netip.Addr, r dnsserver.Reply, m *dns.Msg, args []string) {
 	fmt.Fprintf(w, "\n; <<>> hops dig <<>> %s\n", strings.Join(args, " "))
-	if _, err := netip.ParseAddr(q.server); err != nil {
+	if _, err := netip.ParseAddr(q.server); err != nil && q.server != "" {
 		fmt.Fprintln(w, "; (1 server found)")
 	}
 	fmt.Fprintln(w, ";; global options: +cmd")
@@ -259,6 +320,12 @@ func printDigFull(w io.Writer, q digQuery, addr netip.Addr, r dnsserver.Reply, m
 			flags = " do"
 		}
 		fmt.Fprintf(w, "; EDNS: version: %d, flags:%s; udp: %d\n", o.Version(), flags, o.UDPSize())
+		for _, op := range o.Option {
+			if e, ok := op.(*dns.EDNS0_EDE); ok {
+				// dig's layout for an extended error (RFC 8914).
+				fmt.Fprintf(w, "; EDE: %d (%s): (%s)\n", e.InfoCode, dns.ExtendedErrorCodeToString[e.InfoCode], e.ExtraText)
+			}
+		}
 	}
 	if len(m.Question) > 0 {
 		fmt.Fprintln(w, ";; QUESTION SECTION:")
@@ -287,7 +354,11 @@ func printDigFull(w io.Writer, q digQuery, addr netip.Addr, r dnsserver.Reply, m
 		proto = "TCP"
 	}
 	fmt.Fprintf(w, ";; Query time: %d msec\n", r.RTT.Milliseconds())
-	fmt.Fprintf(w, ";; SERVER: %s#53(%s) (%s)\n", addr, q.server, proto)
+	server := q.server
+	if server == "" {
+		server = dnsserver.DefaultResolverNode
+	}
+	fmt.Fprintf(w, ";; SERVER: %s#53(%s) (%s)\n", addr, server, proto)
 	fmt.Fprintf(w, ";; MSG SIZE  rcvd: %d\n\n", len(r.Msg))
 }
 
@@ -410,5 +481,164 @@ func digJSONOf(q digQuery, addr netip.Addr, r dnsserver.Reply, m *dns.Msg) digJS
 		return out
 	}
 	j.Answer, j.Authority, j.Additional = conv(m.Answer), conv(m.Ns), conv(m.Extra)
+	return j
+}
+
+// runDigTrace is dig +trace: the laptop iterates from the root itself
+// (a resolver engine with no cache and no QNAME minimisation, since dig
+// asks every server the whole name) and prints what each server said.
+func runDigTrace(g *globals, from string, q digQuery, args []string) error {
+	var res resolver.Result
+	dest := q.server
+	if dest == "" {
+		dest = dnsserver.DefaultResolverNode
+	}
+	_, sig, err := g.runApp(appRun{
+		from: from, dest: dest,
+		plan:  time.Minute,
+		label: "dig +trace " + q.name,
+		quiet: true,
+		start: func(s *session, src *node.Node, _ netip.Addr, done func()) error {
+			if err := startDNS(s); err != nil {
+				return err
+			}
+			it := dnsserver.NewResolver(src, resolver.Config{NoCache: true, NoQNameMin: true,
+				Timeout: q.timeout, MaxTries: q.tries, UDPSize: q.bufsize, Rand: src.AppStream("dig")})
+			it.Lookup(q.name, q.qtype, func(r resolver.Result) {
+				res = r
+				it.Close()
+				printDigTrace(s.out, g.json, q, r, args)
+				done()
+			})
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if sig != 0 {
+		return killedBy{sig}
+	}
+	if res.Msg == nil || res.Msg.Rcode == dns.RcodeServerFailure {
+		return silentExit{9}
+	}
+	return nil
+}
+
+// printDigTrace prints each step of an iteration in dig +trace's layout:
+// the records a server gave (answer and authority), then where they
+// came from.
+func printDigTrace(w io.Writer, asJSON bool, q digQuery, r resolver.Result, args []string) {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(digTraceJSONOf(r))
+		return
+	}
+	fmt.Fprintf(w, "\n; <<>> hops dig <<>> %s\n", strings.Join(args, " "))
+	fmt.Fprintln(w, ";; global options: +cmd")
+	for _, h := range dnsserver.DefaultRoots {
+		fmt.Fprintf(w, "%s518400\tIN\tNS\t%s\n", padTab(".", 24), h.Name)
+	}
+	fmt.Fprintln(w, ";; Root hints built into hops (dig asks its resolver for . NS here)")
+	fmt.Fprintln(w)
+	for _, st := range r.Trace.Steps {
+		server := fmt.Sprintf("%s#53(%s)", st.Server, strings.TrimSuffix(st.ServerName, "."))
+		switch st.Event {
+		case "ignored", "cache", "fail":
+			continue
+		case "timeout":
+			fmt.Fprintf(w, ";; communications error to %s: timed out\n", server)
+			continue
+		case "error":
+			fmt.Fprintf(w, ";; communications error to %s: %s\n", server, st.Note)
+			continue
+		case "truncated":
+			fmt.Fprintln(w, ";; Truncated, retrying in TCP mode.")
+			continue
+		}
+		var m dns.Msg
+		if st.Resp == nil || m.Unpack(st.Resp) != nil {
+			continue
+		}
+		if st.Depth > 0 {
+			fmt.Fprintf(w, ";; (looking up the glueless name server %s)\n", st.QName)
+		}
+		if m.Rcode != dns.RcodeSuccess {
+			fmt.Fprintf(w, ";; %s for %s\n", rcodeText(&m), st.QName)
+		}
+		for _, rr := range append(append([]dns.RR(nil), m.Answer...), m.Ns...) {
+			fmt.Fprintln(w, digRR(rr))
+		}
+		fmt.Fprintf(w, ";; Received %d bytes from %s in %d ms\n\n", len(st.Resp), server, st.RTT.Milliseconds())
+	}
+	if r.Msg.Rcode == dns.RcodeServerFailure {
+		fmt.Fprintf(w, ";; resolution failed: %s\n", digEDE(r.Msg))
+	}
+}
+
+// digEDE is a message's extended error text, or its rcode.
+func digEDE(m *dns.Msg) string {
+	if o := m.IsEdns0(); o != nil {
+		for _, op := range o.Option {
+			if e, ok := op.(*dns.EDNS0_EDE); ok {
+				return fmt.Sprintf("%s (EDE %d: %s)", e.ExtraText, e.InfoCode, dns.ExtendedErrorCodeToString[e.InfoCode])
+			}
+		}
+	}
+	return rcodeText(m)
+}
+
+// digTraceStep is one step of hops dig +trace --json.
+type digTraceStep struct {
+	Depth      int         `json:"depth"`
+	Zone       string      `json:"zone"`
+	Server     string      `json:"server"`
+	ServerName string      `json:"server_name"`
+	QName      string      `json:"qname"`
+	QType      string      `json:"qtype"`
+	TCP        bool        `json:"tcp,omitempty"`
+	Event      string      `json:"event"`
+	Note       string      `json:"note"`
+	RTT        float64     `json:"rtt_ms"`
+	Size       int         `json:"msg_size,omitempty"`
+	Answer     []digJSONRR `json:"answer,omitempty"`
+	Authority  []digJSONRR `json:"authority,omitempty"`
+}
+
+type digTraceJSON struct {
+	Name   string         `json:"name"`
+	Type   string         `json:"type"`
+	Status string         `json:"status"`
+	Error  string         `json:"error,omitempty"`
+	Steps  []digTraceStep `json:"steps"`
+}
+
+func digTraceJSONOf(r resolver.Result) digTraceJSON {
+	j := digTraceJSON{Name: r.Trace.Name, Type: dns.Type(r.Trace.QType).String(), Status: rcodeText(r.Msg), Steps: []digTraceStep{}}
+	if r.Msg.Rcode == dns.RcodeServerFailure {
+		j.Error = digEDE(r.Msg)
+	}
+	conv := func(rrs []dns.RR) []digJSONRR {
+		var out []digJSONRR
+		for _, rr := range rrs {
+			h := rr.Header()
+			out = append(out, digJSONRR{h.Name, h.Ttl, dns.Class(h.Class).String(), dns.Type(h.Rrtype).String(), rdata(rr)})
+		}
+		return out
+	}
+	for _, st := range r.Trace.Steps {
+		if !st.Server.IsValid() {
+			continue
+		}
+		s := digTraceStep{Depth: st.Depth, Zone: st.Zone, Server: st.Server.String(), ServerName: st.ServerName,
+			QName: st.QName, QType: dns.Type(st.QType).String(), TCP: st.TCP, Event: st.Event, Note: st.Note,
+			RTT: float64(st.RTT) / float64(time.Millisecond), Size: len(st.Resp)}
+		var m dns.Msg
+		if st.Resp != nil && m.Unpack(st.Resp) == nil {
+			s.Answer, s.Authority = conv(m.Answer), conv(m.Ns)
+		}
+		j.Steps = append(j.Steps, s)
+	}
 	return j
 }
