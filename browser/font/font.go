@@ -124,12 +124,18 @@ func (f *Font) Metrics(size float64) Metrics {
 	return Metrics{Ascent: math.Round(f.asc * k), Descent: math.Round(f.desc * k), LineGap: math.Round(f.gap * k)}
 }
 
-// Width returns the advance width of s at size px.
+// Width returns the advance width of s at size px. Each glyph's advance
+// is rounded to a whole pixel, as Chromium on Linux lays text out (it
+// positions glyphs on whole pixels unless subpixel positioning is on).
+//
+// Chromium on Linux also shapes at the font size rounded to a whole pixel
+// (13.28px text advances as 13px text does), which this follows too.
 func (f *Font) Width(s string, size float64) float64 {
+	k := math.Round(size) / f.upem
 	w := 0.0
 	for _, r := range s {
 		if r >= 0 && r < 128 {
-			w += f.ascii[r]
+			w += pixelAdvance(f.ascii[r] * k)
 			continue
 		}
 		a, ok := f.adv[r]
@@ -139,9 +145,15 @@ func (f *Font) Width(s string, size float64) float64 {
 				f.adv[r] = a
 			}
 		}
-		w += a
+		w += pixelAdvance(a * k)
 	}
-	return w * size / f.upem
+	return w
+}
+
+// pixelAdvance rounds an advance in px as FreeType and Skia do: to 26.6
+// fixed point first, then to a whole pixel (12.4951px is 12.5, so 13).
+func pixelAdvance(px float64) float64 {
+	return math.Round(math.Round(px*64) / 64)
 }
 
 // Face returns a face for drawing at size px (72 dpi, so points are px).

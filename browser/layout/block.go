@@ -51,15 +51,61 @@ func widths(b *Box, cbW float64) {
 		b.Margin[i] = s.Margin[i].Resolve(cbW)
 	}
 	ml, mr := s.Margin[style.Left], s.Margin[style.Right]
+	if b.Atomic {
+		// Inline-blocks: auto margins are 0, and nothing is over-constrained.
+		if ml.Auto {
+			b.Margin[style.Left] = 0
+		}
+		if mr.Auto {
+			b.Margin[style.Right] = 0
+		}
+		switch {
+		case b.forceW != nil:
+			b.W = *b.forceW
+		case !s.Width.Auto:
+			b.W = s.Width.Resolve(cbW)
+			if s.BoxSizing == "border-box" {
+				b.W = max(0, b.W-b.Padding[style.Left]-b.Padding[style.Right]-b.Border[style.Left]-b.Border[style.Right])
+			}
+		}
+		return
+	}
 	edges := b.Padding[style.Left] + b.Padding[style.Right] + b.Border[style.Left] + b.Border[style.Right]
-	if s.Width.Auto {
+	widthWith(b, s.Width, cbW, edges, false)
+	// min-width and max-width: the tentative width is clamped and the
+	// rules rerun with it (CSS 2.1 §10.4).
+	content := func(l style.Length) float64 {
+		v := l.Resolve(cbW)
+		if s.BoxSizing == "border-box" {
+			v = max(0, v-edges)
+		}
+		return v
+	}
+	if !s.MaxWidth.Auto {
+		if mx := content(s.MaxWidth); b.W > mx {
+			widthWith(b, style.Length{Px: mx}, cbW, edges, true)
+		}
+	}
+	if mn := content(s.MinWidth); b.W < mn {
+		widthWith(b, style.Length{Px: mn}, cbW, edges, true)
+	}
+}
+
+// widthWith applies CSS 2.1 §10.3.3 with width as the specified width
+// (already a content width when isContent).
+func widthWith(b *Box, width style.Length, cbW, edges float64, isContent bool) {
+	s := b.Style
+	ml, mr := s.Margin[style.Left], s.Margin[style.Right]
+	b.Margin[style.Left] = ml.Resolve(cbW)
+	b.Margin[style.Right] = mr.Resolve(cbW)
+	if width.Auto {
 		// 1. If width is auto, any other auto values become 0 and width
 		// follows from the equality.
 		b.W = max(0, cbW-b.Margin[style.Left]-b.Margin[style.Right]-edges)
 		return
 	}
-	w := s.Width.Resolve(cbW)
-	if s.BoxSizing == "border-box" {
+	w := width.Resolve(cbW)
+	if s.BoxSizing == "border-box" && !isContent {
 		w = max(0, w-edges)
 	}
 	b.W = w
@@ -116,12 +162,19 @@ func (t *Tree) layoutBlock(b *Box, cbW float64, cbH *float64, root bool) {
 			c.relX = c.Margin[style.Left]
 			if c.selfCollapsing {
 				// Its top and bottom margins collapse through it.
+				// It sits where its top border edge would be with a
+				// bottom border: after the margins before it and its own
+				// top margin, not its bottom one (CSS 2.1 §8.3.1).
+				if atTop && collapseTop {
+					c.relY = y
+				} else {
+					c.relY = y + pending.join(c.ownTop).value()
+				}
 				if atTop && collapseTop {
 					top = top.join(c.top)
 				} else {
 					pending = pending.join(c.top)
 				}
-				c.relY = y + pending.value()
 				continue
 			}
 			if atTop && collapseTop {
@@ -148,6 +201,7 @@ func (t *Tree) layoutBlock(b *Box, cbW float64, cbH *float64, root bool) {
 	if ownH != nil {
 		contentH = *ownH
 	}
+	contentH = clampHeight(b, contentH, cbH)
 	b.H = contentH
 	b.top, b.bottom = top, bottom
 	// A box with no height, border, padding or in-flow content has its own
@@ -155,9 +209,40 @@ func (t *Tree) layoutBlock(b *Box, cbW float64, cbH *float64, root bool) {
 	b.selfCollapsing = !root && atTop && collapseTop && collapseBottom && contentH == 0 &&
 		(s.Height.Auto || ownH != nil && *ownH == 0)
 	if b.selfCollapsing {
+		b.ownTop = top
 		b.top = top.join(bottom)
 		b.bottom = margins{}
 	}
+}
+
+// clampHeight applies min-height and max-height to a content height h
+// (percentages only against a definite containing block height cbH).
+func clampHeight(b *Box, h float64, cbH *float64) float64 {
+	s := b.Style
+	content := func(l style.Length) (float64, bool) {
+		if l.IsPct && cbH == nil {
+			return 0, false
+		}
+		v := l.Px
+		if l.IsPct {
+			v = l.Pct / 100 * *cbH
+		}
+		if s.BoxSizing == "border-box" {
+			v = max(0, v-b.Padding[style.Top]-b.Padding[style.Bottom]-b.Border[style.Top]-b.Border[style.Bottom])
+		}
+		return v, true
+	}
+	if !s.MaxHeight.Auto {
+		if mx, ok := content(s.MaxHeight); ok && h > mx {
+			h = mx
+		}
+	}
+	if !s.MinHeight.Auto {
+		if mn, ok := content(s.MinHeight); ok && h < mn {
+			h = mn
+		}
+	}
+	return h
 }
 
 // place turns the offsets into absolute coordinates: b's border box is at
@@ -180,8 +265,13 @@ func (t *Tree) place(b *Box, x, y float64) {
 			f.Baseline += b.Y
 		}
 	}
+	for i := range b.Lines {
+		for _, a := range b.Lines[i].Atomics {
+			t.place(a, b.X, b.Y)
+		}
+	}
 	for _, c := range b.Children {
-		if c.Kind == Block {
+		if c.Kind == Block && !c.Atomic {
 			t.place(c, b.X, b.Y)
 		}
 	}

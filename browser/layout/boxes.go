@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hopsnet/hops/browser/style"
 	"golang.org/x/net/html"
 )
 
@@ -125,6 +126,10 @@ func fragmentUnion(b *Box) (x, y, w, h float64) {
 	if x0 > x1 {
 		return 0, 0, 0, 0
 	}
+	// Vertical padding and borders grow the border box around the
+	// content area, not the line.
+	y0 -= b.Padding[style.Top] + b.Border[style.Top]
+	y1 += b.Padding[style.Bottom] + b.Border[style.Bottom]
 	return x0, y0, x1 - x0, y1 - y0
 }
 

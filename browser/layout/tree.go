@@ -39,7 +39,10 @@ type Box struct {
 	Parent   *Box
 	Children []*Box
 	ListItem bool // display: list-item; Ordinal is its number among siblings
-	Ordinal  int
+	// Atomic: an inline-block, a Block laid out inside a line as one
+	// unbreakable piece (its margin box) aligned on its last baseline.
+	Atomic  bool
+	Ordinal int
 
 	// Used values after layout (absolute, CSS px). X, Y, W, H are the
 	// content box; Margin, Padding, Border the used edges.
@@ -52,6 +55,8 @@ type Box struct {
 	inlineChildren bool
 	top, bottom    margins // collapsed margins that escape through this box
 	selfCollapsing bool
+	forceW         *float64    // a shrink-to-fit width (inline-blocks)
+	ownTop         margins     // a self-collapsing box's top margins, without its bottom ones
 	frags          []*Fragment // a text or br box's fragments; an inline's through descendants
 }
 
@@ -67,9 +72,12 @@ type Line struct {
 	X, Y, W, H float64 // the line box
 	Baseline   float64 // absolute y of the baseline
 	Frags      []*Fragment
+	Atomics    []*Box // inline-blocks on this line (placed with the block)
+	contentW   float64
 }
 
-// A Fragment is the part of a text (or a <br>) on one line.
+// A Fragment is the part of a text (or a <br>) on one line, or an inline
+// box's start or end edge (margin, border, padding) on a line.
 type Fragment struct {
 	Box        *Box
 	X, Y, W, H float64 // content area: as tall as the font's ascent + descent
@@ -141,6 +149,7 @@ func (t *Tree) build(n *html.Node, st Styles, parent *Box) *Box {
 	default:
 		b.Kind = Block
 		b.ListItem = s.Display == "list-item"
+		b.Atomic = s.Display == "inline-block" && parent != nil
 	}
 	t.byNode[n] = b
 	ordinal := 0
@@ -174,7 +183,7 @@ func (t *Tree) build(n *html.Node, st Styles, parent *Box) *Box {
 func (t *Tree) fixup(b *Box) {
 	hasBlock, hasInline := false, false
 	for _, c := range b.Children {
-		if c.Kind == Block {
+		if c.Kind == Block && !c.Atomic {
 			hasBlock = true
 		} else if !collapsibleSpace(c) {
 			hasInline = true
@@ -209,7 +218,7 @@ func (t *Tree) fixup(b *Box) {
 		run = nil
 	}
 	for _, c := range b.Children {
-		if c.Kind == Block {
+		if c.Kind == Block && !c.Atomic {
 			flush()
 			out = append(out, c)
 		} else {

@@ -9,6 +9,7 @@ import (
 	"image/draw"
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/hopsnet/hops/browser/font"
 	"github.com/hopsnet/hops/browser/layout"
@@ -72,6 +73,13 @@ type painter struct {
 // box paints b and its descendants in tree order (a simplified stacking
 // order: no floats, positioning or z-index).
 func (p *painter) box(b *layout.Box, skipBG *layout.Box) {
+	if b.Kind == layout.Inline {
+		// Inline-blocks inside inline boxes.
+		for _, c := range b.Children {
+			p.box(c, skipBG)
+		}
+		return
+	}
 	if b.Kind != layout.Block {
 		return
 	}
@@ -148,9 +156,19 @@ func (p *painter) text(fr *layout.Fragment) {
 	if fr.Y > float64(p.img.Bounds().Max.Y) || fr.Y+fr.H < 0 {
 		return
 	}
-	d := xfont.Drawer{Dst: p.img, Src: image.NewUniform(s.Color), Face: face,
-		Dot: fixed.Point26_6{X: fixed.Int26_6(fr.X * 64), Y: fixed.Int26_6(fr.Baseline * 64)}}
-	d.DrawString(fr.Text)
+	d := xfont.Drawer{Dst: p.img, Src: image.NewUniform(s.Color), Face: face}
+	// Glyph by glyph at layout's advances (whole pixels, as Chromium
+	// places them), not the face's fractional ones.
+	x := fr.X
+	var buf [4]byte
+	for _, r := range fr.Text {
+		g := string(utf8.AppendRune(buf[:0], r))
+		if r != ' ' {
+			d.Dot = fixed.Point26_6{X: fixed.Int26_6(x * 64), Y: fixed.Int26_6(fr.Baseline * 64)}
+			d.DrawString(g)
+		}
+		x += f.Width(g, s.FontSize)
+	}
 	if s.Underline {
 		m := f.Metrics(s.FontSize)
 		thick := max(1, math.Round(s.FontSize/16))

@@ -34,26 +34,38 @@ type LineHeight struct {
 
 // Style is an element's computed style.
 type Style struct {
-	Display     string // block, inline, list-item, none
-	Color       color.RGBA
-	Background  color.RGBA // transparent when A == 0
-	FontSize    float64    // px
-	Bold        bool
-	Italic      bool
-	Mono        bool
-	LineHeight  LineHeight
-	Margin      [4]Length
-	Padding     [4]Length
-	BorderWidth [4]float64 // px; 0 when the style is none
-	BorderStyle [4]string
-	BorderColor [4]color.RGBA
-	Width       Length
-	Height      Length
-	BoxSizing   string // content-box, border-box
-	TextAlign   string // left, center, right
-	WhiteSpace  string // normal, pre, nowrap, pre-wrap, pre-line
-	ListStyle   string // disc, circle, square, decimal, none
-	Underline   bool   // text-decoration: underline on this element or an ancestor
+	Display    string // block, inline, inline-block, list-item, none
+	Color      color.RGBA
+	Background color.RGBA // transparent when A == 0
+	FontSize   float64    // px
+	Bold       bool
+	Italic     bool
+	Mono       bool
+	// GenericMono: font-family is the generic monospace alone, whose
+	// default size is 13px in Chromium rather than 16px.
+	GenericMono bool
+	// AbsoluteSize: font-size comes from an absolute length (px, pt …),
+	// not from a keyword (medium, small …) or the initial value, possibly
+	// through em or %. Only non-absolute sizes follow the generic
+	// monospace family's smaller default.
+	AbsoluteSize bool
+	LineHeight   LineHeight
+	Margin       [4]Length
+	Padding      [4]Length
+	BorderWidth  [4]float64 // px; 0 when the style is none
+	BorderStyle  [4]string
+	BorderColor  [4]color.RGBA
+	Width        Length
+	Height       Length
+	MinWidth     Length // auto is 0
+	MinHeight    Length
+	MaxWidth     Length // Auto: none
+	MaxHeight    Length
+	BoxSizing    string // content-box, border-box
+	TextAlign    string // left, center, right
+	WhiteSpace   string // normal, pre, nowrap, pre-wrap, pre-line
+	ListStyle    string // disc, circle, square, decimal, none
+	Underline    bool   // text-decoration: underline on this element or an ancestor
 }
 
 // UsedLineHeight returns line-height in px for a font whose normal line
@@ -77,6 +89,7 @@ var currentColor = color.RGBA{R: 1, A: 0}
 func initial() *Style {
 	s := &Style{Display: "inline", Color: color.RGBA{0, 0, 0, 255}, FontSize: 16,
 		LineHeight: LineHeight{Normal: true}, Width: Length{Auto: true}, Height: Length{Auto: true},
+		MaxWidth: Length{Auto: true}, MaxHeight: Length{Auto: true},
 		BoxSizing: "content-box", TextAlign: "left", WhiteSpace: "normal", ListStyle: "disc"}
 	for i := range s.BorderStyle {
 		s.BorderStyle[i] = "none"
@@ -90,6 +103,7 @@ func initial() *Style {
 func inherit(p *Style) *Style {
 	s := initial()
 	s.Color, s.FontSize, s.Bold, s.Italic, s.Mono = p.Color, p.FontSize, p.Bold, p.Italic, p.Mono
+	s.GenericMono, s.AbsoluteSize = p.GenericMono, p.AbsoluteSize
 	s.LineHeight, s.TextAlign, s.WhiteSpace, s.ListStyle, s.Underline = p.LineHeight, p.TextAlign, p.WhiteSpace, p.ListStyle, p.Underline
 	return s
 }
@@ -225,8 +239,22 @@ func (s *Styler) compute(n *html.Node, parent *Style) *Style {
 	decls := s.Cascade(n)
 	st := inherit(parent)
 	for _, d := range decls {
-		if d.Property == "font-size" {
-			st.FontSize = fontSize(d.Value, parent.FontSize, s.root, st.FontSize)
+		switch d.Property {
+		case "font-size":
+			st.FontSize, st.AbsoluteSize = fontSize(d.Value, parent.FontSize, s.root, st.FontSize, parent.AbsoluteSize, st.AbsoluteSize)
+		case "font-family":
+			st.GenericMono = genericMono(d.Value, parent.GenericMono)
+		}
+	}
+	// Chromium's default size is 16px, but 13px for the generic monospace
+	// family: a size not given absolutely scales when an element switches
+	// between monospace and the rest (Blink's
+	// FontBuilder::CheckForGenericFamilyChange).
+	if !st.AbsoluteSize && st.GenericMono != parent.GenericMono {
+		if st.GenericMono {
+			st.FontSize *= monoMedium / 16
+		} else {
+			st.FontSize *= 16 / monoMedium
 		}
 	}
 	if n.Parent != nil && n.Parent.Type == html.DocumentNode {
@@ -246,36 +274,68 @@ func (s *Styler) compute(n *html.Node, parent *Style) *Style {
 	return st
 }
 
-func fontSize(v []css.Token, parentPx, rootPx, cur float64) float64 {
+// monoMedium is Chromium's default size for the generic monospace family.
+const monoMedium = 13.0
+
+// genericMono reports a font-family value that is the generic monospace
+// family alone (keyword, not a quoted name).
+func genericMono(v []css.Token, parent bool) bool {
+	var names []css.Token
+	for _, t := range v {
+		if t.Type == css.Ident || t.Type == css.String {
+			names = append(names, t)
+		}
+	}
+	if len(names) == 1 && names[0].Type == css.Ident {
+		switch strings.ToLower(names[0].Data) {
+		case "monospace":
+			return true
+		case "inherit":
+			return parent
+		}
+	}
+	return false
+}
+
+// fontSize computes font-size and whether it is absolute (see
+// Style.AbsoluteSize).
+func fontSize(v []css.Token, parentPx, rootPx, cur float64, parentAbs, curAbs bool) (float64, bool) {
 	if len(v) != 1 {
-		return cur
+		return cur, curAbs
 	}
 	t := v[0]
 	if t.Type == css.Ident {
 		k := strings.ToLower(t.Data)
 		if px, ok := fontSizeKeywords[k]; ok {
-			return px
+			return px, false
 		}
 		switch k {
 		case "smaller":
-			return parentPx / 1.2
+			return parentPx / 1.2, parentAbs
 		case "larger":
-			return parentPx * 1.2
+			return parentPx * 1.2, parentAbs
 		case "inherit", "unset":
-			return parentPx
+			return parentPx, parentAbs
 		case "initial":
-			return 16
+			return 16, false
 		}
-		return cur
+		return cur, curAbs
 	}
 	l, ok := length(t, parentPx, rootPx, false)
 	if !ok || l.IsPct && l.Pct < 0 || l.Px < 0 {
-		return cur
+		return cur, curAbs
 	}
 	if l.IsPct {
-		return l.Pct / 100 * parentPx
+		return l.Pct / 100 * parentPx, parentAbs
 	}
-	return l.Px
+	if t.Type == css.Dimension {
+		_, unit, _ := dimension(t)
+		switch strings.ToLower(unit) {
+		case "em", "ex", "ch", "rem":
+			return l.Px, parentAbs
+		}
+	}
+	return l.Px, true
 }
 
 var sideNames = [4]string{"top", "right", "bottom", "left"}
@@ -301,9 +361,9 @@ func (s *Styler) apply(st, parent *Style, d css.Declaration) {
 	switch {
 	case p == "display":
 		switch kw {
-		case "block", "inline", "list-item", "none":
+		case "block", "inline", "inline-block", "list-item", "none":
 			st.Display = kw
-		case "inline-block", "flex", "grid", "table", "flow-root", "table-row", "table-cell":
+		case "flex", "grid", "table", "flow-root", "table-row", "table-cell":
 			st.Display = "block" // not supported: laid out as blocks
 		}
 	case p == "color":
@@ -387,6 +447,24 @@ func (s *Styler) apply(st, parent *Style, d css.Declaration) {
 			} else {
 				st.Height = l
 			}
+		}
+	case p == "min-width" || p == "min-height" || p == "max-width" || p == "max-height":
+		l, ok := lengthOf(strings.HasPrefix(p, "min-"))
+		if kw == "none" && strings.HasPrefix(p, "max-") {
+			l, ok = Length{Auto: true}, true
+		}
+		if !ok || l.Px < 0 || l.Pct < 0 {
+			break
+		}
+		switch p {
+		case "min-width":
+			st.MinWidth = l
+		case "min-height":
+			st.MinHeight = l
+		case "max-width":
+			st.MaxWidth = l
+		case "max-height":
+			st.MaxHeight = l
 		}
 	case p == "box-sizing":
 		if kw == "border-box" || kw == "content-box" {
