@@ -80,8 +80,10 @@ var Table = []Layer{
 	// link and node, so they can import neither.
 	{Pattern: "tcp/...", Rank: 20, StdOnly: true, Sim: true, Engine: true},
 	{Pattern: "udp/...", Rank: 20, StdOnly: true, Sim: true, Engine: true},
+	{Pattern: "nat/...", Rank: 20, StdOnly: true, Sim: true, Engine: true}, // NAPT translation (RFC 4787, 5382)
 	{Pattern: "routing/...", Rank: 30, Sim: true, Engine: true},
 	{Pattern: "dns/...", Rank: 40, Sim: true, Engine: true},
+	{Pattern: "dhcp/...", Rank: 40, Sim: true, Engine: true}, // DHCPv4 client and server (RFC 2131)
 	{Pattern: "http/...", Rank: 50, Sim: true, Engine: true},
 	{Pattern: "browser/...", Rank: 60, Sim: true, Engine: true, Deny: browserDeny,
 		DenyWhy: "the browser reaches the network only through its fetch interface"},
