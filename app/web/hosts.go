@@ -1,0 +1,81 @@
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net"
+	"strings"
+
+	"github.com/hopsnet/hops/http/h1"
+	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/sim"
+)
+
+// Hosts picks a handler by the request's Host (without its port), as
+// virtual hosts do; an unknown host gets Default, or 404.
+type Hosts struct {
+	ByName  map[string]h1.Handler
+	Default h1.Handler
+}
+
+// ServeHTTP passes the request on.
+func (v *Hosts) ServeHTTP(now sim.Time, req *h1.Request, resp *h1.Response) {
+	host := strings.ToLower(req.Host())
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if h := v.ByName[host]; h != nil {
+		h.ServeHTTP(now, req, resp)
+		return
+	}
+	if v.Default != nil {
+		v.Default.ServeHTTP(now, req, resp)
+		return
+	}
+	textError(resp, 404)
+}
+
+//go:embed site
+var siteFiles embed.FS
+
+// WWW returns the default world's www.example.com site: its pages, with
+// /about moved permanently to /about.html and /home found at /.
+func WWW() (*Site, error) {
+	sub, err := fs.Sub(siteFiles, "site/www.example.com")
+	if err != nil {
+		return nil, err
+	}
+	s, err := NewSite(sub)
+	if err != nil {
+		return nil, err
+	}
+	s.Redirect("/about", 301, "/about.html")
+	s.Redirect("/home", 302, "http://www.example.com/")
+	return s, nil
+}
+
+// StartDefault starts the default world's web servers on the nodes lookup
+// finds by name: www.example.com's site and api.example.com's API, each
+// on port 80 and the default for its node. A missing node is skipped.
+func StartDefault(lookup func(name string) *node.Node, cfg Config) ([]*Server, error) {
+	www, err := WWW()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Server
+	for _, d := range []struct {
+		name string
+		h    h1.Handler
+	}{{"www.example.com", www}, {"api.example.com", NewAPI()}} {
+		n := lookup(d.name)
+		if n == nil {
+			continue
+		}
+		s, err := Serve(n, cfg, &Hosts{ByName: map[string]h1.Handler{d.name: d.h}, Default: d.h})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}

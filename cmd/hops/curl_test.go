@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hopsnet/hops/internal/tsharkcheck"
+)
+
+// hopsCurl runs `hops curl ARGS` through its constructor (main.go adds
+// the command with root.AddCommand(newCurlCmd(g))), with stdout and
+// stderr into one buffer, as a terminal shows them, and returns the
+// exit status as hops would.
+func hopsCurl(t *testing.T, g *globals, args ...string) (string, int) {
+	t.Helper()
+	var out bytes.Buffer
+	if g == nil {
+		g = &globals{}
+	}
+	g.seed, g.stdout, g.stderr = 1, &out, &out
+	cmd := newCurlCmd(g)
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.Execute()
+	if err == nil {
+		return out.String(), 0
+	}
+	code := exitStatus(err, &out)
+	return out.String(), code
+}
+
+// TestCurlGolden compares hops curl's output (stderr and stdout as one
+// terminal shows them) with testdata/golden/curl-*.txt; -update rewrites
+// them.
+func TestCurlGolden(t *testing.T) {
+	runs := []struct {
+		file string
+		args [][]string
+		code int
+	}{
+		{"curl-v.txt", [][]string{{"-v", "http://www.example.com/"}}, 0},
+		{"curl-head.txt", [][]string{{"-I", "www.example.com/style.css"}}, 0},
+		{"curl-api.txt", [][]string{
+			{"-v", "-X", "POST", "-H", "Content-Type: application/json", "-d", `{"name":"plum"}`, "http://api.example.com/items"},
+		}, 0},
+		{"curl-write-out.txt", [][]string{{"-s", "-o", "/dev/null", "-w", `%{http_code} connect=%{time_connect} ttfb=%{time_starttransfer} total=%{time_total} size=%{size_download}\n`, "www.example.com"}}, 0},
+		{"curl-refused.txt", [][]string{{"-v", "http://www.example.com:81/"}}, 7},
+		{"curl-unknown-host.txt", [][]string{{"http://nosuch.example/"}}, 6},
+		{"curl-bad-url.txt", [][]string{{"http://www.example.com:99999/"}}, 3},
+		{"curl-https.txt", [][]string{{"https://www.example.com/"}}, 1},
+		{"curl-redirect.txt", [][]string{{"-v", "-L", "http://www.example.com/about"}}, 0},
+		{"curl-redirects-max.txt", [][]string{{"-L", "--max-redirs", "0", "http://www.example.com/home"}}, 47},
+		{"curl-api-sequence.txt", [][]string{
+			{"-i", "-X", "PUT", "-H", "Content-Type: application/json", "-d", `{"name":"quince"}`, "http://api.example.com/items/1"},
+			{"-i", "-X", "DELETE", "http://api.example.com/items/2"},
+			{"-i", "http://api.example.com/items/9"},
+			{"-i", "-X", "POST", "-d", "name=plum", "http://api.example.com/items"},
+			{"http://api.example.com/items"},
+		}, 0},
+		{"curl-404.txt", [][]string{{"-i", "http://www.example.com/nope"}}, 0},
+		{"curl-405.txt", [][]string{{"-i", "-X", "DELETE", "http://api.example.com/items"}}, 0},
+	}
+	for _, r := range runs {
+		t.Run(r.file, func(t *testing.T) {
+			var all string
+			for _, args := range r.args {
+				out, code := hopsCurl(t, nil, args...)
+				if code != r.code {
+					t.Fatalf("hops curl %s: exit %d, want %d:\n%s", strings.Join(args, " "), code, r.code, out)
+				}
+				all += out
+			}
+			golden(t, r.file, all)
+		})
+	}
+}
+
+func golden(t *testing.T, file, out string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", file)
+	if *update {
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if out != string(want) {
+		t.Fatalf("output:\n%s\nwant (%s):\n%s", out, path, want)
+	}
+}
+
+// TestCurlCaptureTshark: tshark decodes a capture of hops curl as HTTP
+// with no malformed packet and no warning.
+func TestCurlCaptureTshark(t *testing.T) {
+	tsharkcheck.Require(t)
+	p := filepath.Join(t.TempDir(), "curl.pcapng")
+	out, code := hopsCurl(t, &globals{pcap: p, capture: []string{"laptop"}},
+		"-X", "POST", "-H", "Content-Type: application/json", "-d", `{"name":"plum"}`, "http://api.example.com/items")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	probs, err := tsharkcheck.Problems(p, "warning")
+	if err != nil || len(probs) > 0 {
+		t.Fatalf("tshark: %v %v", err, probs)
+	}
+	rows, err := tsharkcheck.Fields(p, "http.request.method", "http.response.code")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var methods, codes []string
+	for _, r := range rows {
+		if r[0] != "" {
+			methods = append(methods, r[0])
+		}
+		if r[1] != "" {
+			codes = append(codes, r[1])
+		}
+	}
+	if strings.Join(methods, ",") != "POST" || strings.Join(codes, ",") != "201" {
+		t.Fatalf("tshark saw methods %v and codes %v, want POST and 201", methods, codes)
+	}
+}
+
+// TestCurlCases checks flags and failures by exit status and a piece of
+// the output.
+func TestCurlCases(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "logo.png")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--json", `{"name":"kiwi"}`, "api.example.com/items"}, 0, `{"id":3,"name":"kiwi"}`},
+		{[]string{"-v", "203.0.113.14/items/2"}, 0, "* Connected to 203.0.113.14 (203.0.113.14) port 80\n> GET /items/2 HTTP/1.1\n> Host: 203.0.113.14\n"},
+		{[]string{"-v", "-H", "Accept:", "-H", "User-Agent: x/1", "-H", "X-Test: 1", "www.example.com/app.js"}, 0, "> User-Agent: x/1\n> X-Test: 1\n> \n"},
+		{[]string{"-X", "HEAD", "-v", "www.example.com/"}, 0, "< Content-Length: 440\n< \n* Connection #0 to host www.example.com left intact\n"},
+		{[]string{"-H", "X: a\r\nInjected: 1", "www.example.com/"}, 2, "hops: curl: -H"},
+		{[]string{"http://www.example.com/bad path"}, 3, "curl: (3) URL rejected: Malformed input to a URL function\n"},
+		{[]string{"http://"}, 3, "curl: (3) URL rejected: No host part in the URL\n"},
+		{[]string{"-s", "nosuch"}, 6, ""},
+		{[]string{"http://10.99.99.99/"}, 7, "curl: (7) Failed to connect to 10.99.99.99 port 80 after 2 ms: Couldn't connect to server\n"},
+		{[]string{"-o", file, "-w", "%{http_code} %{size_download}", "www.example.com/logo.png"}, 0, "200 315"},
+		{[]string{"-w", "%{url_effective} %{num_redirects}", "-L", "-o", os.DevNull, "www.example.com/about"}, 0, "http://www.example.com/about.html 1"},
+	} {
+		out, code := hopsCurl(t, nil, c.args...)
+		if code != c.code || !strings.Contains(out, c.want) || (c.want == "" && out != "") {
+			t.Errorf("hops curl %q: exit %d, want %d and %q in:\n%s", c.args, code, c.code, c.want, out)
+		}
+	}
+	if b, err := os.ReadFile(file); err != nil || len(b) != 315 || string(b[1:4]) != "PNG" {
+		t.Errorf("-o: %d bytes, %v", len(b), err)
+	}
+}
