@@ -33,6 +33,7 @@ func TestGolden(t *testing.T) {
 		{"routes.txt", []string{"routes", "isp-a-core", "laptop"}},
 		{"routes-cut.txt", []string{"--link-down", "isp-a-core--ixp@0s", "routes", "isp-a-core"}},
 		{"transfer-tcp.txt", []string{"transfer", "--size", "4MB", "-w", "512KiB"}},
+		{"transfer-tcp-flows.txt", []string{"transfer", "-P", "3", "--size", "2MB", "-w", "512KiB"}},
 		{"transfer-tcp-lossy.txt", []string{"--link-set", "home-uplink:loss=2%", "transfer", "--size", "2MB", "-w", "256KiB"}},
 		{"world.txt", []string{"world"}},
 		{"world.dot", []string{"world", "--dot"}},

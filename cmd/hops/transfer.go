@@ -43,6 +43,7 @@ func newTransferCmd(g *globals) *cobra.Command {
 		window   int64
 		verbose  bool
 		plotFile string
+		flows    = 1
 	)
 	cfg.Rate, cfg.Length, port = udpstream.DefaultRate, udpstream.DefaultLength, udpstream.DefaultPort
 	cmd := &cobra.Command{
@@ -100,7 +101,7 @@ The run is deterministic: the same seed gives the same bytes on the wire.`,
 			f := cmd.Flags()
 			if !udp {
 				return g.tcpTransfer(cmd, from, dest, tcpOpts{size: cfg.Bytes, port: port, interval: interval, cc: cc, window: window,
-					verbose: verbose, plot: plotFile})
+					verbose: verbose, plot: plotFile, flows: flows})
 			}
 			switch {
 			case f.Changed("time") && f.Changed("size"):
@@ -193,6 +194,7 @@ The run is deterministic: the same seed gives the same bytes on the wire.`,
 	f.StringVar(&to, "to", "", "`DEST` to send to, a node or an address (default: www.example.com)")
 	f.BoolVarP(&udp, "udp", "u", false, "send a UDP stream at a constant rate instead of a TCP transfer")
 	f.StringVar(&cc, "cc", "newreno", "TCP congestion control: `ALGO` newreno or cubic")
+	f.VarP(intFlag{&flows, "transfer", 1, maxFlows}, "flows", "P", "TCP: `N` parallel connections (ports 5201, 5202 …), like iperf3 -P")
 	f.VarP(sizeFlag{&window}, "window", "w", "TCP send and receive buffer `SIZE` of both ends (default 4MiB; hops has no buffer autotuning yet)")
 	f.VarP(rateFlag{&cfg.Rate}, "rate", "b", "UDP payload `RATE` in bits per second: 90Mbps, 1.5Gbps, or iperf3's 90M")
 	f.VarP(intFlag{&cfg.Length, "transfer", udpstream.HeaderLen, udpstream.MaxLength}, "length", "l", "UDP payload `BYTES` per datagram")
@@ -338,6 +340,7 @@ type tcpOpts struct {
 	window   int64
 	verbose  bool   // -v: narrate the connection
 	plot     string // --plot: the time-sequence graph's PNG file
+	flows    int    // --flows: parallel connections
 }
 
 // defaultTCPWindow stands in for Linux's receive-buffer autotuning, which
@@ -375,6 +378,12 @@ func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) 
 	}
 	if o.interval == 0 {
 		cfg.Interval = -1 // no interval reports
+	}
+	if o.flows > 1 {
+		if o.verbose || o.plot != "" {
+			return usageError{errors.New("transfer: -v and --plot follow one connection; leave out --flows")}
+		}
+		return g.tcpFlows(from, dest, cfg, o.flows)
 	}
 	var (
 		tr       *bulk.Transfer
@@ -563,4 +572,89 @@ func (j *bulkJSON) summary(r *bulk.Result) {
 		Type string `json:"type"`
 		*bulk.Result
 	}{"summary", r})
+}
+
+// maxFlows bounds --flows (iperf3 -P allows 128).
+const maxFlows = 128
+
+// tcpFlows runs n TCP transfers at once, from the same source to the same
+// destination on ports port, port+1 …, printed as iperf3 -P prints them.
+func (g *globals) tcpFlows(from, dest string, cfg bulk.Config, n int) error {
+	var (
+		trs  []*bulk.Transfer
+		res  = make([]*bulk.Result, n)
+		left = n
+	)
+	if cfg.Port == 0 {
+		cfg.Port = bulk.DefaultPort
+	}
+	_, sig, err := g.runApp(appRun{
+		from: from, dest: dest,
+		plan:  24 * time.Hour,
+		label: fmt.Sprintf("%d transfers to %s", n, dest),
+		start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
+			rcv, _ := s.w.NodeByAddr(dst)
+			if rcv == nil {
+				return usageError{fmt.Errorf("transfer: %s is not a node of the world: nothing can receive there", dest)}
+			}
+			m := &bulk.Multi{Out: s.out, Flows: n}
+			enc := json.NewEncoder(s.out)
+			for i := 0; i < n; i++ {
+				c := cfg
+				c.Port = cfg.Port + uint16(i)
+				if g.json {
+					c.Handler = &bulkJSON{enc: enc}
+				} else {
+					c.Handler = m.Flow(i)
+				}
+				tr, err := bulk.Start(src, dest, rcv, dst, c, func(r *bulk.Result) {
+					res[i] = r
+					if left--; left > 0 {
+						return
+					}
+					if g.json {
+						for _, r := range res {
+							(&bulkJSON{enc: enc}).summary(r)
+						}
+					} else {
+						m.Summary(res)
+					}
+					done()
+				})
+				if err != nil {
+					return fmt.Errorf("transfer: flow %d: %w", i+1, err)
+				}
+				trs = append(trs, tr)
+			}
+			return nil
+		},
+		interrupted: func(s *session, sig syscall.Signal) {
+			for _, tr := range trs {
+				tr.Stop()
+			}
+		},
+		progress: func() (int64, int64) {
+			var d, t int64
+			for _, tr := range trs {
+				a, b := tr.Progress()
+				d, t = d+a, t+b
+			}
+			return d, t
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if sig != 0 {
+		return errors.New("transfer: interrupt - the client has terminated")
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			return fmt.Errorf("transfer: flow %d: %v", i+1, r.Err)
+		}
+		if !r.Match {
+			return fmt.Errorf("transfer: flow %d: the bytes received differ from the bytes sent", i+1)
+		}
+	}
+	return nil
 }

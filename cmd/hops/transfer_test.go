@@ -203,6 +203,8 @@ func TestTransferUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"transfer", "--rate", "1M", "www.example.com"}, 2, "hops: transfer: --rate is for --udp streams; a TCP transfer sends --size bytes as fast as TCP allows\n"},
+		{[]string{"transfer", "-P", "2", "-v"}, 2, "-v and --plot follow one connection; leave out --flows"},
+		{[]string{"transfer", "-P", "200"}, 2, "out of range: 1 <= value <= 128"},
 		{[]string{"transfer", "--cc", "bbr"}, 2, `transfer: unknown congestion control "bbr" (hops has: newreno, cubic)`},
 		{[]string{"transfer", "-w", "1.5GB"}, 2, "at most 1 GiB"},
 		{[]string{"transfer", "-u", "-t", "1", "-n", "1M"}, 2, "--time and --size both say when to stop"},
