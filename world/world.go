@@ -13,6 +13,8 @@ package world
 import (
 	_ "embed"
 	"fmt"
+	"github.com/hopsnet/hops/app/dnsserver"
+	"github.com/hopsnet/hops/app/web"
 	"net/netip"
 	"sort"
 	"time"
@@ -79,6 +81,11 @@ type World struct {
 	linkIndex map[string]int
 	roles     []scenario.Role
 	pending   sim.Timer
+
+	// The services the scenario's nodes run (see services.go).
+	NameServers []*dnsserver.Server
+	Resolvers   []*dnsserver.Resolver
+	WebServers  []*web.Server
 }
 
 // Build creates the world described by sc with random streams from seed.
@@ -144,6 +151,9 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 		w.Kernel.Schedule(sim.Time(ev.At), sim.HandlerFunc(func(sim.Time, uint64) { l.SetUp(up) }), 0)
 	}
 	w.ComputeRoutes()
+	if err := w.startServices(); err != nil {
+		return nil, err
+	}
 	return w, nil
 }
 

@@ -36,9 +36,6 @@ func BenchmarkWorldResolveCold(b *testing.B) {
 func BenchmarkWorldResolveWarm(b *testing.B) {
 	b.ReportAllocs()
 	w := defaultWorld(b)
-	if _, err := dnsserver.StartDefaultResolver(w.Node); err != nil {
-		b.Fatal(err)
-	}
 	q := new(dns.Msg)
 	q.SetQuestion("www.example.com.", dns.TypeA)
 	msg, _ := q.Pack()

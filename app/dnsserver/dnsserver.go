@@ -69,6 +69,9 @@ func Start(n *node.Node, eng *auth.Server) (*Server, error) {
 	return s, nil
 }
 
+// Node returns the node the server runs on.
+func (s *Server) Node() *node.Node { return s.n }
+
 // Close stops listening; connections already open finish their answers.
 func (s *Server) Close() {
 	s.udp.Close()

@@ -20,11 +20,10 @@ func resolverWorld(t *testing.T, down ...string) (*world.World, *dnsserver.Resol
 	for _, l := range down {
 		w.Link(l).SetUp(false)
 	}
-	r, err := dnsserver.StartDefaultResolver(w.Node)
-	if err != nil || r == nil {
-		t.Fatalf("resolver: %v", err)
+	if len(w.Resolvers) != 1 {
+		t.Fatalf("the default world runs %d resolvers, want 1", len(w.Resolvers))
 	}
-	return w, r
+	return w, w.Resolvers[0]
 }
 
 // stub asks the resolver from the laptop with RD set.

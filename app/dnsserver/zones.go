@@ -3,6 +3,7 @@ package dnsserver
 import (
 	"embed"
 	"fmt"
+	"strings"
 
 	"github.com/hopsnet/hops/dns/auth"
 	"github.com/hopsnet/hops/node"
@@ -74,4 +75,33 @@ func StartDefault(lookup func(name string) *node.Node) ([]*Server, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// embeddedZones are the zone files hops ships, by origin.
+var embeddedZones = []ZoneFile{
+	{".", "root.zone"}, {"com.", "com.zone"}, {"net.", "net.zone"},
+	{"example.com.", "example.com.zone"}, {"example.net.", "example.net.zone"},
+}
+
+// EmbeddedZone returns the zone file hops ships for origin (with or
+// without its final dot), if there is one.
+func EmbeddedZone(origin string) (ZoneFile, bool) {
+	if !strings.HasSuffix(origin, ".") {
+		origin += "."
+	}
+	for _, z := range embeddedZones {
+		if strings.EqualFold(z.Origin, origin) {
+			return z, true
+		}
+	}
+	return ZoneFile{}, false
+}
+
+// EmbeddedOrigins lists the origins of the zones hops ships.
+func EmbeddedOrigins() []string {
+	out := make([]string, len(embeddedZones))
+	for i, z := range embeddedZones {
+		out[i] = z.Origin
+	}
+	return out
 }

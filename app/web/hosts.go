@@ -2,6 +2,7 @@ package web
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
 	"net"
 	"strings"
@@ -78,4 +79,35 @@ func StartDefault(lookup func(name string) *node.Node, cfg Config) ([]*Server, e
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// SiteNames lists the sites hops ships, for scenario files.
+func SiteNames() []string { return []string{"www.example.com", "api.example.com"} }
+
+// SiteHandler returns the handler of a site hops ships, by host name.
+func SiteHandler(name string) (h1.Handler, error) {
+	switch strings.ToLower(name) {
+	case "www.example.com":
+		return WWW()
+	case "api.example.com":
+		return NewAPI(), nil
+	}
+	return nil, fmt.Errorf("no site %q (hops ships %s)", name, strings.Join(SiteNames(), ", "))
+}
+
+// ServeSites starts an HTTP server on n's port 80 for the named sites,
+// by Host; the first site also answers any other Host.
+func ServeSites(n *node.Node, cfg Config, names []string) (*Server, error) {
+	hosts := &Hosts{ByName: map[string]h1.Handler{}}
+	for _, name := range names {
+		h, err := SiteHandler(name)
+		if err != nil {
+			return nil, err
+		}
+		hosts.ByName[strings.ToLower(name)] = h
+		if hosts.Default == nil {
+			hosts.Default = h
+		}
+	}
+	return Serve(n, cfg, hosts)
 }

@@ -36,8 +36,8 @@ func newFixture(t *testing.T, links ...string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := web.StartDefault(w.Node, web.Config{}); err != nil {
-		t.Fatal(err)
+	if len(w.WebServers) != 2 {
+		t.Fatalf("the default world runs %d web servers, want 2", len(w.WebServers))
 	}
 	return &fixture{t: t, w: w, c: web.NewClient(w.Node("laptop"), web.ClientConfig{})}
 }

@@ -14,6 +14,9 @@ import (
 // app in a world (ping, traceroute, and those to come) goes through it.
 type appRun struct {
 	from, dest string
+	// destOf names DEST from the built world when dest is "" (dig asks
+	// the world's resolver).
+	destOf func(s *session) (string, error)
 	// plan is the app's longest run in virtual time; the run is cut off
 	// maxVirtual after it.
 	plan time.Duration
@@ -43,6 +46,11 @@ func (g *globals) runApp(a appRun) (*session, syscall.Signal, error) {
 	s, err := newSession(g)
 	if err != nil {
 		return nil, 0, err
+	}
+	if a.dest == "" && a.destOf != nil {
+		if a.dest, err = a.destOf(s); err != nil {
+			return nil, 0, err
+		}
 	}
 	src, dst, err := s.endpoints(a.from, a.dest)
 	if err != nil {

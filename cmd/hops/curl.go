@@ -296,9 +296,6 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 			return nil
 		},
 		start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
-			if _, err := web.StartDefault(s.w.Node, web.Config{}); err != nil {
-				return err
-			}
 			r.s, r.finished = s, done
 			if r.body == nil {
 				r.body = s.out

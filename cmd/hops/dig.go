@@ -30,7 +30,9 @@ type digQuery struct {
 	ignore  bool // +ignore: keep a truncated answer
 	timeout time.Duration
 	tries   int
-	trace   bool // +trace: iterate from the root in the client
+	trace   bool            // +trace: iterate from the root in the client
+	via     string          // the resolver asked when server is "" (the world's)
+	roots   []resolver.Hint // the world's root servers, for +trace
 }
 
 // digRepeat is --repeat and --interval: the same question asked again,
@@ -192,32 +194,27 @@ func (q digQuery) message(id uint16) []byte {
 	return b
 }
 
-// startDNS starts the default world's name servers and its resolver.
-func startDNS(s *session) error {
-	if _, err := dnsserver.StartDefault(s.w.Node); err != nil {
-		return err
+// worldResolver names the node dig asks without @SERVER: the world's
+// recursive resolver (the first node with a resolver service; hosts get
+// their own resolver settings later).
+func worldResolver(s *session) (string, error) {
+	if r := s.w.ResolverNode(); r != "" {
+		return r, nil
 	}
-	_, err := dnsserver.StartDefaultResolver(s.w.Node)
-	return err
+	return "", usageError{fmt.Errorf("dig: the world runs no resolver (a node with services: [{kind: resolver}]); ask a server with @SERVER")}
 }
 
 // runDig runs dig in a world with the default name servers and resolver
 // started: rep.count queries, rep.interval apart in virtual time.
 func runDig(g *globals, from string, q digQuery, rep digRepeat, args []string) error {
 	var failed bool
-	dest := q.server
-	if dest == "" {
-		dest = dnsserver.DefaultResolverNode
-	}
 	_, sig, err := g.runApp(appRun{
-		from: from, dest: dest,
+		from: from, dest: q.server, destOf: worldResolver,
 		plan:  time.Duration(rep.count-1)*rep.interval + time.Duration(q.tries+1)*q.timeout,
 		label: "dig " + q.name,
 		quiet: true,
 		start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
-			if err := startDNS(s); err != nil {
-				return err
-			}
+			q.via = s.w.ResolverNode()
 			ids := src.AppStream("dig")
 			cfg := dnsserver.ExchangeConfig{Server: netip.AddrPortFrom(dst, 53), TCP: q.tcp,
 				NoTCPRetry: q.ignore, Timeout: q.timeout, Tries: q.tries}
@@ -356,7 +353,7 @@ func printDigFull(w io.Writer, q digQuery, addr netip.Addr, r dnsserver.Reply, m
 	fmt.Fprintf(w, ";; Query time: %d msec\n", r.RTT.Milliseconds())
 	server := q.server
 	if server == "" {
-		server = dnsserver.DefaultResolverNode
+		server = q.via
 	}
 	fmt.Fprintf(w, ";; SERVER: %s#53(%s) (%s)\n", addr, server, proto)
 	fmt.Fprintf(w, ";; MSG SIZE  rcvd: %d\n\n", len(r.Msg))
@@ -489,20 +486,17 @@ func digJSONOf(q digQuery, addr netip.Addr, r dnsserver.Reply, m *dns.Msg) digJS
 // asks every server the whole name) and prints what each server said.
 func runDigTrace(g *globals, from string, q digQuery, args []string) error {
 	var res resolver.Result
-	dest := q.server
-	if dest == "" {
-		dest = dnsserver.DefaultResolverNode
-	}
 	_, sig, err := g.runApp(appRun{
-		from: from, dest: dest,
+		from: from, dest: q.server, destOf: worldResolver,
 		plan:  time.Minute,
 		label: "dig +trace " + q.name,
 		quiet: true,
 		start: func(s *session, src *node.Node, _ netip.Addr, done func()) error {
-			if err := startDNS(s); err != nil {
-				return err
+			q.roots = s.w.RootHints()
+			if len(q.roots) == 0 {
+				return usageError{fmt.Errorf("dig: +trace: the world has no root server (a node whose dns service serves the zone \".\")")}
 			}
-			it := dnsserver.NewResolver(src, resolver.Config{NoCache: true, NoQNameMin: true,
+			it := dnsserver.NewResolver(src, resolver.Config{Roots: q.roots, NoCache: true, NoQNameMin: true,
 				Timeout: q.timeout, MaxTries: q.tries, UDPSize: q.bufsize, Rand: src.AppStream("dig")})
 			it.Lookup(q.name, q.qtype, func(r resolver.Result) {
 				res = r
@@ -537,7 +531,7 @@ func printDigTrace(w io.Writer, asJSON bool, q digQuery, r resolver.Result, args
 	}
 	fmt.Fprintf(w, "\n; <<>> hops dig <<>> %s\n", strings.Join(args, " "))
 	fmt.Fprintln(w, ";; global options: +cmd")
-	for _, h := range dnsserver.DefaultRoots {
+	for _, h := range q.roots {
 		fmt.Fprintf(w, "%s518400\tIN\tNS\t%s\n", padTab(".", 24), h.Name)
 	}
 	fmt.Fprintln(w, ";; Root hints built into hops (dig asks its resolver for . NS here)")

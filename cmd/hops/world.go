@@ -137,9 +137,9 @@ func writeWorld(w io.Writer, sc *scenario.Scenario) {
 	}
 	fmt.Fprintf(w, "world %s: %d nodes, %d links\n\nNODES\n", sc.Name, len(sc.Nodes), len(sc.Links))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  NAME\tROLE\tINTERFACES")
+	fmt.Fprintln(tw, "  NAME\tROLE\tSERVICES\tINTERFACES")
 	for _, n := range sc.Nodes {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", n.Name, n.Role, strings.Join(addrs[n.Name], ", "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", n.Name, n.Role, servicesSummary(n.Services), strings.Join(addrs[n.Name], ", "))
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nLINKS")
@@ -184,4 +184,17 @@ func writeDOT(w io.Writer, sc *scenario.Scenario) {
 			linkSummary(l), l.A.Addr.Addr().String(), l.B.Addr.Addr().String())
 	}
 	fmt.Fprintln(w, "}")
+}
+
+// servicesSummary lists a node's services: "dns (com. net.), web (www.example.com)".
+func servicesSummary(svcs []scenario.Service) string {
+	var out []string
+	for _, svc := range svcs {
+		s := string(svc.Kind)
+		if args := append(append([]string(nil), svc.Zones...), svc.Sites...); len(args) > 0 {
+			s += " (" + strings.Join(args, " ") + ")"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, ", ")
 }

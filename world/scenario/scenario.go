@@ -78,19 +78,27 @@ type Node struct {
 }
 
 // Service is one piece of software a node runs. Its Kind selects what it
-// is; the other keys of its mapping belong to the kind. No kind exists
-// yet: ServiceKinds is empty, so any item is an error and only an empty
-// list is valid. The DNS and HTTP servers will add the first kinds.
+// is; Zones belong to kind dns, Sites to kind web (the world checks
+// that, and that the names are ones hops ships).
 type Service struct {
-	Kind ServiceKind `yaml:"kind" json:"kind" hops:"required; alias=type|name; doc=What the software is. Known kinds: none yet."`
+	Kind  ServiceKind `yaml:"kind" json:"kind" hops:"required; alias=type|name; doc=What the software is: dns (an authoritative name server on UDP and TCP port 53), resolver (a recursive resolver on port 53, starting from the world's root servers: the nodes whose dns serves the root zone), web (an HTTP/1.1 server on port 80)."`
+	Zones []string    `yaml:"zones" json:"zones,omitempty" hops:"alias=zone; doc=For dns: the zones it serves, by origin, from the zone files hops ships: . com. net. example.com. example.net."`
+	Sites []string    `yaml:"sites" json:"sites,omitempty" hops:"alias=site|hosts; doc=For web: the sites it serves, by host name: www.example.com (a small static site: HTML, CSS, an image, a script) and api.example.com (a JSON API at /items). The first is also served for any other Host."`
+	Pos   Pos         `json:"pos,omitzero"` // position of the service's entry in the file
 }
+
+// The kinds of service.
+const (
+	ServiceDNS      ServiceKind = "dns"
+	ServiceResolver ServiceKind = "resolver"
+	ServiceWeb      ServiceKind = "web"
+)
 
 // ServiceKind names a kind of service. The valid kinds are ServiceKinds.
 type ServiceKind string
 
-// ServiceKinds lists the known kinds of service. It is empty until the
-// first service (a DNS or HTTP server) exists.
-var ServiceKinds []ServiceKind
+// ServiceKinds lists the known kinds of service.
+var ServiceKinds = []ServiceKind{ServiceDNS, ServiceResolver, ServiceWeb}
 
 func (ServiceKind) enumValues() []string {
 	out := make([]string, len(ServiceKinds))

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/goccy/go-yaml/ast"
 )
 
 // This file reads the world format's schema from the struct tags of the
@@ -108,11 +110,10 @@ var metas = []struct {
 	}},
 	{reflect.TypeFor[Service](), structMeta{
 		what: "service", title: "nodes[].services[]",
-		intro: "Software a node runs. Each item is a mapping whose `kind` says what it is; the other keys " +
-			"belong to that kind. No kind exists yet (the DNS and HTTP servers will be the first), so for now " +
-			"the only valid value is an empty list, `services: []`, and any item is reported with its position.",
-		example: " (e.g. {kind: KIND, ...})",
-		open:    true,
+		intro: "Software a node runs, started when the world is built. `kind` says what it is; `zones` " +
+			"belong to dns, `sites` to web. Zones and sites are the ones hops ships (its own zone files and " +
+			"web content); a name server for the root zone makes its node a root server for every resolver.",
+		example: " (e.g. {kind: dns, zones: [example.com.]})",
 	}},
 	{reflect.TypeFor[ICMPRateLimit](), structMeta{
 		what: "icmp-ratelimit", title: "nodes[].icmp-ratelimit",
@@ -278,6 +279,8 @@ func inferUnit(t reflect.Type) string {
 		return "text"
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
 		return "list"
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
+		return "names"
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:
 		return "mapping"
 	case t.Kind() == reflect.Int:
@@ -390,6 +393,20 @@ func setDefault(fs *fieldSpec, dst reflect.Value) {
 // reporting a problem.
 func (d *decoder) decodeField(f *field, sp *structSpec, fs *fieldSpec, dst reflect.Value) bool {
 	switch fs.unit {
+	case "names":
+		// A list of names, or one name on its own.
+		items := []value{f.val}
+		if _, seq := f.val.node.(*ast.SequenceNode); seq {
+			items = d.list(f.val, strconv.Quote(fs.key))
+		}
+		for _, item := range items {
+			s, ok := d.text(&field{key: fs.key, keyPos: f.keyPos, val: item})
+			if !ok {
+				return false
+			}
+			dst.Set(reflect.Append(dst, reflect.ValueOf(s)))
+		}
+		return true
 	case "list":
 		for _, item := range d.list(f.val, strconv.Quote(fs.key)) {
 			elem := reflect.New(fs.typ.Elem())

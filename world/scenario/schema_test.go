@@ -26,10 +26,17 @@ func TestNodeKeysAreSchemaDriven(t *testing.T) {
 
 func TestServices(t *testing.T) {
 	const head = "nodes:\n  - {name: a, role: host"
-	ok := []struct{ name, src string }{
-		{"absent", head + "}\n"},
-		{"empty list", head + ", services: []}\n"},
-		{"empty value", "nodes:\n  - name: a\n    role: host\n    services:\n"},
+	ok := []struct {
+		name, src string
+		want      []Service
+	}{
+		{"absent", head + "}\n", nil},
+		{"empty list", head + ", services: []}\n", nil},
+		{"empty value", "nodes:\n  - name: a\n    role: host\n    services:\n", nil},
+		{"dns with zones", head + ", services: [{kind: dns, zones: [com., net.]}]}\n", []Service{{Kind: ServiceDNS, Zones: []string{"com.", "net."}}}},
+		{"one zone alone", head + ", services: [{kind: dns, zones: example.com.}]}\n", []Service{{Kind: ServiceDNS, Zones: []string{"example.com."}}}},
+		{"resolver and web", head + ", services: [{kind: resolver}, {kind: web, sites: [www.example.com]}]}\n",
+			[]Service{{Kind: ServiceResolver}, {Kind: ServiceWeb, Sites: []string{"www.example.com"}}}},
 	}
 	for _, tt := range ok {
 		s, err := Parse("s.yaml", []byte(tt.src))
@@ -37,19 +44,28 @@ func TestServices(t *testing.T) {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
 		}
-		if len(s.Nodes[0].Services) != 0 {
-			t.Errorf("%s: services %v", tt.name, s.Nodes[0].Services)
+		got := WithoutPositions(s).Nodes[0].Services
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: services %+v, want %+v", tt.name, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i].Kind != tt.want[i].Kind || strings.Join(got[i].Zones, ",") != strings.Join(tt.want[i].Zones, ",") || strings.Join(got[i].Sites, ",") != strings.Join(tt.want[i].Sites, ",") {
+				t.Errorf("%s: service %d %+v, want %+v", tt.name, i, got[i], tt.want[i])
+			}
 		}
 	}
 	bad := []struct{ name, src, want string }{
-		{"unknown kind", head + ", services: [{kind: dns, zone: example.com}]}\n",
-			`s.yaml:2:45: unknown service kind "dns": hops has no service kinds yet (see hops world --schema)`},
-		{"no kind", head + ", services: [{zone: example.com}]}\n",
-			`s.yaml:2:38: service is missing required field "kind"`},
+		{"unknown kind", head + ", services: [{kind: dnss}]}\n",
+			`s.yaml:2:45: unknown service kind "dnss" (did you mean "dns"?)`},
+		{"misspelt zones", head + ", services: [{kind: dns, zone: example.com}]}\n",
+			`s.yaml:2:50: unknown field "zone" in service (did you mean "zones"?)`},
+		{"no kind", head + ", services: [{zones: [example.com.]}]}\n",
+			`s.yaml:2:38: service is missing required field "kind" (one of: dns, resolver, web)`},
 		{"not a list", head + ", services: dns}\n",
 			`s.yaml:2:37: "services" must be a list, got the string "dns"`},
 		{"not a mapping", head + ", services: [dns]}\n",
-			`s.yaml:2:38: service must be a mapping (e.g. {kind: KIND, ...}), got the string "dns"`},
+			`s.yaml:2:38: service must be a mapping (e.g. {kind: dns, zones: [example.com.]}), got the string "dns"`},
 		{"misspelt key", head + ", servics: []}\n",
 			`s.yaml:2:27: unknown field "servics" in node (did you mean "services"?)`},
 	}

@@ -1,0 +1,118 @@
+package world
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hopsnet/hops/app/dnsserver"
+	"github.com/hopsnet/hops/app/web"
+	"github.com/hopsnet/hops/dns/resolver"
+	"github.com/hopsnet/hops/world/scenario"
+)
+
+// startServices starts the software the scenario's nodes run: name
+// servers first (so the root servers are known), then resolvers, then
+// web servers. Nothing is sent until a client asks.
+func (w *World) startServices() error {
+	sc := w.Scenario
+	for _, kind := range []scenario.ServiceKind{scenario.ServiceDNS, scenario.ServiceResolver, scenario.ServiceWeb} {
+		for _, sn := range sc.Nodes {
+			for _, svc := range sn.Services {
+				if svc.Kind != kind {
+					continue
+				}
+				if err := w.startService(sn.Name, svc); err != nil {
+					return fmt.Errorf("%s:%s: %s: %v", sc.File, svc.Pos, sn.Name, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (w *World) startService(nodeName string, svc scenario.Service) error {
+	n := w.Node(nodeName)
+	switch {
+	case svc.Kind != scenario.ServiceDNS && len(svc.Zones) > 0:
+		return fmt.Errorf("zones belong to a dns service, not %s", svc.Kind)
+	case svc.Kind != scenario.ServiceWeb && len(svc.Sites) > 0:
+		return fmt.Errorf("sites belong to a web service, not %s", svc.Kind)
+	}
+	switch svc.Kind {
+	case scenario.ServiceDNS:
+		if len(svc.Zones) == 0 {
+			return fmt.Errorf("a dns service needs zones (hops ships %s)", strings.Join(dnsserver.EmbeddedOrigins(), " "))
+		}
+		var zs []dnsserver.ZoneFile
+		for _, origin := range svc.Zones {
+			z, ok := dnsserver.EmbeddedZone(origin)
+			if !ok {
+				return fmt.Errorf("no zone %q (hops ships %s)", origin, strings.Join(dnsserver.EmbeddedOrigins(), " "))
+			}
+			zs = append(zs, z)
+		}
+		eng, err := dnsserver.LoadEmbedded(zs)
+		if err != nil {
+			return err
+		}
+		s, err := dnsserver.Start(n, eng)
+		if err != nil {
+			return err
+		}
+		w.NameServers = append(w.NameServers, s)
+	case scenario.ServiceResolver:
+		roots := w.RootHints()
+		if len(roots) == 0 {
+			return fmt.Errorf("a resolver needs a root server: no node's dns service serves the zone \".\"")
+		}
+		r, err := dnsserver.StartResolver(n, resolver.Config{Roots: roots})
+		if err != nil {
+			return err
+		}
+		w.Resolvers = append(w.Resolvers, r)
+	case scenario.ServiceWeb:
+		sites := svc.Sites
+		if len(sites) == 0 {
+			return fmt.Errorf("a web service needs sites (hops ships %s)", strings.Join(web.SiteNames(), ", "))
+		}
+		s, err := web.ServeSites(n, web.Config{}, sites)
+		if err != nil {
+			return err
+		}
+		w.WebServers = append(w.WebServers, s)
+	}
+	return nil
+}
+
+// RootHints returns the world's root servers, for resolvers: the nodes
+// whose dns service serves the root zone, named after the node.
+func (w *World) RootHints() []resolver.Hint {
+	var out []resolver.Hint
+	for _, sn := range w.Scenario.Nodes {
+		for _, svc := range sn.Services {
+			if svc.Kind != scenario.ServiceDNS {
+				continue
+			}
+			for _, z := range svc.Zones {
+				if z == "." {
+					out = append(out, resolver.Hint{Name: strings.TrimSuffix(sn.Name, ".") + ".", Addr: w.Node(sn.Name).Addr()})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ResolverNode returns the name of the first node that runs a recursive
+// resolver, or "" (the stand-in for hosts' resolver settings until every
+// host has its own).
+func (w *World) ResolverNode() string {
+	for _, sn := range w.Scenario.Nodes {
+		for _, svc := range sn.Services {
+			if svc.Kind == scenario.ServiceResolver {
+				return sn.Name
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,48 @@
+package world_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hopsnet/hops/world"
+)
+
+// The default world starts its name servers, resolver and web servers,
+// and knows its root servers.
+func TestDefaultServices(t *testing.T) {
+	w, err := world.FromYAML("default.yaml", world.DefaultYAML(), 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.NameServers) != 4 || len(w.Resolvers) != 1 || len(w.WebServers) != 2 {
+		t.Fatalf("%d name servers, %d resolvers, %d web servers; want 4, 1, 2", len(w.NameServers), len(w.Resolvers), len(w.WebServers))
+	}
+	roots := w.RootHints()
+	if len(roots) != 1 || roots[0].Name != "a.root-servers.net." || roots[0].Addr.String() != "192.0.2.1" {
+		t.Fatalf("root hints %+v", roots)
+	}
+	if w.ResolverNode() != "resolver.isp-a.net" {
+		t.Fatalf("resolver %q", w.ResolverNode())
+	}
+	if w.Kernel.Pending() != 0 {
+		t.Fatalf("%d events pending: starting services must send nothing", w.Kernel.Pending())
+	}
+}
+
+// Mistakes in services are reported with their position.
+func TestServiceErrors(t *testing.T) {
+	const head = "nodes:\n  - {name: a, role: host}\n  - {name: s, role: server, services: ["
+	const tail = "]}\nlinks:\n  - {a: a 10.0.0.1/30, b: s 10.0.0.2/30}\n"
+	for _, tt := range []struct{ svc, want string }{
+		{"{kind: dns, zones: [org.]}", `t.yaml:3:40: s: no zone "org." (hops ships . com. net. example.com. example.net.)`},
+		{"{kind: dns}", `t.yaml:3:40: s: a dns service needs zones`},
+		{"{kind: web, sites: [www.example.org]}", `t.yaml:3:40: s: no site "www.example.org"`},
+		{"{kind: web, zones: [com.]}", `t.yaml:3:40: s: zones belong to a dns service, not web`},
+		{"{kind: resolver}", `t.yaml:3:40: s: a resolver needs a root server`},
+	} {
+		_, err := world.FromYAML("t.yaml", []byte(head+tt.svc+tail), 1, world.Options{})
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: err %v, want %s…", tt.svc, err, tt.want)
+		}
+	}
+}
