@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/hopsnet/hops/dns/resolver"
 	"github.com/hopsnet/hops/node"
@@ -115,8 +116,15 @@ func (r *Resolver) Close() {
 		r.udp.Close()
 		r.tcp.Close()
 	}
-	for id, u := range r.ups {
-		u.close()
+	// In ID order, so the closes (TCP FINs) leave in the same order
+	// every run.
+	ids := make([]resolver.TxID, 0, len(r.ups))
+	for id := range r.ups {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		r.ups[id].close()
 		delete(r.ups, id)
 	}
 	r.timer.Stop()

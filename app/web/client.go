@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/netip"
+	"slices"
 
 	"github.com/hopsnet/hops/http/h1"
 	"github.com/hopsnet/hops/node"
@@ -76,7 +77,14 @@ func (c *Client) Do(addr netip.AddrPort, req *h1.Request, done func(*Exchange)) 
 
 // Close closes the connections kept for reuse.
 func (c *Client) Close() {
-	for a, cc := range c.idle {
+	// In address order, so the FINs leave in the same order every run.
+	addrs := make([]netip.AddrPort, 0, len(c.idle))
+	for a := range c.idle {
+		addrs = append(addrs, a)
+	}
+	slices.SortFunc(addrs, func(a, b netip.AddrPort) int { return a.Compare(b) })
+	for _, a := range addrs {
+		cc := c.idle[a]
 		delete(c.idle, a)
 		cc.tc.Close()
 	}
@@ -142,9 +150,12 @@ func (cc *clientConn) pump(tc *node.TCPConn) {
 			break
 		}
 	}
-	if cc.x == nil && tc.EOF() && cc.c.idle[cc.addr] == cc {
-		// The server closed a connection kept for reuse.
-		delete(cc.c.idle, cc.addr)
+	if cc.x == nil && tc.EOF() {
+		// The server closed a connection kept for reuse (or one no
+		// longer kept).
+		if cc.c.idle[cc.addr] == cc {
+			delete(cc.c.idle, cc.addr)
+		}
 		tc.Close()
 	}
 	if d := cc.e.NextDeadline(); d != sim.Never {
@@ -162,6 +173,13 @@ func (cc *clientConn) events(now sim.Time) {
 	for _, ev := range cc.evs {
 		x := cc.x
 		if x == nil {
+			if ev.Kind == h1.ClientError {
+				// Bytes nobody asked for broke an idle connection.
+				if cc.c.idle[cc.addr] == cc {
+					delete(cc.c.idle, cc.addr)
+				}
+				cc.tc.Abort()
+			}
 			continue
 		}
 		x.Events = append(x.Events, ev)
@@ -172,10 +190,12 @@ func (cc *clientConn) events(now sim.Time) {
 			x.Resp = ev.Resp
 		case h1.ClientDone:
 			x.Resp = ev.Resp
-			if cc.e.Reusable() {
+			if other := cc.c.idle[cc.addr]; cc.e.Reusable() && (other == nil || other == cc) {
 				x.LeftIntact = true
 				cc.c.idle[cc.addr] = cc
 			} else {
+				// Not reusable, or another connection to the address is
+				// kept already: one idle connection per address.
 				cc.tc.Close()
 			}
 			cc.finish()

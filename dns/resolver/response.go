@@ -81,7 +81,7 @@ func (r *Resolver) handleAnswer(now sim.Time, x *tx, m *dns.Msg, raw []byte, rtt
 	minimised := x.qname != t.name || x.qtype != t.qtype
 	soa := findSOA(m.Ns)
 	switch {
-	case m.Rcode == dns.RcodeNameError && minimised:
+	case m.Rcode == dns.RcodeNameError && minimised && m.Authoritative:
 		// RFC 8020: nothing exists below a name that does not exist, so
 		// the whole name is NXDOMAIN (RFC 9156 section 2.3).
 		st.Event, st.Note = "nxdomain", x.qname+" does not exist, so neither does "+t.name

@@ -232,7 +232,11 @@ func (s *ServerConn) write(now sim.Time, method string, minor int, closeAfter bo
 		s.hdr = append(s.hdr, Field{"Date", s.dateValue(now)})
 	}
 	s.hdr = append(s.hdr, resp.Header...)
-	resp.Header, s.hdr = s.hdr, resp.Header
+	// The head is framed in the engine's own scratch slice; the handler's
+	// Header (which it may share) is left as it was.
+	orig := resp.Header
+	resp.Header = s.hdr
+	defer func() { s.hdr, resp.Header = resp.Header, orig }()
 	h := &resp.Header
 	h.Del("Transfer-Encoding")
 	chunked := resp.Chunked && minor == 1 && !bodyless(method, resp.Status)
