@@ -5,11 +5,13 @@
 package fetch
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxBytes bounds one resource; larger ones are refused.
@@ -87,8 +89,44 @@ func TypeByName(name string) string {
 		return "image/jpeg"
 	case ".gif":
 		return "image/gif"
-	case ".js":
+	case ".js", ".mjs":
 		return "text/javascript"
+	case ".json":
+		return "application/json"
+	case ".xml", ".xsd", ".rss", ".atom":
+		return "application/xml"
+	case ".svg":
+		return "image/svg+xml"
+	case ".txt", ".text", ".md":
+		return "text/plain"
+	}
+	return "application/octet-stream"
+}
+
+// Sniff guesses a content type from the first bytes of a body of unknown
+// type: the image signatures, then markup and JSON by their first
+// character, then text when it is UTF-8 without NULs.
+func Sniff(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "image/png"
+	case bytes.HasPrefix(b, []byte("\xff\xd8\xff")):
+		return "image/jpeg"
+	case bytes.HasPrefix(b, []byte("GIF87a")), bytes.HasPrefix(b, []byte("GIF89a")):
+		return "image/gif"
+	}
+	t := bytes.TrimLeft(b, " \t\r\n\f\xef\xbb\xbf")
+	lower := bytes.ToLower(t[:min(len(t), 16)])
+	switch {
+	case bytes.HasPrefix(lower, []byte("<?xml")):
+		return "application/xml"
+	case bytes.HasPrefix(lower, []byte("<!doctype html")), bytes.HasPrefix(lower, []byte("<html")), bytes.HasPrefix(lower, []byte("<")):
+		return "text/html"
+	case len(t) > 0 && (t[0] == '{' || t[0] == '['):
+		return "application/json"
+	}
+	if utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 {
+		return "text/plain"
 	}
 	return "application/octet-stream"
 }

@@ -128,6 +128,10 @@ func widthWith(b *Box, width style.Length, cbW, edges float64, isContent bool) {
 // its height when definite). It sets b's size and its children's offsets,
 // and the margins that collapse through b's top and bottom.
 func (t *Tree) layoutBlock(b *Box, cbW float64, cbH *float64, root bool) {
+	if b.Replaced {
+		layoutReplaced(b, cbW, cbH)
+		return
+	}
 	widths(b, cbW)
 	s := b.Style
 	var ownH *float64

@@ -54,6 +54,9 @@ func (t *Tree) segments(b *Box) []segment {
 			lastSpace = true
 		case Inline:
 			open, close := inlineEdges(c, b.W)
+			if c.Replaced {
+				open += BrokenIconSize // a broken image's icon before its alt text
+			}
 			if open > 0 {
 				out = append(out, segment{kind: segOpen, box: c, w: open})
 			}
@@ -349,7 +352,7 @@ func inlineEdges(b *Box, cbW float64) (open, close float64) {
 // shrink-to-fit width when auto (CSS 2.1 §10.3.9), margins that never
 // collapse with its content.
 func (t *Tree) layoutAtomic(c *Box, cbW float64) {
-	if c.Style.Width.Auto {
+	if c.Style.Width.Auto && !c.Replaced {
 		widths(c, cbW)
 		edges := c.Margin[style.Left] + c.Margin[style.Right] + c.Padding[style.Left] + c.Padding[style.Right] +
 			c.Border[style.Left] + c.Border[style.Right]
@@ -364,6 +367,14 @@ func (t *Tree) layoutAtomic(c *Box, cbW float64) {
 // prefWidth is a block's max-content width (or its min-content width).
 func (t *Tree) prefWidth(b *Box, minContent bool) float64 {
 	s := b.Style
+	if b.Replaced {
+		for i := 0; i < 4; i++ {
+			b.Padding[i] = s.Padding[i].Resolve(0)
+			b.Border[i] = s.BorderWidth[i]
+		}
+		w, _ := replacedSize(b, 0, nil)
+		return w
+	}
 	if !s.Width.Auto && !s.Width.IsPct {
 		w := s.Width.Resolve(0)
 		if s.BoxSizing == "border-box" {

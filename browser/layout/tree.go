@@ -7,6 +7,7 @@ package layout
 
 import (
 	"fmt"
+	"image"
 	"io"
 	"strings"
 
@@ -43,6 +44,11 @@ type Box struct {
 	// unbreakable piece (its margin box) aligned on its last baseline.
 	Atomic  bool
 	Ordinal int
+	// Replaced: an <img>, a box with no children whose content is Image
+	// (nil for a broken image), sized by its intrinsic size and ratio; on
+	// an Inline box, a broken image shown as its icon and alt text.
+	Replaced bool
+	Image    image.Image
 
 	// Used values after layout (absolute, CSS px). X, Y, W, H are the
 	// content box; Margin, Padding, Border the used edges.
@@ -96,6 +102,7 @@ type Tree struct {
 	ViewportH      float64
 	DocumentHeight float64
 	byNode         map[*html.Node]*Box
+	images         map[*html.Node]image.Image
 	count          int
 }
 
@@ -106,7 +113,14 @@ type Styles interface {
 
 // Build builds the render tree for the document node doc.
 func Build(doc *html.Node, st Styles, fonts *font.Set) (*Tree, error) {
-	t := &Tree{Fonts: fonts, byNode: map[*html.Node]*Box{}}
+	return BuildImages(doc, st, fonts, nil)
+}
+
+// BuildImages builds the render tree with the decoded images of the
+// document's <img> elements (an element missing from images is a broken
+// image).
+func BuildImages(doc *html.Node, st Styles, fonts *font.Set, images map[*html.Node]image.Image) (*Tree, error) {
+	t := &Tree{Fonts: fonts, byNode: map[*html.Node]*Box{}, images: images}
 	var rootEl *html.Node
 	for c := doc.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type == html.ElementNode {
@@ -141,6 +155,10 @@ func (t *Tree) build(n *html.Node, st Styles, parent *Box) *Box {
 		return nil
 	}
 	b := &Box{Node: n, Style: s, Parent: parent}
+	if n.DataAtom == atom.Img && n.Namespace == "" {
+		t.image(b)
+		return b
+	}
 	switch {
 	case n.DataAtom == atom.Br:
 		b.Kind = Break
@@ -174,6 +192,43 @@ func (t *Tree) build(n *html.Node, st Styles, parent *Box) *Box {
 	}
 	t.fixup(b)
 	return b
+}
+
+// image makes an <img>'s box: a replaced element, block-level or an
+// atomic inline (for display inline and inline-block). A broken image
+// (not found or not decodable) with alt text and neither width nor height
+// specified is an inline box holding a 16 px broken-image icon and the
+// alt text, as Chromium shows it;
+// any other broken image is a replaced box with no intrinsic size (so 0×0
+// unless sized by CSS or attributes) and paints nothing.
+func (t *Tree) image(b *Box) {
+	n, s := b.Node, b.Style
+	t.byNode[n] = b
+	img := t.images[n]
+	if img == nil && s.Width.Auto && s.Height.Auto {
+		if alt := attr(n, "alt"); strings.TrimSpace(alt) != "" && (s.Display == "inline" || s.Display == "inline-block") {
+			b.Kind = Inline
+			b.Replaced = true // an inline box: the icon, then the alt text
+			b.Children = []*Box{{Kind: Text, Node: &html.Node{Type: html.TextNode, Data: alt}, Style: s, Parent: b}}
+			return
+		}
+	}
+	b.Kind = Block
+	b.Replaced = true
+	b.Image = img
+	b.Atomic = (s.Display == "inline" || s.Display == "inline-block") && b.Parent != nil
+}
+
+// BrokenIconSize is the side of the icon before a broken image's alt text.
+const BrokenIconSize = 16
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
 }
 
 // fixup wraps runs of inline-level children of a block that also has
@@ -266,6 +321,18 @@ func dumpBox(w io.Writer, b *Box, depth int) {
 	kind := b.Kind.String()
 	if b.ListItem {
 		kind = "list-item"
+	}
+	if b.Replaced {
+		kind = "replaced"
+		if b.Atomic {
+			kind = "replaced inline"
+		}
+		if b.Image != nil {
+			sz := b.Image.Bounds().Size()
+			name += fmt.Sprintf(" %dx%d image", sz.X, sz.Y)
+		} else {
+			name += " broken image"
+		}
 	}
 	fmt.Fprintf(w, "%s%s %s (%g,%g %gx%g) %s\n", ind, kind, name, r2(x), r2(y), r2(bw), r2(bh), b.Style)
 	for _, c := range b.Children {

@@ -49,20 +49,22 @@ func Load(src []byte, f fetch.Fetcher, o Options) (*Page, error) {
 		return nil, err
 	}
 	p := &Page{Doc: d, Events: append([]dom.Event(nil), d.Events...), opts: o}
+	images := map[string]image.Image{} // by reference; nil: broken
 	for _, r := range d.Resources {
-		if r.Kind != dom.Image || f == nil {
-			continue
-		}
-		if res, err := f.Fetch(r.Ref); err != nil {
-			p.log("resource failed", fmt.Sprintf("%s %s: %v", r.Kind, r.Ref, err))
-		} else {
-			p.log("resource loaded", fmt.Sprintf("%s %s (%d bytes, %s)", r.Kind, r.Ref, len(res.Body), res.ContentType))
+		switch r.Kind {
+		case dom.Image:
+			if _, done := images[r.Ref]; !done {
+				images[r.Ref] = p.loadImage(f, r.Ref)
+			}
+		case dom.Script:
+			p.loadScript(f, r.Ref)
 		}
 	}
+	p.inlineScripts(d.Root)
 	p.Styles = style.NewStyler(p.authorSheets(f))
 	p.log("CSSOM complete", fmt.Sprintf("%d style sheets", len(p.Styles.Sheets)))
 	p.Styles.Compute(d.Root)
-	p.Tree, err = layout.Build(d.Root, p.Styles, font.NewSet())
+	p.Tree, err = layout.BuildImages(d.Root, p.Styles, font.NewSet(), imageNodes(d.Root, images))
 	if err != nil {
 		return nil, err
 	}

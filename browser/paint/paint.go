@@ -1,6 +1,7 @@
 // Package paint paints a laid-out render tree into an image: the canvas
 // background (propagated from the root or body), box backgrounds, solid
-// borders, list markers and anti-aliased text with underlines.
+// borders, images scaled into their content boxes, list markers and
+// anti-aliased text with underlines.
 package paint
 
 import (
@@ -14,6 +15,7 @@ import (
 	"github.com/hopsnet/hops/browser/font"
 	"github.com/hopsnet/hops/browser/layout"
 	"github.com/hopsnet/hops/browser/style"
+	xdraw "golang.org/x/image/draw"
 	xfont "golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
@@ -65,6 +67,7 @@ func over(dst, src color.RGBA) color.RGBA {
 }
 
 type painter struct {
+	icons map[*layout.Box]bool // broken images whose icon is painted
 	img   *image.RGBA
 	fonts *font.Set
 	ras   vector.Rasterizer
@@ -88,11 +91,18 @@ func (p *painter) box(b *layout.Box, skipBG *layout.Box) {
 		p.fill(x, y, w, h, b.Style.Background)
 	}
 	p.borders(b, x, y, w, h)
+	if b.Replaced && b.Image != nil {
+		p.image(b)
+	}
 	if b.ListItem {
 		p.marker(b)
 	}
 	for _, l := range b.Lines {
 		for _, f := range l.Frags {
+			if f.Box.Kind == layout.Inline && f.Box.Replaced {
+				p.brokenIcon(f)
+				continue
+			}
 			p.text(f)
 		}
 	}
@@ -253,4 +263,50 @@ func (p *painter) disc(cx, cy, r float64, c color.RGBA, ring bool) {
 		poly(r-1, true)
 	}
 	p.ras.Draw(p.img, rect, image.NewUniform(c), image.Point{})
+}
+
+// maxKernelSide bounds the destination of a Catmull-Rom scaling, whose
+// scaler holds weights for every destination column and row; larger
+// images are scaled bilinearly.
+const maxKernelSide = 4096
+
+// image paints a replaced box's image scaled into its content box, on
+// whole device pixels: copied as it is when the size is unchanged, else
+// resampled with the Catmull-Rom cubic (sharp when enlarging, no
+// aliasing when shrinking), composited over what is below.
+func (p *painter) image(b *layout.Box) {
+	src := b.Image
+	sr := src.Bounds()
+	dr := image.Rect(int(math.Round(b.X)), int(math.Round(b.Y)), int(math.Round(b.X+b.W)), int(math.Round(b.Y+b.H)))
+	if dr.Empty() || sr.Empty() || dr.Intersect(p.img.Bounds()).Empty() {
+		return
+	}
+	if dr.Dx() == sr.Dx() && dr.Dy() == sr.Dy() {
+		draw.Draw(p.img, dr, src, sr.Min, draw.Over)
+		return
+	}
+	var sc xdraw.Scaler = xdraw.CatmullRom
+	if dr.Dx() > maxKernelSide || dr.Dy() > maxKernelSide {
+		sc = xdraw.ApproxBiLinear
+	}
+	sc.Scale(p.img, dr, src, sr, xdraw.Over, nil)
+}
+
+// brokenIcon paints a broken image's icon, a grey framed square, at the
+// start edge of its inline box (once, on the first line).
+func (p *painter) brokenIcon(f *layout.Fragment) {
+	if p.icons[f.Box] {
+		return
+	}
+	if p.icons == nil {
+		p.icons = map[*layout.Box]bool{}
+	}
+	p.icons[f.Box] = true
+	const side = layout.BrokenIconSize
+	x, y := f.X+f.W-side, f.Baseline-side+2
+	grey := color.RGBA{160, 160, 160, 255}
+	p.fill(x+1, y+1, side-2, 1, grey)
+	p.fill(x+1, y+side-2, side-2, 1, grey)
+	p.fill(x+1, y+2, 1, side-4, grey)
+	p.fill(x+side-2, y+2, 1, side-4, grey)
 }

@@ -170,6 +170,11 @@ func (s *Styler) walk(n *html.Node, parent *Style) {
 func (s *Styler) Cascade(n *html.Node) []css.Declaration {
 	var ms []matched
 	order := 0
+	// Presentational hints (HTML §15.4.3): an <img>'s width and height
+	// attributes are author declarations that lose to every author rule.
+	for _, d := range dimensionHints(n) {
+		ms = append(ms, matched{d, origin(true, false), [4]int{}, -1})
+	}
 	for _, sh := range s.Sheets {
 		for _, r := range sh.Sheet.Rules {
 			spec, ok := bestMatch(r.Selectors, n)

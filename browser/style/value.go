@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"github.com/hopsnet/hops/browser/css"
+	"github.com/hopsnet/hops/browser/dom"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // A Length is a specified length after the cascade: px, a percentage kept
@@ -234,4 +237,52 @@ func rgbFunc(v []css.Token) (color.RGBA, bool) {
 	}
 	c := func(f float64) uint8 { return uint8(max(0, min(255, f+0.5))) }
 	return premul(c(nums[0]), c(nums[1]), c(nums[2]), c(a*255)), true
+}
+
+// dimensionHints maps an <img>'s width and height attributes to the
+// width and height properties, parsed by the HTML rules for dimension
+// values (a number, maybe a percentage; anything after it ignored).
+func dimensionHints(n *html.Node) []css.Declaration {
+	if n.Type != html.ElementNode || n.DataAtom != atom.Img {
+		return nil
+	}
+	var out []css.Declaration
+	for _, prop := range [...]string{"width", "height"} {
+		v, ok := htmlDimension(dom.Attr(n, prop))
+		if !ok {
+			continue
+		}
+		out = append(out, css.ParseDeclarations([]byte(prop+":"+v))...)
+	}
+	return out
+}
+
+// htmlDimension parses an HTML dimension value into a CSS length.
+func htmlDimension(s string) (string, bool) {
+	s = strings.TrimLeft(s, " \t\n\r\f")
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return "", false
+	}
+	j := i
+	if j < len(s) && s[j] == '.' {
+		k := j + 1
+		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+			k++
+		}
+		if k > j+1 {
+			j = k
+		}
+	}
+	num := s[:j]
+	if len(num) > 12 {
+		return "", false
+	}
+	if j < len(s) && s[j] == '%' {
+		return num + "%", true
+	}
+	return num + "px", true
 }

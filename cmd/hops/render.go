@@ -19,15 +19,23 @@ func newRenderCmd(g *globals) *cobra.Command {
 	var pngOut, boxesOut string
 	var showDOM, showCSSOM, showTree bool
 	cmd := &cobra.Command{
-		Use:   "render FILE.html",
-		Short: "Render an HTML file: DOM, CSSOM, render tree, layout, pixels",
-		Long: `render loads FILE.html and the style sheets and images it refers to from its
-folder, builds the DOM, the CSSOM and the render tree, lays the page out in a
-viewport (800x600 by default) and prints the loading events. --png paints
-the viewport, --boxes writes every element's border box and every text
-line's rectangle as JSON (CSS px).`,
+		Use:   "render FILE",
+		Short: "Render a file: DOM, CSSOM, render tree, layout, pixels",
+		Long: `render loads FILE.html and the style sheets, scripts and images (PNG, JPEG,
+GIF) it refers to from its folder, builds the DOM, the CSSOM and the render
+tree, lays the page out in a viewport (800x600 by default) and prints the
+loading events. Scripts are fetched and recorded, never executed. --png
+paints the viewport, --boxes writes every element's border box and every
+text line's rectangle as JSON (CSS px).
+
+Other files are shown by their type (from the name, else sniffed), as a
+browser shows what it navigates to: an image centred on a dark background
+(scaled down to fit), JSON pretty-printed and XML as an indented tree, CSS,
+JavaScript and text as plain preformatted text.`,
 		Example: `  hops render page.html --png page.png
-  hops render page.html --boxes boxes.json --render-tree`,
+  hops render page.html --boxes boxes.json --render-tree
+  hops render photo.jpg --png view.png
+  hops render data.json --png data.png`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if width <= 0 || height <= 0 || width > 16384 || height > 16384 {
@@ -38,7 +46,10 @@ line's rectangle as JSON (CSS px).`,
 				return err
 			}
 			f := fetch.FS{FS: os.DirFS(filepath.Dir(args[0]))}
-			p, err := page.Load(src, f, page.Options{Width: width, Height: height})
+			// The type comes from the name (sniffed from the bytes when
+			// the name says nothing): HTML renders; an image, JSON, XML,
+			// CSS, JavaScript or text shows in a viewer document.
+			p, err := page.LoadContent(src, fetch.TypeByName(args[0]), args[0], f, page.Options{Width: width, Height: height})
 			if err != nil {
 				return fmt.Errorf("render %s: %w", args[0], err)
 			}

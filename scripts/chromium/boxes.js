@@ -29,7 +29,7 @@ const dir = path.resolve(rest[0] || path.join(__dirname, '..', '..', 'browser', 
 let pages = rest.slice(1);
 if (pages.length === 0) pages = fs.readdirSync(dir).filter((f) => f.endsWith('.html')).sort();
 
-const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.ttf': 'font/ttf', '.png': 'image/png' };
+const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.ttf': 'font/ttf', '.png': 'image/png', '.gif': 'image/gif', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
 
 function serve() {
   const srv = http.createServer((req, res) => {
