@@ -1,0 +1,32 @@
+// Package h2 is HTTP/2 (RFC 9113) with HPACK (RFC 7541) as a sans-I/O
+// codec and a server connection engine.
+//
+// The frame codec is symmetric: [ParseFrame] reads one frame from the
+// front of a byte slice (or says it needs more), checking what RFC 9113
+// section 6 requires of each type — frame size against
+// SETTINGS_MAX_FRAME_SIZE, padding, stream 0 or not, fixed payload
+// sizes, setting values — and answering a violation with a typed
+// [*ConnError] or [*StreamError] carrying the RFC's error code;
+// [AppendFrame] writes any [Frame] back. Parsed frames alias their input,
+// so parsing allocates nothing.
+//
+// HPACK has the static table, a dynamic table with size updates and
+// eviction, integer and string coding with the RFC's Huffman code. A
+// [Decoder] bounds string literals and the decoded header list (RFC 7541
+// sizes), and keeps decoding a block past the list limit so that its
+// table stays in step with the peer's encoder. An [Encoder] indexes what
+// fits, sends authorization fields never-indexed and follows the peer's
+// SETTINGS_HEADER_TABLE_SIZE with a size update.
+//
+// [ServerConn] is the server's end of one connection, with the shape of
+// h1.ServerConn: every input carries the current time (sim.Time), input
+// is pushed with Receive after asking Room, output is pulled with
+// Output/Consume, and NextDeadline/Advance drive the idle timeout. Its
+// input buffer is one maximum-size frame, fixed when it is made. It
+// takes the client preface and SETTINGS, acknowledges SETTINGS and PING,
+// turns HEADERS (+CONTINUATION) and DATA into an h1.Request for the same
+// h1.Handler the HTTP/1.1 engine calls, and answers with HEADERS and
+// DATA within the connection and stream send windows, round robin across
+// streams. Stream states (idle, open, half-closed, closed) are tracked
+// and violations answered with RST_STREAM or GOAWAY and the RFC's code.
+package h2
