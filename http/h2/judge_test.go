@@ -186,6 +186,11 @@ func judgeOne(client *http.Client, i int) error {
 		}
 	case 3: // PUT without a length, DELETE, HEAD, 204
 		req, _ := http.NewRequest("PUT", "http://www.example.com/put", io.NopCloser(strings.NewReader("streamed body")))
+		// The client may open streams before our SETTINGS (with the
+		// concurrent-stream limit) arrives; a stream over the limit is
+		// refused (RFC 9113 section 5.1.2, REFUSED_STREAM), and the client
+		// retries it only if it can rewind the body.
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("streamed body")), nil }
 		resp, err := client.Do(req)
 		if err != nil {
 			return err
