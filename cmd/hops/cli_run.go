@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"syscall"
@@ -15,8 +16,12 @@ import (
 type appRun struct {
 	from, dest string
 	// destOf names DEST from the built world when dest is "" (dig asks
-	// the world's resolver).
+	// the world's resolver). The name it gives is looked up in the node
+	// table, never in DNS: it stands for resolv.conf's address.
 	destOf func(s *session) (string, error)
+	// unresolved words the error of a DEST that DNS could not resolve
+	// (a *nameError) the way the real tool does; nil gives a usage error.
+	unresolved func(s *session, ne *nameError) error
 	// plan is the app's longest run in virtual time; the run is cut off
 	// maxVirtual after it.
 	plan time.Duration
@@ -39,7 +44,9 @@ type appRun struct {
 
 // runApp is the life of an app run: load the world → resolve the
 // endpoints → check → open the outputs → run what is due at time zero →
-// start the app → run until it is done or a signal arrives → flush and
+// look a dotted DEST up in DNS from the source node (a stub's query to
+// the world's resolver, in virtual time, so its packets are part of the
+// capture and the event log; then check) → start the app → run until it is done or a signal arrives → flush and
 // close. It returns the session (its outputs are closed) and the signal
 // that ended the run early, or 0.
 func (g *globals) runApp(a appRun) (*session, syscall.Signal, error) {
@@ -47,30 +54,73 @@ func (g *globals) runApp(a appRun) (*session, syscall.Signal, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	fromResolvConf := false
 	if a.dest == "" && a.destOf != nil {
 		if a.dest, err = a.destOf(s); err != nil {
 			return nil, 0, err
 		}
+		fromResolvConf = true
 	}
-	src, dst, err := s.endpoints(a.from, a.dest)
+	src, err := s.source(a.from)
 	if err != nil {
 		return nil, 0, err
 	}
-	if a.check != nil {
-		if err := a.check(s, src, dst); err != nil {
+	// A dotted name is looked up in DNS once the run has begun (stub
+	// lookup); anything else resolves now, in the node table, and is
+	// checked before any output file opens.
+	viaDNS := !fromResolvConf && s.usesDNS(a.dest)
+	var dst netip.Addr
+	if !viaDNS {
+		if dst, err = s.resolve(a.dest); err != nil {
 			return nil, 0, err
+		}
+		if a.check != nil {
+			if err := a.check(s, src, dst); err != nil {
+				return nil, 0, err
+			}
 		}
 	}
 	if err := s.start(); err != nil {
 		return nil, 0, err
 	}
 	s.limitAfter(a.plan)
-	if a.progress != nil {
-		s.progress = newProgressState(g, s, a.label, a.quiet, a.progress)
-	}
 	// Events due at time zero (a link cut "at 0s") happen before the app
 	// sends anything.
 	s.w.Kernel.RunUntil(0)
+	if viaDNS {
+		resolved := false
+		var lerr error
+		s.lookup(src, a.dest, func(addr netip.Addr, err error) {
+			dst, lerr, resolved = addr, err, true
+		})
+		s.runUntilDone(&resolved)
+		if !resolved {
+			if err := s.close(); err != nil {
+				return s, s.interrupted, err
+			}
+			if s.interrupted != 0 {
+				return s, s.interrupted, nil
+			}
+			return s, 0, fmt.Errorf("%s: the name lookup did not finish within %v of virtual time", a.label, maxVirtual)
+		}
+		if lerr == nil && a.check != nil {
+			lerr = a.check(s, src, dst)
+		}
+		if lerr != nil {
+			s.close()
+			var ne *nameError
+			if errors.As(lerr, &ne) {
+				if a.unresolved != nil {
+					return nil, 0, a.unresolved(s, ne)
+				}
+				return nil, 0, usageError{ne}
+			}
+			return nil, 0, lerr
+		}
+	}
+	if a.progress != nil {
+		s.progress = newProgressState(g, s, a.label, a.quiet, a.progress)
+	}
 	done := false
 	if err := a.start(s, src, dst, func() { done = true }); err != nil {
 		s.close()

@@ -15,6 +15,7 @@ import (
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/tcp"
+	"github.com/hopsnet/hops/world/scenario"
 	"github.com/spf13/cobra"
 )
 
@@ -63,8 +64,9 @@ listen on port 80.
 
 -v shows the exchange in curl's layout: "*" lines tell what the client did,
 ">" the request head as sent, "<" the response head as received. Every
-time (-w, "after N ms") is virtual time. Names resolve through the world's
-node table for now (DNS comes later); only http:// URLs are supported.
+time (-w, "after N ms") is virtual time. A dotted host name is looked up
+in DNS first (the node's stub asks the world's resolver), then in the
+world's node names; only http:// URLs are supported.
 
 Exit statuses are curl's: 3 for a malformed URL, 6 for an unknown host, 7
 when the connection is refused, 47 after too many redirects, 52 for an
@@ -256,8 +258,10 @@ type curlRun struct {
 	g        *globals
 	o        curlOpts
 	s        *session
+	src      *node.Node
 	client   *web.Client
-	start    sim.Time
+	start    sim.Time  // when curl began: the run's start
+	lookedUp sim.Time  // when the name lookup ended
 	body     io.Writer // stdout or -o FILE
 	redirs   int
 	err      error
@@ -280,6 +284,9 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 	r := &curlRun{g: g, o: o}
 	_, sig, err := g.runApp(appRun{
 		from: o.from, dest: u.host,
+		unresolved: func(*session, *nameError) error {
+			return &curlFail{6, "Could not resolve host: " + u.host}
+		},
 		plan:  10 * time.Minute,
 		label: "curl " + u.String(),
 		quiet: true,
@@ -296,12 +303,14 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 			return nil
 		},
 		start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
-			r.s, r.finished = s, done
+			r.s, r.src, r.finished = s, src, done
 			if r.body == nil {
 				r.body = s.out
 			}
 			r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}})
-			r.start = src.Now()
+			// curl's clock starts before the name lookup, at the run's
+			// start; the lookup (if any) has just ended.
+			r.start, r.lookedUp = 0, src.Now()
 			r.fetch(u, dst)
 			return nil
 		},
@@ -315,8 +324,9 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 	return r.err
 }
 
-// knownHost fails as curl does for a name nothing resolves: for now the
-// world's node table is the name service (world.Resolve); DNS comes later.
+// knownHost fails as curl does for a name nothing resolves, before the
+// run, when the node table alone can tell: a dotted name in a world that
+// runs a resolver is left to DNS, looked up during the run.
 func (g *globals) knownHost(host string) error {
 	if _, err := netip.ParseAddr(host); err == nil {
 		return nil
@@ -328,6 +338,13 @@ func (g *globals) knownHost(host string) error {
 	for _, n := range sc.Nodes {
 		if strings.EqualFold(n.Name, host) {
 			return nil
+		}
+		if strings.Contains(host, ".") {
+			for _, svc := range n.Services {
+				if svc.Kind == scenario.ServiceResolver {
+					return nil
+				}
+			}
 		}
 	}
 	return &curlFail{6, "Could not resolve host: " + host}
@@ -407,12 +424,13 @@ func (r *curlRun) exchanged(u curlURL, x *web.Exchange) {
 			return
 		}
 		r.verbose("* Issue another request to this URL: '%s'\n", next)
-		addr, err := r.s.resolve(next.host)
-		if err != nil {
-			r.fail(&curlFail{6, "Could not resolve host: " + next.host})
-			return
-		}
-		r.fetch(next, addr)
+		r.s.lookup(r.src, next.host, func(addr netip.Addr, err error) {
+			if err != nil {
+				r.fail(&curlFail{6, "Could not resolve host: " + next.host})
+				return
+			}
+			r.fetch(next, addr)
+		})
 		return
 	}
 	r.leftIntact(u, x)
@@ -535,7 +553,7 @@ func (r *curlRun) writeOut() string {
 	}
 	vars := map[string]string{
 		"http_code": code, "response_code": code,
-		"time_namelookup": "0.000000", "time_connect": secs(x.Connected),
+		"time_namelookup": secs(r.lookedUp), "time_connect": secs(x.Connected),
 		"time_starttransfer": secs(x.FirstByte), "time_total": secs(x.Done),
 		"size_download": strconv.Itoa(size), "num_redirects": strconv.Itoa(r.redirs),
 		"remote_ip": x.Remote.Addr().String(), "remote_port": strconv.Itoa(int(x.Remote.Port())),

@@ -209,7 +209,7 @@ func worldResolver(s *session) (string, error) {
 func runDig(g *globals, from string, q digQuery, rep digRepeat, args []string) error {
 	var failed bool
 	_, sig, err := g.runApp(appRun{
-		from: from, dest: q.server, destOf: worldResolver,
+		from: from, dest: q.server, destOf: worldResolver, unresolved: digUnresolved(g),
 		plan:  time.Duration(rep.count-1)*rep.interval + time.Duration(q.tries+1)*q.timeout,
 		label: "dig " + q.name,
 		quiet: true,
@@ -487,7 +487,7 @@ func digJSONOf(q digQuery, addr netip.Addr, r dnsserver.Reply, m *dns.Msg) digJS
 func runDigTrace(g *globals, from string, q digQuery, args []string) error {
 	var res resolver.Result
 	_, sig, err := g.runApp(appRun{
-		from: from, dest: q.server, destOf: worldResolver,
+		from: from, dest: q.server, destOf: worldResolver, unresolved: digUnresolved(g),
 		plan:  time.Minute,
 		label: "dig +trace " + q.name,
 		quiet: true,

@@ -29,11 +29,18 @@ func newPingCmd(g *globals) *cobra.Command {
 	cfg.Count, cfg.Size = 4, ping.DefaultSize
 	cmd := &cobra.Command{
 		Use:   "ping [flags] DEST",
-		Short: "Send ICMP echo requests to DEST (an IPv4 address or a node name)",
+		Short: "Send ICMP echo requests to DEST (an IPv4 address, a DNS name or a node name)",
 		Long: `ping sends ICMP echo requests from a node (default: the laptop) to DEST and
 prints the replies and statistics the way Linux ping does, with round-trip
 times from the simulation's virtual clock. Each reply is printed as the
-simulation reaches it; Ctrl-C ends the run with the statistics so far.`,
+simulation reaches it; Ctrl-C ends the run with the statistics so far.
+
+A dotted DEST is looked up first, as getaddrinfo does: the node's stub
+resolver asks the world's resolver (the first node running one) for its
+A record, in the run's virtual time (so the query and the answer are in
+the capture and the event log); a name DNS does not know falls back to
+the world's node names, like /etc/hosts. A name nothing resolves ends
+ping with status 2.`,
 		Example: `  hops ping www.example.com
   hops ping -c 100 --world lossy.yaml server
   hops ping -s 3000 --pcap ping.pcapng www.example.com   # fragments
@@ -55,6 +62,11 @@ simulation reaches it; Ctrl-C ends the run with the statistics so far.`,
 			_, sig, err := g.runApp(appRun{
 				from: from, dest: args[0], plan: plan,
 				label: "ping " + args[0], quiet: quiet,
+				unresolved: func(s *session, ne *nameError) error {
+					// iputils: "ping: NAME: <gai_strerror>", status 2.
+					fmt.Fprintf(g.stderr, "ping: %v\n", ne)
+					return silentExit{2}
+				},
 				check: func(s *session, src *node.Node, dst netip.Addr) error {
 					return checkBroadcast(s, src, dst, broadcast)
 				},

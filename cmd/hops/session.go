@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hopsnet/hops/app/dnsserver"
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/trace"
@@ -36,10 +37,11 @@ type session struct {
 	text io.Writer // what out writes to
 	errw io.Writer
 
-	limit       sim.Time       // runUntilDone stops past this virtual time (0: maxVirtual)
-	interrupted syscall.Signal // the signal that ended runUntilDone early, or 0
-	progress    *progressState // the progress bar on stderr, or nil
-	lastFlush   time.Time      // wall clock of the last flush of out
+	stubs       map[*node.Node]*dnsserver.Stub // each host's stub resolver, made on first use
+	limit       sim.Time                       // runUntilDone stops past this virtual time (0: maxVirtual)
+	interrupted syscall.Signal                 // the signal that ended runUntilDone early, or 0
+	progress    *progressState                 // the progress bar on stderr, or nil
+	lastFlush   time.Time                      // wall clock of the last flush of out
 }
 
 // maxVirtual bounds every run in virtual time beyond what the app plans,
@@ -258,17 +260,6 @@ func (s *session) source(from string) (*node.Node, error) {
 		}
 	}
 	return nil, usageError{fmt.Errorf("the world has no host to run from; use --from NODE")}
-}
-
-// endpoints returns the node to run an app on (--from) and the address of
-// DEST.
-func (s *session) endpoints(from, dest string) (*node.Node, netip.Addr, error) {
-	src, err := s.source(from)
-	if err != nil {
-		return nil, netip.Addr{}, err
-	}
-	dst, err := s.resolve(dest)
-	return src, dst, err
 }
 
 // resolve turns DEST into an address, with a usage error a person reads.

@@ -19,11 +19,13 @@ func newTracerouteCmd(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "traceroute [flags] DEST",
-		Short: "Show the routers on the path to DEST (an IPv4 address or a node name)",
+		Short: "Show the routers on the path to DEST (an IPv4 address, a DNS name or a node name)",
 		Long: `traceroute sends UDP probes with rising TTL, three per hop, the way Linux
 traceroute does: each router where a probe's TTL runs out answers ICMP time
-exceeded, and the destination answers ICMP port unreachable. Names are the
-simulation's node names. Each probe is printed as soon as it is known.`,
+exceeded, and the destination answers ICMP port unreachable. A dotted DEST
+is looked up in DNS first (the node's stub asks the world's resolver),
+then in the node names. Hops are named by the simulation's node names.
+Each probe is printed as soon as it is known.`,
 		Example: `  hops traceroute www.example.com
   hops traceroute --from api.example.com laptop
   hops traceroute --pcap trace.pcapng www.example.com`,
@@ -40,6 +42,10 @@ simulation's node names. Each probe is printed as soon as it is known.`,
 				from: from, dest: args[0],
 				plan:  time.Duration(cfg.MaxTTL-cfg.FirstTTL+1) * cfg.Wait,
 				label: "traceroute " + args[0],
+				unresolved: func(s *session, ne *nameError) error {
+					fmt.Fprintf(g.stderr, "%v\nCannot handle \"host\" cmdline arg `%s' on position 1 (argc 1)\n", ne, ne.name)
+					return silentExit{2}
+				},
 				start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
 					var out traceroute.Handler
 					if g.json {

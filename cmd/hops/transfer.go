@@ -135,7 +135,7 @@ The run is deterministic: the same seed gives the same bytes on the wire.`,
 				res *udpstream.Result
 			)
 			_, sig, err := g.runApp(appRun{
-				from: from, dest: dest,
+				from: from, dest: dest, unresolved: transferUnresolved,
 				plan:  send + udpstream.DefaultWait,
 				label: "transfer to " + dest,
 				start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
@@ -393,7 +393,7 @@ func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) 
 		finish   func()
 	)
 	_, sig, err := g.runApp(appRun{
-		from: from, dest: dest,
+		from: from, dest: dest, unresolved: transferUnresolved,
 		plan:  24 * time.Hour,
 		label: "transfer to " + dest,
 		start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
@@ -589,7 +589,7 @@ func (g *globals) tcpFlows(from, dest string, cfg bulk.Config, n int) error {
 		cfg.Port = bulk.DefaultPort
 	}
 	_, sig, err := g.runApp(appRun{
-		from: from, dest: dest,
+		from: from, dest: dest, unresolved: transferUnresolved,
 		plan:  24 * time.Hour,
 		label: fmt.Sprintf("%d transfers to %s", n, dest),
 		start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {

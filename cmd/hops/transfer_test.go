@@ -320,7 +320,7 @@ func TestTransferCaptureDecodes(t *testing.T) {
 // TestLinkSet: --link-set changes a link for every command that runs the
 // world, checked like a scenario file.
 func TestLinkSet(t *testing.T) {
-	out, _, code := hops(t, "--link-set", "home-uplink:loss=100%", "ping", "-c", "5", "www.example.com")
+	out, _, code := hops(t, "--link-set", "home-uplink:loss=100%", "ping", "-c", "5", "203.0.113.10") // a name's lookup would fail first
 	if code != 1 || !strings.Contains(out, "5 packets transmitted, 0 received, 100% packet loss") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
