@@ -66,9 +66,9 @@ func (c *Conn) ackNew(now sim.Time, s *Segment) {
 	}
 	c.retries, c.probes, c.persistBackoff = 0, 0, 0
 	c.stats.BytesAcked += uint64(data)
-	c.takeRTTSample(now, s)
+	rtt := c.takeRTTSample(now, s)
 	if c.state >= Established {
-		c.onNewAck(now, acked)
+		c.onNewAck(now, acked, rtt)
 	}
 	if c.sndUna == c.sndMax {
 		c.rtoAt = sim.Never // (5.2) "When all outstanding data has been acknowledged, turn off"
@@ -101,23 +101,27 @@ func (c *Conn) releaseAcked(ack seq.Value) int {
 // last retransmission may answer a copy whose ACK was lost or delayed
 // (a duplicate arriving at the peer is answered with its older
 // TS.Recent), and would fold the backed-off timeout into SRTT: those
-// are skipped.
-func (c *Conn) takeRTTSample(now sim.Time, s *Segment) {
+// are skipped. It returns the sample, 0 if none was taken.
+func (c *Conn) takeRTTSample(now sim.Time, s *Segment) time.Duration {
 	if c.rttTiming && c.rttSeq.LessThanEq(s.Ack) {
-		c.rtt.sample(now.Sub(c.rttAt))
+		rtt := max(now.Sub(c.rttAt), 0)
+		c.rtt.sample(rtt)
 		c.rttTiming = false
-		return
+		return max(rtt, time.Nanosecond)
 	}
 	if !c.tsOK || !s.Options.HasTimestamps || s.Options.TSEcr == 0 {
-		return
+		return 0
 	}
 	if c.rexmitted && int32(s.Options.TSEcr-c.rexmitTS) < 0 {
-		return
+		return 0
 	}
 	if ms := int32(c.tsClock(now) - s.Options.TSEcr); ms >= 0 {
 		// Millisecond clock: at least 1 ms, as Linux's tcp_rtt_tsopt_us.
-		c.rtt.sample(time.Duration(max(ms, 1)) * time.Millisecond)
+		rtt := time.Duration(max(ms, 1)) * time.Millisecond
+		c.rtt.sample(rtt)
+		return rtt
 	}
+	return 0
 }
 
 // isDupAck is RFC 5681 section 2's DUPLICATE ACKNOWLEDGMENT: data

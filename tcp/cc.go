@@ -3,6 +3,7 @@ package tcp
 import (
 	"time"
 
+	"github.com/hopsnet/hops/seq"
 	"github.com/hopsnet/hops/sim"
 )
 
@@ -26,19 +27,45 @@ type CongestionControl interface {
 	Name() string
 	// Init sets the initial window when the connection is established.
 	Init(s *CCState, now sim.Time)
-	// OnAck reports acked new bytes acknowledged outside loss
-	// recovery, with the current smoothed RTT (0 before any sample).
-	// It is not called while the sender does not use its cwnd (RFC
-	// 7661), so an implementation need not check that itself.
-	OnAck(s *CCState, now sim.Time, acked int, srtt time.Duration)
+	// OnAck reports an ACK of new data outside loss recovery. It is
+	// called for every such ACK, also while the sender does not use
+	// its cwnd: then a.CwndLimited is false and cwnd must not grow
+	// (RFC 7661), but an algorithm may still track round trips and
+	// RTT samples (HyStart++) or the time it spends application-limited
+	// (CUBIC, RFC 9438 section 5.8).
+	OnAck(s *CCState, a Ack)
 	// OnLoss reports a loss detected by duplicate ACKs, with flight
 	// bytes outstanding; it sets Ssthresh (the recovery sets Cwnd).
 	OnLoss(s *CCState, now sim.Time, flight int)
 	// OnTimeout reports a retransmission timeout; it sets Ssthresh and
 	// Cwnd (RFC 5681 section 3.1: the loss window, one segment). A
-	// timeout during fast recovery keeps the Ssthresh that recovery
-	// set (the connection restores it, as Linux's tcp_enter_loss).
+	// timeout during fast recovery, or one repeated before SND.UNA
+	// passed the data outstanding at the last timeout, keeps the
+	// Ssthresh set before (the connection restores it, as Linux's
+	// tcp_enter_loss).
 	OnTimeout(s *CCState, now sim.Time, flight int)
+}
+
+// Ack is what [CongestionControl.OnAck] learns of an ACK of new data.
+type Ack struct {
+	Now   sim.Time
+	Acked int           // sequence space newly acknowledged, bytes
+	SRTT  time.Duration // smoothed RTT (RFC 6298), 0 before any sample
+	// RTT is the round-trip sample this ACK gave (from the timed
+	// segment or the echoed timestamp), 0 if it gave none. With
+	// timestamps every ACK of new data gives one, at millisecond
+	// precision; without, one segment per round trip is timed.
+	RTT time.Duration
+	// Una is SND.UNA after the ACK, Nxt SND.NXT: a round trip that
+	// begins now (RFC 9406's windowEnd) ends when Una reaches Nxt.
+	Una, Nxt seq.Value
+	// CwndLimited reports that cwnd is what limits the sender (RFC
+	// 7661, Linux's tcp_is_cwnd_limited): only then may cwnd grow.
+	CwndLimited bool
+	// Idle reports that the ACK left nothing outstanding and nothing
+	// written waiting to be sent: the sender idles until the app
+	// writes more.
+	Idle bool
 }
 
 // initialWindow is RFC 6928's IW = min(10*MSS, max(2*MSS, 14600)); Linux

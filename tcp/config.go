@@ -28,7 +28,7 @@ const (
 
 // Config configures a connection. The zero value (with an ISS filled
 // in) is a Linux-like connection: MSS 1460, 128 KiB buffers, window
-// scaling, timestamps and SACK on, Nagle on, delayed ACKs, NewReno.
+// scaling, timestamps and SACK on, Nagle on, delayed ACKs, CUBIC.
 type Config struct {
 	// ISS is the initial send sequence number. The caller chooses it,
 	// normally with [ISS] (RFC 6528).
@@ -76,7 +76,8 @@ type Config struct {
 	// (Linux randomizes it per connection); 0 is fine in a simulation.
 	TSOffset uint32
 	// Congestion makes the connection's congestion controller; nil means
-	// NewNewReno.
+	// NewCubic (CUBIC with HyStart++, Linux's default). NewNewReno, or
+	// CongestionByName("newreno"), selects NewReno.
 	Congestion func() CongestionControl
 }
 
@@ -108,7 +109,7 @@ func (cfg Config) withDefaults() Config {
 	defDur(&cfg.KeepaliveIdle, DefaultKeepaliveIdle)
 	defDur(&cfg.KeepaliveInterval, DefaultKeepaliveIntvl)
 	if cfg.Congestion == nil {
-		cfg.Congestion = NewNewReno
+		cfg.Congestion = NewCubic
 	}
 	return cfg
 }

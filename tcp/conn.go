@@ -76,6 +76,7 @@ type Conn struct {
 	sb             scoreboard // what the peer has SACKed above SND.UNA
 	highRxt        seq.Value  // one past RFC 6675's HighRxt: the highest byte retransmitted in this recovery
 	rescued        bool       // RFC 6675's RescueRxt is set: the rescue retransmission of this recovery went
+	rtoEpisode     bool       // recover was set by a retransmission timeout (not fast recovery)
 
 	// Congestion window validation (RFC 7661, as Linux's
 	// tcp_cwnd_validate): cwnd grows only while it limits the sender.

@@ -25,9 +25,11 @@ const (
 // a loss the window follows W_cubic(t) = C*(t-K)^3 + W_max, concave up
 // to the window where the loss happened and convex beyond it, never
 // slower than Reno would grow (the Reno-friendly region), with fast
-// convergence. Slow start is RFC 5681's, as in [NewReno]. Use it
-// through [Config.Congestion] with [NewCubic], or by name with
-// [CongestionByName].
+// convergence. The initial slow start is HyStart++ (RFC 9406), later
+// ones RFC 5681's. Time spent application-limited does not count in
+// the curve's t (RFC 9438 section 5.8). It is the default: a nil
+// [Config.Congestion] means [NewCubic]; by name it is "cubic"
+// ([CongestionByName]).
 type Cubic struct {
 	cwnd       float64  // cwnd in bytes with its fraction (s.Cwnd is its integer part)
 	wMax       float64  // W_max, segments: the window before the last reduction (0: unknown)
@@ -38,9 +40,17 @@ type Cubic struct {
 	epoch      sim.Time // t_epoch: when the current congestion avoidance stage began
 	inEpoch    bool     // epoch, k, origin and wEst are set
 	noFastConv bool     // turn fast convergence off (tests)
+	// An application-limited period (RFC 9438 section 5.8): it began
+	// at pausedAt, with an ACK while cwnd did not limit the sender or
+	// that left the sender idle; the next cwnd-limited ACK ends it and
+	// moves the epoch on by its length, as Linux's bictcp_cwnd_event
+	// does on CA_EVENT_TX_START after idle.
+	paused   bool
+	pausedAt sim.Time
+	hs       hyStart // the initial slow start
 }
 
-// NewCubic returns a CUBIC controller.
+// NewCubic returns a CUBIC controller (with HyStart++), the default.
 func NewCubic() CongestionControl { return &Cubic{} }
 
 // Name returns "cubic".
@@ -50,23 +60,50 @@ func (c *Cubic) Name() string { return "cubic" }
 // "arbitrarily high" (RFC 5681 section 3.1).
 func (c *Cubic) Init(s *CCState, now sim.Time) {
 	*c = Cubic{noFastConv: c.noFastConv}
+	c.hs.init()
 	s.Cwnd = initialWindow(s.MSS)
 	s.Ssthresh = 1 << 30
 	c.cwnd = float64(s.Cwnd)
 }
 
-// OnAck grows cwnd: in slow start as Reno does; in congestion
-// avoidance towards W_cubic(t + RTT) (RFC 9438 section 4.2), or to the
-// Reno-friendly W_est where that is larger (section 4.3).
-func (c *Cubic) OnAck(s *CCState, now sim.Time, acked int, srtt time.Duration) {
+// OnAck grows cwnd: in slow start as HyStart++ says (RFC 9406); in
+// congestion avoidance towards W_cubic(t + RTT) (RFC 9438 section 4.2),
+// or to the Reno-friendly W_est where that is larger (section 4.3),
+// with t not counting application-limited time (section 5.8).
+func (c *Cubic) OnAck(s *CCState, a Ack) {
 	if int(c.cwnd) != s.Cwnd {
 		c.cwnd = float64(s.Cwnd) // the connection set cwnd (recovery, a timeout)
 	}
 	if s.Cwnd < s.Ssthresh {
-		s.Cwnd += min(acked, 2*s.MSS)
+		s.Cwnd += c.hs.onAck(s, a)
 		c.cwnd = float64(s.Cwnd)
 		return
 	}
+	if !a.CwndLimited {
+		c.pause(a.Now)
+		return
+	}
+	if c.paused {
+		c.paused = false
+		if c.inEpoch {
+			c.epoch = c.epoch.Add(a.Now.Sub(c.pausedAt))
+		}
+	}
+	c.grow(s, a.Now, a.Acked, a.SRTT)
+	if a.Idle {
+		c.pause(a.Now)
+	}
+}
+
+// pause begins an application-limited period, if none is running.
+func (c *Cubic) pause(now sim.Time) {
+	if !c.paused {
+		c.paused, c.pausedAt = true, now
+	}
+}
+
+// grow is congestion avoidance for acked bytes.
+func (c *Cubic) grow(s *CCState, now sim.Time, acked int, srtt time.Duration) {
 	mss := float64(s.MSS)
 	cwnd := c.cwnd / mss // segments
 	if !c.inEpoch {
@@ -100,6 +137,7 @@ func (c *Cubic) OnAck(s *CCState, now sim.Time, acked int, srtt time.Duration) {
 // timeout K = 0 and W_max = cwnd (section 4.8).
 func (c *Cubic) startEpoch(now sim.Time, cwnd float64) {
 	c.epoch, c.inEpoch = now, true
+	c.paused = false
 	c.wEst = cwnd
 	if c.wMax <= cwnd {
 		c.k, c.origin = 0, cwnd
@@ -143,7 +181,8 @@ func (c *Cubic) reduce(s *CCState) {
 	}
 	c.cwndPrior = cwnd
 	s.Ssthresh = max(int(cwnd*cubicBeta*mss), 2*s.MSS)
-	c.inEpoch = false
+	c.inEpoch, c.paused = false, false
+	c.hs.stop()
 }
 
 // congestionControls are the controllers CongestionByName knows.

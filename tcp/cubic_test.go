@@ -34,7 +34,7 @@ func drive(c *Cubic, s *CCState, start sim.Time, rtt, d time.Duration, check fun
 	for at := time.Duration(0); at < d; at += rtt {
 		n := max(s.Cwnd/s.MSS, 1)
 		for i := range n {
-			c.OnAck(s, start.Add(at+rtt*time.Duration(i)/time.Duration(n)), s.MSS, rtt)
+			c.OnAck(s, Ack{Now: start.Add(at + rtt*time.Duration(i)/time.Duration(n)), Acked: s.MSS, SRTT: rtt, CwndLimited: true})
 		}
 		check(at + rtt)
 	}
@@ -135,9 +135,9 @@ func TestCubicTimeout(t *testing.T) {
 		t.Fatalf("after a timeout cwnd %d ssthresh %d", s.Cwnd, s.Ssthresh)
 	}
 	for s.Cwnd < s.Ssthresh {
-		c.OnAck(s, 0, s.MSS, 10*time.Millisecond) // slow start
+		c.OnAck(s, Ack{Acked: s.MSS, SRTT: 10 * time.Millisecond, CwndLimited: true}) // slow start
 	}
-	c.OnAck(s, sim.Time(time.Second), s.MSS, 10*time.Millisecond)
+	c.OnAck(s, Ack{Now: sim.Time(time.Second), Acked: s.MSS, SRTT: 10 * time.Millisecond, CwndLimited: true})
 	if c.k != 0 || c.origin != 35 {
 		t.Errorf("after a timeout: K %v, origin %v; want 0, 35", c.k, c.origin)
 	}

@@ -53,16 +53,20 @@
 //     retransmission; after a timeout only the holes are resent, as
 //     Linux, unless the peer reneged); without SACK, fast retransmit
 //     and NewReno recovery (RFC 6582) with limited transmit (RFC 3042);
-//   - congestion control behind [CongestionControl]: [NewReno] (RFC 5681
-//     with RFC 3465 byte counting, RFC 6928 initial window; the
-//     default) and [Cubic] (RFC 9438, with fast convergence and the
-//     Reno-friendly region), chosen by [Config.Congestion] or by name
-//     with [CongestionByName]; cwnd grows only while it limits the
-//     sender (RFC 7661, as Linux's tcp_is_cwnd_limited);
+//   - congestion control behind [CongestionControl]: [Cubic] (RFC 9438,
+//     with fast convergence, the Reno-friendly region and
+//     application-limited time left out of t; its initial slow start
+//     is HyStart++, RFC 9406; the default, as in Linux) and [NewReno]
+//     (RFC 5681 with RFC 3465 byte counting and standard slow start),
+//     both with the RFC 6928 initial window, chosen by
+//     [Config.Congestion] or by name with [CongestionByName]; cwnd
+//     grows only while it limits the sender (RFC 7661, as Linux's
+//     tcp_is_cwnd_limited), and a timeout repeated before the last
+//     one's data is acknowledged keeps ssthresh (RFC 5681 section 3.1);
 //   - path MTU (RFC 1191): SetPathMTU shrinks segments and resends what
 //     is in flight at the new size.
 //
-// Not implemented: HyStart++ (RFC 9406), urgent data, ECN, TCP Fast
+// Not implemented: urgent data, ECN, TCP Fast
 // Open, RFC 7323's window-shrinking and 24-day PAWS rules, DSACK, RACK
 // and TLP, PRR (RFC 6937), early retransmit, pacing, undo of spurious
 // retransmissions.

@@ -1,10 +1,6 @@
 package tcp
 
-import (
-	"time"
-
-	"github.com/hopsnet/hops/sim"
-)
+import "github.com/hopsnet/hops/sim"
 
 // NewReno is the congestion control of RFC 5681 (slow start and
 // congestion avoidance, with RFC 3465 byte counting) whose loss
@@ -13,7 +9,7 @@ type NewReno struct {
 	acked int // bytes acknowledged in congestion avoidance since cwnd last grew
 }
 
-// NewNewReno returns a NewReno controller; it is the default.
+// NewNewReno returns a NewReno controller (by name "newreno").
 func NewNewReno() CongestionControl { return &NewReno{} }
 
 // Name returns "newreno".
@@ -30,8 +26,14 @@ func (r *NewReno) Init(s *CCState, now sim.Time) {
 // OnAck grows cwnd: in slow start by the bytes acknowledged, at most
 // 2*SMSS per ACK (RFC 3465 section 2.2 with L = 2); in congestion
 // avoidance by one SMSS per cwnd of bytes acknowledged (RFC 5681
-// section 3.1, the byte-counting variant of equation (3)).
-func (r *NewReno) OnAck(s *CCState, now sim.Time, acked int, srtt time.Duration) {
+// section 3.1, the byte-counting variant of equation (3)); not at all
+// while cwnd does not limit the sender. NewReno uses standard slow
+// start, without HyStart++ (as Linux's reno).
+func (r *NewReno) OnAck(s *CCState, a Ack) {
+	if !a.CwndLimited {
+		return
+	}
+	acked := a.Acked
 	if s.Cwnd < s.Ssthresh {
 		s.Cwnd += min(acked, 2*s.MSS)
 		return

@@ -1,6 +1,8 @@
 package tcp
 
 import (
+	"time"
+
 	"github.com/hopsnet/hops/seq"
 	"github.com/hopsnet/hops/sim"
 )
@@ -16,16 +18,19 @@ const dupAckThreshold = 3
 // Without SACK it is RFC 5681's fast retransmit and fast recovery with
 // RFC 6582's NewReno partial ACKs and RFC 3042's limited transmit.
 
-// onNewAck feeds an ACK of new data to loss recovery (RFC 6582 section
-// 3.2, steps 3 and 4; RFC 6675 section 5) or, outside recovery, to
-// congestion control, which grows cwnd only while cwnd is what limits
-// the sender (RFC 7661, Linux's tcp_is_cwnd_limited).
-func (c *Conn) onNewAck(now sim.Time, acked int) {
+// onNewAck feeds an ACK of new data, with the RTT sample it gave (0
+// if none), to loss recovery (RFC 6582 section 3.2, steps 3 and 4; RFC
+// 6675 section 5) or, outside recovery, to congestion control, which
+// grows cwnd only while cwnd is what limits the sender (RFC 7661,
+// Linux's tcp_is_cwnd_limited).
+func (c *Conn) onNewAck(now sim.Time, acked int, rtt time.Duration) {
 	if !c.inRecovery {
 		c.dupAcks = 0
-		if c.isCwndLimited() {
-			c.cc.OnAck(&c.ccs, now, acked, c.rtt.srtt)
-		}
+		c.cc.OnAck(&c.ccs, Ack{
+			Now: now, Acked: acked, SRTT: c.rtt.srtt, RTT: rtt,
+			Una: c.sndUna, Nxt: c.sndNxt, CwndLimited: c.isCwndLimited(),
+			Idle: c.sndUna == c.sndMax && c.snd.n == 0,
+		})
 		return
 	}
 	mss := c.ccs.MSS
@@ -105,7 +110,7 @@ func (c *Conn) enterRecovery(now sim.Time) {
 	flight := int(c.sndMax.Sub(c.sndUna))
 	c.cc.OnLoss(&c.ccs, now, flight)
 	c.recover = c.sndMax
-	c.inRecovery = true
+	c.inRecovery, c.rtoEpisode = true, false
 	c.retransmitHead = true
 	c.stats.FastRetransmits++
 	if c.sackOK {

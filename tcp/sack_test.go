@@ -26,7 +26,7 @@ const sendTen = `
 
 func TestScriptSACKRecovery(t *testing.T) {
 	runScripts(t, []scriptCase{
-		{name: "three-holes-one-round-trip", script: passiveOpen + sendTen + `
+		{name: "three-holes-one-round-trip", cfg: newReno, script: passiveOpen + sendTen + `
 // Segments 1, 3 and 5 are lost; the peer SACKs the others. The first
 // two duplicate ACKs each let a new segment out (the SACKed bytes left
 // the pipe: limited transmit, RFC 6675 step (2)).
@@ -68,7 +68,7 @@ func TestScriptSACKRecovery(t *testing.T) {
 +0    < . 1:1(0) ack 20001 win 512 <TS val 400 ecr 300>
 +1    idle
 `},
-		{name: "lost-retransmissions-then-rto", script: passiveOpen + `
+		{name: "lost-retransmissions-then-rto", cfg: newReno, script: passiveOpen + `
 +0.1  write 14480
 +0    > . 1:1449(1448) ack 1 win 32768 <TS val 200 ecr 200>
 +0    > . 1449:2897(1448) ack 1 win 32768 <TS val 200 ecr 200>

@@ -8,6 +8,10 @@ type scriptCase struct {
 	script string
 }
 
+// newReno selects NewReno, for scripts whose numbers are RFC 5681's
+// (ssthresh = FlightSize / 2) rather than CUBIC's.
+func newReno(c *Config) { c.Congestion = NewNewReno }
+
 func runScripts(t *testing.T, cases []scriptCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,10 +127,11 @@ func TestScriptRetransmission(t *testing.T) {
 +0    rto 300ms
 +0    cwnd 1448
 `},
-		{name: "data-rto-backoff", cfg: func(c *Config) { c.DataRetries = 3 }, script: passiveOpen + `
+		{name: "data-rto-backoff", cfg: func(c *Config) { c.DataRetries = 3; c.Congestion = NewNewReno }, script: passiveOpen + `
 +0.1  write 1000
 +0    > P. 1:1001(1000) ack 1 win 32768 <TS val 200 ecr 200>
 // SRTT 100 ms from the handshake: RTO = 100 + max(4*50, 200) = 300 ms.
+// NewReno: ssthresh = max(FlightSize / 2, 2 SMSS) (RFC 5681 (4)).
 +0.3  > P. 1:1001(1000) ack 1 win 32768 <TS val 500 ecr 200>
 +0    cwnd 1448
 +0    ssthresh 2896
@@ -145,7 +150,26 @@ func TestScriptRetransmission(t *testing.T) {
 +0    rto 293.75ms
 +5    idle
 `},
-		{name: "fast-retransmit-newreno", script: passiveOpenNoSACK + `
+		{name: "data-rto-cubic", script: passiveOpen + `
++0.1  write 1000
++0    > P. 1:1001(1000) ack 1 win 32768 <TS val 200 ecr 200>
+// CUBIC, the default: ssthresh = beta_cubic * cwnd = 0.7 * 10 segments
+// (RFC 9438 section 4.6, with cwnd as Linux), cwnd the loss window.
++0.3  > P. 1:1001(1000) ack 1 win 32768 <TS val 500 ecr 200>
++0    cwnd 1448
++0    ssthresh 10136
+// The backed-off timeout resends the same segment: ssthresh stays
+// (RFC 5681 section 3.1, Linux's tcp_enter_loss).
++0.6  > P. 1:1001(1000) ack 1 win 32768 <TS val 1100 ecr 200>
++0    cwnd 1448
++0    ssthresh 10136
++0.05 < . 1:1(0) ack 1001 win 512 <TS val 400 ecr 1100>
+// Slow start again, by the bytes acknowledged.
++0    cwnd 2448
++0    ssthresh 10136
++5    idle
+`},
+		{name: "fast-retransmit-newreno", cfg: newReno, script: passiveOpenNoSACK + `
 +0.1  write 14480
 +0    > . 1:1449(1448) ack 1 win 32768 <TS val 200 ecr 200>
 +0    > . 1449:2897(1448) ack 1 win 32768 <TS val 200 ecr 200>

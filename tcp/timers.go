@@ -67,13 +67,19 @@ func (c *Conn) onRTO(now sim.Time) {
 	c.stats.Timeouts++
 	if c.state.synchronized() && c.state != SynReceived {
 		ssthresh := c.ccs.Ssthresh
+		// A timeout again before SND.UNA has passed the recover point
+		// of the last one: the timer has resent the head already.
+		again := c.rtoEpisode && c.sndUna.LessThan(c.recover)
 		c.cc.OnTimeout(&c.ccs, now, int(c.sndMax.Sub(c.sndUna)))
-		if c.inRecovery {
-			// Fast recovery already reduced ssthresh for this loss;
-			// like Linux's tcp_enter_loss, a timeout during it only
-			// collapses cwnd.
+		if c.inRecovery || again {
+			// Fast recovery or an earlier timeout already reduced
+			// ssthresh for this loss; like Linux's tcp_enter_loss, a
+			// timeout then only collapses cwnd (RFC 5681 section 3.1:
+			// ssthresh is set when the segment "has not yet been
+			// resent by way of the retransmission timer").
 			c.ccs.Ssthresh = ssthresh
 		}
+		c.rtoEpisode = true
 	} else {
 		c.synRetransmits++
 	}
