@@ -193,7 +193,7 @@ The run is deterministic: the same seed gives the same bytes on the wire.`,
 	f.StringVar(&from, "from", "", "`NODE` to send from (default: the laptop)")
 	f.StringVar(&to, "to", "", "`DEST` to send to, a node or an address (default: www.example.com)")
 	f.BoolVarP(&udp, "udp", "u", false, "send a UDP stream at a constant rate instead of a TCP transfer")
-	f.StringVar(&cc, "cc", "newreno", "TCP congestion control: `ALGO` newreno or cubic")
+	f.StringVar(&cc, "cc", "cubic", "TCP congestion control: `ALGO` cubic (with HyStart++, as Linux) or newreno")
 	f.VarP(intFlag{&flows, "transfer", 1, maxFlows}, "flows", "P", "TCP: `N` parallel connections (ports 5201, 5202 …), like iperf3 -P")
 	f.VarP(sizeFlag{&window}, "window", "w", "TCP send and receive buffer `SIZE` of both ends (default 4MiB; hops has no buffer autotuning yet)")
 	f.VarP(rateFlag{&cfg.Rate}, "rate", "b", "UDP payload `RATE` in bits per second: 90Mbps, 1.5Gbps, or iperf3's 90M")

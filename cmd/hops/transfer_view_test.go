@@ -19,7 +19,7 @@ import (
 // SACK hole and a timeout. (Seed 7 since the name www.example.com is
 // looked up in DNS first: its packets draw from the links' random
 // streams, and seed 6 no longer loses the segments that make a timeout.)
-var viewArgs = []string{"--seed", "7", "--link-set", "home-uplink:loss=2%", "transfer", "--size", "300KB"}
+var viewArgs = []string{"--seed", "7", "--link-set", "home-uplink:loss=2%", "transfer", "--cc", "newreno", "--size", "300KB"}
 
 // narrationLine matches the lines transfer -v adds: a time stamp, or the
 // indent of a continuation.
