@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hopsnet/hops/http/h1"
 	"github.com/hopsnet/hops/sim"
@@ -118,7 +119,19 @@ func judgeClient(t *testing.T, cfg ServerConfig) (*http.Client, *atomic.Int32, f
 			return c, nil
 		},
 	}
-	return &http.Client{Transport: tr}, &dials, func() { tr.CloseIdleConnections(); wg.Wait() }
+	// Bounded in wall time: a stuck exchange fails the test instead of
+	// hanging the suite.
+	stop := func() {
+		tr.CloseIdleConnections()
+		ended := make(chan struct{})
+		go func() { wg.Wait(); close(ended) }()
+		select {
+		case <-ended:
+		case <-time.After(20 * time.Second):
+			t.Error("the server side of the pipe did not finish within 20 s")
+		}
+	}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, &dials, stop
 }
 
 func TestJudgeXNetClient(t *testing.T) {
