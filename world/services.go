@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/hopsnet/hops/app/dnsserver"
@@ -14,6 +15,9 @@ import (
 // servers first (so the root servers are known), then resolvers, then
 // web servers. Nothing is sent until a client asks.
 func (w *World) startServices() error {
+	if err := w.checkResolvers(); err != nil {
+		return err
+	}
 	sc := w.Scenario
 	for _, kind := range []scenario.ServiceKind{scenario.ServiceDNS, scenario.ServiceResolver, scenario.ServiceWeb} {
 		for _, sn := range sc.Nodes {
@@ -103,9 +107,49 @@ func (w *World) RootHints() []resolver.Hint {
 	return out
 }
 
+// ResolverFor returns the recursive resolver node nodeName's stub asks:
+// its `resolver:` setting (a node name or an address), else the world's
+// first resolver node. ok is false when there is none.
+func (w *World) ResolverFor(nodeName string) (addr netip.Addr, name string, ok bool) {
+	for _, sn := range w.Scenario.Nodes {
+		if sn.Name != nodeName || sn.Resolver == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(sn.Resolver); err == nil {
+			if n, _ := w.NodeByAddr(a); n != nil {
+				return a, n.Name, true
+			}
+			return a, a.String(), true
+		}
+		if n := w.Node(sn.Resolver); n != nil {
+			return n.Addr(), n.Name, true
+		}
+	}
+	if r := w.ResolverNode(); r != "" {
+		return w.Node(r).Addr(), r, true
+	}
+	return netip.Addr{}, "", false
+}
+
+// checkResolvers checks every node's resolver setting: an IPv4 address, or
+// the name of a node.
+func (w *World) checkResolvers() error {
+	for _, sn := range w.Scenario.Nodes {
+		if sn.Resolver == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(sn.Resolver); err == nil && a.Is4() {
+			continue
+		}
+		if w.Node(sn.Resolver) == nil {
+			return fmt.Errorf("%s:%s: %s: resolver %q is neither an IPv4 address nor a node", w.Scenario.File, sn.Pos, sn.Name, sn.Resolver)
+		}
+	}
+	return nil
+}
+
 // ResolverNode returns the name of the first node that runs a recursive
-// resolver, or "" (the stand-in for hosts' resolver settings until every
-// host has its own).
+// resolver, or "": every host's resolver unless it names its own.
 func (w *World) ResolverNode() string {
 	for _, sn := range w.Scenario.Nodes {
 		for _, svc := range sn.Services {

@@ -46,3 +46,40 @@ func TestServiceErrors(t *testing.T) {
 		}
 	}
 }
+
+// Each node's stub asks its own resolver (resolv.conf), else the world's
+// first; a bad setting is reported with the node's position.
+func TestResolverSettings(t *testing.T) {
+	const src = `nodes:
+  - {name: a, role: host, resolver: r2}
+  - {name: b, role: host}
+  - {name: c, role: host, resolver: 10.0.3.2}
+  - {name: root, role: dns, services: [{kind: dns, zones: [.]}]}
+  - {name: r1, role: resolver, services: [{kind: resolver}]}
+  - {name: r2, role: resolver, services: [{kind: resolver}]}
+  - {name: x, role: router}
+links:
+  - {a: a 10.0.0.1/30, b: x 10.0.0.2/30}
+  - {a: b 10.0.1.1/30, b: x 10.0.1.2/30}
+  - {a: c 10.0.2.1/30, b: x 10.0.2.2/30}
+  - {a: r1 10.0.3.2/30, b: x 10.0.3.1/30}
+  - {a: r2 10.0.4.2/30, b: x 10.0.4.1/30}
+  - {a: root 10.0.5.2/30, b: x 10.0.5.1/30}
+`
+	w, err := world.FromYAML("t.yaml", []byte(src), 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ node, name, addr string }{
+		{"a", "r2", "10.0.4.2"}, {"b", "r1", "10.0.3.2"}, {"c", "r1", "10.0.3.2"},
+	} {
+		addr, name, ok := w.ResolverFor(tt.node)
+		if !ok || name != tt.name || addr.String() != tt.addr {
+			t.Errorf("%s asks %s (%v, %v), want %s (%s)", tt.node, name, addr, ok, tt.name, tt.addr)
+		}
+	}
+	bad := strings.Replace(src, "resolver: r2}", "resolver: nowhere}", 1)
+	if _, err := world.FromYAML("t.yaml", []byte(bad), 1, world.Options{}); err == nil || !strings.Contains(err.Error(), `t.yaml:2:5: a: resolver "nowhere" is neither an IPv4 address nor a node`) {
+		t.Fatalf("bad resolver: %v", err)
+	}
+}

@@ -194,14 +194,22 @@ func (q digQuery) message(id uint16) []byte {
 	return b
 }
 
-// worldResolver names the node dig asks without @SERVER: the world's
-// recursive resolver (the first node with a resolver service; hosts get
-// their own resolver settings later).
-func worldResolver(s *session) (string, error) {
-	if r := s.w.ResolverNode(); r != "" {
-		return r, nil
+// resolverOf names the resolver dig asks without @SERVER: the source
+// node's resolv.conf (its `resolver:`), else the world's first resolver.
+func resolverOf(from string) func(s *session) (string, error) {
+	return func(s *session) (string, error) {
+		src, err := s.source(from)
+		if err != nil {
+			return "", err
+		}
+		if addr, name, ok := s.w.ResolverFor(src.Name); ok {
+			if s.w.Node(name) != nil {
+				return name, nil
+			}
+			return addr.String(), nil
+		}
+		return "", usageError{fmt.Errorf("dig: the world runs no resolver (a node with services: [{kind: resolver}]); ask a server with @SERVER")}
 	}
-	return "", usageError{fmt.Errorf("dig: the world runs no resolver (a node with services: [{kind: resolver}]); ask a server with @SERVER")}
 }
 
 // runDig runs dig in a world with the default name servers and resolver
@@ -209,12 +217,12 @@ func worldResolver(s *session) (string, error) {
 func runDig(g *globals, from string, q digQuery, rep digRepeat, args []string) error {
 	var failed bool
 	_, sig, err := g.runApp(appRun{
-		from: from, dest: q.server, destOf: worldResolver, unresolved: digUnresolved(g),
+		from: from, dest: q.server, destOf: resolverOf(from), unresolved: digUnresolved(g),
 		plan:  time.Duration(rep.count-1)*rep.interval + time.Duration(q.tries+1)*q.timeout,
 		label: "dig " + q.name,
 		quiet: true,
 		start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
-			q.via = s.w.ResolverNode()
+			_, q.via, _ = s.w.ResolverFor(src.Name)
 			ids := src.AppStream("dig")
 			cfg := dnsserver.ExchangeConfig{Server: netip.AddrPortFrom(dst, 53), TCP: q.tcp,
 				NoTCPRetry: q.ignore, Timeout: q.timeout, Tries: q.tries}
@@ -487,7 +495,7 @@ func digJSONOf(q digQuery, addr netip.Addr, r dnsserver.Reply, m *dns.Msg) digJS
 func runDigTrace(g *globals, from string, q digQuery, args []string) error {
 	var res resolver.Result
 	_, sig, err := g.runApp(appRun{
-		from: from, dest: q.server, destOf: worldResolver, unresolved: digUnresolved(g),
+		from: from, dest: q.server, destOf: resolverOf(from), unresolved: digUnresolved(g),
 		plan:  time.Minute,
 		label: "dig +trace " + q.name,
 		quiet: true,

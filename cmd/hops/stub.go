@@ -41,11 +41,24 @@ func (s *session) usesDNS(dest string) bool {
 	if _, err := netip.ParseAddr(dest); err == nil {
 		return false
 	}
-	return strings.Contains(dest, ".") && s.w.ResolverNode() != ""
+	return strings.Contains(dest, ".") && s.hasResolvers()
 }
 
-// stub returns n's stub resolver. Every host's resolv.conf names the
-// world's resolver: the first node that runs one (World.ResolverNode).
+// hasResolvers reports whether any node has a resolver to ask.
+func (s *session) hasResolvers() bool {
+	if s.w.ResolverNode() != "" {
+		return true
+	}
+	for _, sn := range s.w.Scenario.Nodes {
+		if sn.Resolver != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// stub returns n's stub resolver, asking the node's `resolver:` or the
+// world's first resolver (World.ResolverFor).
 func (s *session) stub(n *node.Node) *dnsserver.Stub {
 	if st := s.stubs[n]; st != nil {
 		return st
@@ -53,7 +66,8 @@ func (s *session) stub(n *node.Node) *dnsserver.Stub {
 	if s.stubs == nil {
 		s.stubs = map[*node.Node]*dnsserver.Stub{}
 	}
-	st := dnsserver.NewStub(n, s.w.Node(s.w.ResolverNode()).Addr())
+	addr, _, _ := s.w.ResolverFor(n.Name)
+	st := dnsserver.NewStub(n, addr)
 	s.stubs[n] = st
 	return st
 }

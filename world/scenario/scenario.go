@@ -72,6 +72,9 @@ type Node struct {
 	Name     string    `yaml:"name" json:"name" hops:"required; unit=name; alias=id; doc=Unique. Letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64 characters."`
 	Role     Role      `yaml:"role" json:"role" hops:"required; alias=type|kind; doc=What the node is. Routers forward packets between their interfaces; hosts do not."`
 	Services []Service `yaml:"services" json:"services,omitempty" hops:"alias=apps|software|daemons; doc=Software the node runs (see nodes[].services[]). Default: none."`
+	// Resolver is the node's resolv.conf: the recursive resolver its stub
+	// asks.
+	Resolver string `yaml:"resolver" json:"resolver,omitempty" hops:"alias=nameserver|dns|resolv; doc=The recursive resolver the node's stub resolver asks, as resolv.conf's nameserver: a node name or an IPv4 address. Default: the first node with a resolver service."`
 	// ICMPLimit overrides Linux's limits on the ICMP errors the node sends.
 	ICMPLimit *ICMPRateLimit `yaml:"icmp-ratelimit" json:"icmp_ratelimit,omitempty" hops:"alias=icmp-rate-limit|ratelimit|rate-limit; doc=Limits on the ICMP errors (unreachable, time exceeded) the node sends, as Linux's sysctls (see nodes[].icmp-ratelimit). Default: Linux's, 1 per second per destination in bursts of 6, 1000 per second in all in bursts of 50."`
 	Pos       Pos            `json:"pos,omitzero"` // position of the node's entry in the file
