@@ -77,6 +77,7 @@ type TooBigError struct {
 	MTU  int // the path MTU it exceeds
 }
 
+// Error describes the refusal with the sizes.
 func (e *TooBigError) Error() string {
 	return fmt.Sprintf("%s: %d-byte datagram over the %d-byte path MTU with DF: %v", e.Node, e.Size, e.MTU, ErrTooBig)
 }

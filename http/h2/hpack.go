@@ -201,8 +201,11 @@ func (d *Decoder) SetMaxTableSize(n int) {
 	}
 }
 
-// TableLen and TableSize describe the dynamic table.
-func (d *Decoder) TableLen() int  { return d.t.Len() }
+// TableLen returns the number of entries in the dynamic table.
+func (d *Decoder) TableLen() int { return d.t.Len() }
+
+// TableSize returns the dynamic table's size as RFC 7541 section 4.1
+// counts it (each entry's name and value plus 32).
 func (d *Decoder) TableSize() int { return d.t.Size() }
 
 // TableEntry returns dynamic entry i, 1 being the newest.
@@ -358,8 +361,11 @@ func (e *Encoder) SetPeerMaxTableSize(n int) {
 	e.maxTable = n
 }
 
-// TableLen and TableSize describe the dynamic table.
-func (e *Encoder) TableLen() int  { return e.t.Len() }
+// TableLen returns the number of entries in the dynamic table.
+func (e *Encoder) TableLen() int { return e.t.Len() }
+
+// TableSize returns the dynamic table's size as RFC 7541 section 4.1
+// counts it (each entry's name and value plus 32).
 func (e *Encoder) TableSize() int { return e.t.Size() }
 
 // sensitive fields are sent never-indexed (RFC 7541 section 7.1.3).
