@@ -49,6 +49,9 @@ func (w *World) startService(nodeName string, svc scenario.Service) error {
 		}
 		var zs []dnsserver.ZoneFile
 		for _, origin := range svc.Zones {
+			if origin == "" {
+				return fmt.Errorf("an empty zone name (the root zone is \".\")")
+			}
 			z, ok := dnsserver.EmbeddedZone(origin)
 			if !ok {
 				return fmt.Errorf("no zone %q (hops ships %s)", origin, strings.Join(dnsserver.EmbeddedOrigins(), " "))

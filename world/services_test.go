@@ -36,6 +36,7 @@ func TestServiceErrors(t *testing.T) {
 	for _, tt := range []struct{ svc, want string }{
 		{"{kind: dns, zones: [org.]}", `t.yaml:3:40: s: no zone "org." (hops ships . com. net. example.com. example.net.)`},
 		{"{kind: dns}", `t.yaml:3:40: s: a dns service needs zones`},
+		{`{kind: dns, zones: [""]}`, `t.yaml:3:40: s: an empty zone name (the root zone is ".")`},
 		{"{kind: web, sites: [www.example.org]}", `t.yaml:3:40: s: no site "www.example.org"`},
 		{"{kind: web, zones: [com.]}", `t.yaml:3:40: s: zones belong to a dns service, not web`},
 		{"{kind: resolver}", `t.yaml:3:40: s: a resolver needs a root server`},

@@ -546,32 +546,40 @@ func writePlot(path string, rec *tcpview.Recording) error {
 
 // bulkJSON streams a TCP transfer as JSON Lines: "start", one
 // "interval" per report, then "summary".
-type bulkJSON struct{ enc *json.Encoder }
+// With -P, Stream numbers each record's stream (5, 7, 9 … as iperf3
+// numbers them); 0 leaves it out.
+type bulkJSON struct {
+	enc    *json.Encoder
+	Stream int
+}
 
 func (j *bulkJSON) Start(r *bulk.Result) {
 	j.enc.Encode(struct {
 		Type     string         `json:"type"`
+		Stream   int            `json:"stream,omitempty"`
 		Protocol string         `json:"protocol"`
 		Dest     string         `json:"dest"`
 		Src      netip.AddrPort `json:"src"`
 		Dst      netip.AddrPort `json:"dst"`
 		Size     int64          `json:"size"`
 		Connect  time.Duration  `json:"connect_ns"`
-	}{"start", "tcp", r.Dest, r.Src, r.Dst, r.Size, r.Connect})
+	}{"start", j.Stream, "tcp", r.Dest, r.Src, r.Dst, r.Size, r.Connect})
 }
 
 func (j *bulkJSON) Interval(i bulk.Interval) {
 	j.enc.Encode(struct {
-		Type string `json:"type"`
+		Type   string `json:"type"`
+		Stream int    `json:"stream,omitempty"`
 		bulk.Interval
-	}{"interval", i})
+	}{"interval", j.Stream, i})
 }
 
 func (j *bulkJSON) summary(r *bulk.Result) {
 	j.enc.Encode(struct {
-		Type string `json:"type"`
+		Type   string `json:"type"`
+		Stream int    `json:"stream,omitempty"`
 		*bulk.Result
-	}{"summary", r})
+	}{"summary", j.Stream, r})
 }
 
 // maxFlows bounds --flows (iperf3 -P allows 128).
@@ -602,8 +610,14 @@ func (g *globals) tcpFlows(from, dest string, cfg bulk.Config, n int) error {
 			for i := 0; i < n; i++ {
 				c := cfg
 				c.Port = cfg.Port + uint16(i)
+				// -n is the whole test's size, as in iperf3: the streams
+				// share it.
+				c.Size = cfg.Size / int64(n)
+				if i == 0 {
+					c.Size += cfg.Size % int64(n)
+				}
 				if g.json {
-					c.Handler = &bulkJSON{enc: enc}
+					c.Handler = &bulkJSON{enc: enc, Stream: 5 + 2*i}
 				} else {
 					c.Handler = m.Flow(i)
 				}
@@ -613,8 +627,8 @@ func (g *globals) tcpFlows(from, dest string, cfg bulk.Config, n int) error {
 						return
 					}
 					if g.json {
-						for _, r := range res {
-							(&bulkJSON{enc: enc}).summary(r)
+						for i, r := range res {
+							(&bulkJSON{enc: enc, Stream: 5 + 2*i}).summary(r)
 						}
 					} else {
 						m.Summary(res)
