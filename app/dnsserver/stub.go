@@ -73,6 +73,17 @@ func (s *Stub) LookupA(name string, done func(StubAnswer)) {
 		}
 		delete(s.cache, fqdn)
 	}
+	s.ask(fqdn, 1, done)
+}
+
+// stubAttempts is glibc's default `attempts:2`: a query answered with an
+// error (SERVFAIL, REFUSED, an ICMP error) is asked once more; unanswered
+// ones are retried inside the exchange (its Tries).
+const stubAttempts = 2
+
+// ask sends one query for fqdn, asking again after an error reply until
+// stubAttempts.
+func (s *Stub) ask(fqdn string, attempt int, done func(StubAnswer)) {
 	m := new(dns.Msg)
 	m.SetQuestion(fqdn, dns.TypeA)
 	m.Id = uint16(s.ids.Uint32())
@@ -83,7 +94,12 @@ func (s *Stub) LookupA(name string, done func(StubAnswer)) {
 		return
 	}
 	Exchange(s.n, ExchangeConfig{Server: s.server, Timeout: 5 * time.Second, Tries: 2}, q, func(r Reply) {
-		done(s.answer(fqdn, r))
+		a := s.answer(fqdn, r)
+		if errors.Is(a.Err, ErrTemporary) && !errors.Is(r.Err, ErrTimeout) && attempt < stubAttempts {
+			s.ask(fqdn, attempt+1, done)
+			return
+		}
+		done(a)
 	})
 }
 

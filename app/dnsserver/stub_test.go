@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hopsnet/hops/app/dnsserver"
+	"github.com/hopsnet/hops/trace"
+	"github.com/hopsnet/hops/wire"
 	"github.com/hopsnet/hops/world"
 )
 
@@ -60,5 +62,30 @@ func TestStubNoAnswer(t *testing.T) {
 	s := dnsserver.NewStub(w.Node("laptop"), w.Node(dnsserver.DefaultResolverNode).Addr())
 	if a := stubLookup(t, w, s, "www.example.com"); !errors.Is(a.Err, dnsserver.ErrTemporary) {
 		t.Fatalf("%+v, want a temporary failure", a)
+	}
+}
+
+// A query answered with an error (here ICMP port unreachable: nothing
+// serves DNS there) is asked once more, as glibc's attempts:2 does, then
+// fails as a temporary failure.
+func TestStubAsksTwiceAfterAnError(t *testing.T) {
+	w, err := world.FromYAML("default.yaml", world.DefaultYAML(), 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := 0
+	w.Bus.Subscribe(trace.ObserverFunc(func(e *trace.Event) {
+		ip := wire.IPv4(e.Data)
+		if e.Kind == trace.Send && e.Node == "laptop" && ip.Protocol() == wire.ProtoUDP && wire.UDP(ip.Payload()).DstPort() == 53 {
+			queries++
+		}
+	}))
+	st := dnsserver.NewStub(w.Node("laptop"), w.Node("www.example.com").Addr())
+	var got dnsserver.StubAnswer
+	done := false
+	st.LookupA("www.example.com", func(a dnsserver.StubAnswer) { got, done = a, true })
+	w.Kernel.Run()
+	if !done || !errors.Is(got.Err, dnsserver.ErrTemporary) || queries != 2 {
+		t.Fatalf("done %v, err %v, %d queries; want a temporary failure after 2 queries", done, got.Err, queries)
 	}
 }
