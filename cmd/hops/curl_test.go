@@ -108,7 +108,7 @@ func TestCurlCaptureTshark(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, out)
 	}
-	probs, err := tsharkcheck.Problems(p, "warning")
+	probs, err := tsharkcheck.ProblemsPerInterface(p, "warning")
 	if err != nil || len(probs) > 0 {
 		t.Fatalf("tshark: %v %v", err, probs)
 	}

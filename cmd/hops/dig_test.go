@@ -137,7 +137,7 @@ func TestDigCapture(t *testing.T) {
 		if _, errs, code := digCmd(t, globals{pcap: file, capture: []string{"laptop"}}, args...); code != 0 {
 			t.Fatalf("exit %d: %s", code, errs)
 		}
-		probs, err := tsharkcheck.Problems(file, "warning")
+		probs, err := tsharkcheck.ProblemsPerInterface(file, "warning")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +200,7 @@ func TestDigTraceCapture(t *testing.T) {
 	if _, errs, code := digCmd(t, globals{pcap: file, capture: []string{"laptop"}}, "+trace", "www.example.com"); code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	probs, err := tsharkcheck.Problems(file, "warning")
+	probs, err := tsharkcheck.ProblemsPerInterface(file, "warning")
 	if err != nil {
 		t.Fatal(err)
 	}

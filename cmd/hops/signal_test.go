@@ -110,7 +110,7 @@ func TestSIGINTEndsPingCleanly(t *testing.T) {
 	}
 	// Requests in flight at the interrupt have no reply: a warning, so
 	// check for errors only.
-	problems, err := tsharkcheck.Problems(pcap, "error")
+	problems, err := tsharkcheck.ProblemsPerInterface(pcap, "error")
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("tshark on the interrupted capture: %v\n%s", err, strings.Join(problems, "\n"))
 	}

@@ -49,7 +49,7 @@ func TestTransferCaptureAgreesWithTshark(t *testing.T) {
 	if err := os.WriteFile(pcap, capture, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	problems, err := tsharkcheck.Problems(pcap, "error")
+	problems, err := tsharkcheck.ProblemsPerInterface(pcap, "error")
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("tshark: %v %v", err, problems)
 	}

@@ -296,7 +296,7 @@ func TestTransferCaptureDecodes(t *testing.T) {
 	if _, errs, code := hops(t, "--pcap", p, "--capture", "www.example.com", "transfer", "-u", "-b", "2Mbps", "-l", "500", "-t", "0.1"); code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	problems, err := tsharkcheck.Problems(p, "warning")
+	problems, err := tsharkcheck.ProblemsPerInterface(p, "warning")
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("tshark: %v\n%s", err, strings.Join(problems, "\n"))
 	}

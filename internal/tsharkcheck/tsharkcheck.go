@@ -15,7 +15,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -210,4 +215,94 @@ func lines(out []byte) []string {
 		ls[i] = strings.TrimSuffix(l, "\r")
 	}
 	return ls
+}
+
+// ProblemsPerInterface is Problems for captures that hold several
+// interfaces, such as a hops capture of every node: there the same packet
+// appears once per interface it crosses, and tshark's transaction analyses
+// (DNS retransmissions, TCP sequence analysis), which run over the whole
+// file, would flag the copies. ProblemsPerInterface therefore splits file
+// into one capture per interface and runs Problems on each, prefixing each
+// reported line with the interface's name and ": ". Interfaces are checked
+// in the order of their ids. A capture with a single interface gives the
+// same lines as Problems, prefixed.
+func ProblemsPerInterface(file string, minSeverity string) ([]string, error) {
+	switch minSeverity {
+	case "error", "warning":
+	default:
+		return nil, fmt.Errorf("tsharkcheck: minSeverity %q: want \"error\" or \"warning\"", minSeverity)
+	}
+	ifaces, err := interfaces(file)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "tsharkcheck-split-")
+	if err != nil {
+		return nil, fmt.Errorf("tsharkcheck: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	// One tshark at a time per CPU: its start-up dominates.
+	results := make([][]string, len(ifaces))
+	errs := make([]error, len(ifaces))
+	sem := make(chan struct{}, runtime.NumCPU())
+	var wg sync.WaitGroup
+	for i, ifc := range ifaces {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			part := filepath.Join(dir, ifc.id+".pcapng")
+			if _, errs[i] = run("-n", "-r", file, "-Y", "frame.interface_id == "+ifc.id, "-F", "pcapng", "-w", part); errs[i] != nil {
+				return
+			}
+			results[i], errs[i] = Problems(part, minSeverity)
+		}()
+	}
+	wg.Wait()
+	problems := []string{}
+	for i, ifc := range ifaces {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		for _, p := range results[i] {
+			problems = append(problems, ifc.name+": "+p)
+		}
+	}
+	return problems, nil
+}
+
+type iface struct{ id, name string }
+
+// interfaces lists the interfaces that packets of file were captured on,
+// by id, with their names (the id where the capture names none).
+func interfaces(file string) ([]iface, error) {
+	rows, err := Fields(file, "frame.interface_id", "frame.interface_name")
+	if err != nil {
+		return nil, err
+	}
+	names := map[int]string{}
+	for _, r := range rows {
+		id, err := strconv.Atoi(r[0])
+		if err != nil {
+			return nil, fmt.Errorf("tsharkcheck: frame.interface_id %q: %v", r[0], err)
+		}
+		if _, ok := names[id]; !ok {
+			names[id] = r[1]
+		}
+	}
+	ids := make([]int, 0, len(names))
+	for id := range names {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	out := make([]iface, len(ids))
+	for i, id := range ids {
+		name := names[id]
+		if name == "" {
+			name = "interface " + strconv.Itoa(id)
+		}
+		out[i] = iface{strconv.Itoa(id), name}
+	}
+	return out, nil
 }

@@ -312,3 +312,117 @@ func (r *recorder) Skipf(format string, args ...any) {
 	r.skipped = true
 	runtime.Goexit()
 }
+
+// writeMultiCapture writes a pcapng file with one LINKTYPE_RAW interface
+// per element of ifaces (named "test:eth0", "test:eth1", ...), each
+// holding its packets, one every microsecond, the interfaces interleaved
+// packet by packet as a hops capture of every node interleaves them.
+func writeMultiCapture(t *testing.T, ifaces ...[][]byte) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "multi.pcapng")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := pcapng.NewWriter(f, "hops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int, len(ifaces))
+	for i := range ifaces {
+		if ids[i], err = w.AddInterface("test:eth"+string(rune('0'+i)), "", pcapng.LinkTypeRaw, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts := int64(0)
+	for n := 0; ; n++ {
+		wrote := false
+		for i, pkts := range ifaces {
+			if n < len(pkts) {
+				ts += 1000
+				if err := w.WritePacket(ids[i], ts, pkts[n], len(pkts[n]), pcapng.DirOutbound, ""); err != nil {
+					t.Fatal(err)
+				}
+				wrote = true
+			}
+		}
+		if !wrote {
+			break
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// dnsQuery is a DNS query for example.com. A, in UDP, with the given id.
+func dnsQuery(id uint16) []byte {
+	m := make([]byte, 12)
+	binary.BigEndian.PutUint16(m[0:], id)
+	binary.BigEndian.PutUint16(m[2:], 0x0100) // RD
+	binary.BigEndian.PutUint16(m[4:], 1)      // QDCOUNT
+	m = append(m, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1)
+	return udp(hostA, hostB, 40053, 53, m)
+}
+
+// TestProblemsPerInterface: the same DNS query and TCP handshake seen on
+// two interfaces, as a capture of every node sees them once per hop. Over
+// the whole file tshark calls the copies retransmissions; split per
+// interface the capture is clean. A bad checksum on one interface is
+// reported once, under that interface's name.
+func TestProblemsPerInterface(t *testing.T) {
+	tsharkcheck.Require(t)
+	pkts := append([][]byte{dnsQuery(0x4242)}, cleanPackets()...)
+	file := writeMultiCapture(t, pkts, pkts)
+
+	whole, err := tsharkcheck.Problems(file, "warning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole) == 0 {
+		t.Fatal("Problems finds nothing in the duplicated packets: the test no longer shows why ProblemsPerInterface exists")
+	}
+	t.Logf("Problems over the whole file:\n%s", strings.Join(whole, "\n"))
+	for _, sev := range []string{"error", "warning"} {
+		probs, err := tsharkcheck.ProblemsPerInterface(file, sev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if probs == nil || len(probs) != 0 {
+			t.Errorf("ProblemsPerInterface(%s) = %#v, want an empty slice", sev, probs)
+		}
+	}
+
+	bad := append([][]byte(nil), pkts...)
+	bad[2] = corrupt(bad[2], icmpChecksumOff) // the echo reply
+	file = writeMultiCapture(t, pkts, bad, pkts)
+	for _, sev := range []string{"error", "warning"} {
+		probs, err := tsharkcheck.ProblemsPerInterface(file, sev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(probs) != 1 || !strings.HasPrefix(probs[0], "test:eth1: ") || frameNumber(strings.TrimPrefix(probs[0], "test:eth1: ")) != "3" {
+			t.Errorf("ProblemsPerInterface(%s) = %q, want frame 3 of test:eth1 alone", sev, probs)
+		}
+	}
+}
+
+func TestProblemsPerInterfaceErrors(t *testing.T) {
+	tsharkcheck.Require(t)
+	file := writeCapture(t, cleanPackets()...)
+	if _, err := tsharkcheck.ProblemsPerInterface(file, "note"); err == nil {
+		t.Error("minSeverity \"note\": no error")
+	}
+	if _, err := tsharkcheck.ProblemsPerInterface(filepath.Join(t.TempDir(), "missing.pcapng"), "warning"); err == nil {
+		t.Error("missing file: no error")
+	}
+	probs, err := tsharkcheck.ProblemsPerInterface(writeCapture(t), "warning")
+	if err != nil || probs == nil || len(probs) != 0 {
+		t.Errorf("empty capture: %#v, %v; want an empty slice", probs, err)
+	}
+}
