@@ -2,6 +2,7 @@ package dhcp
 
 import (
 	"encoding/binary"
+	"github.com/hopsnet/hops/internal/tsharkcheck"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,9 +34,10 @@ func TestTsharkDHCP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping tshark in -short mode")
 	}
+	tsharkcheck.Require(t)
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
-		t.Skip("tshark not installed")
+		t.Fatal(err)
 	}
 	l, c := bound(t, testServer(t, nil))
 	l.runUntil(at(1800))        // renewal

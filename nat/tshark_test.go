@@ -3,6 +3,7 @@ package nat
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/hopsnet/hops/internal/tsharkcheck"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,9 +69,10 @@ func TestTsharkNAT(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping tshark in -short mode")
 	}
+	tsharkcheck.Require(t)
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
-		t.Skip("tshark not installed")
+		t.Fatal(err)
 	}
 	pkts := natCapture(t)
 	bad := tcpPkt(laptop, 1, server, 2, wire.SYN)

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"github.com/hopsnet/hops/internal/tsharkcheck"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -121,9 +122,10 @@ func TestTsharkNAT(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping tshark in -short mode")
 	}
+	tsharkcheck.Require(t)
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
-		t.Skip("tshark not installed")
+		t.Fatal(err)
 	}
 	var pkts [][]byte
 	for i, orig := range [][]byte{fixSYN, fixSYNACK, fixPSH, fixSACK, fixUDP, fixDNSQuery} {

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/binary"
+	"github.com/hopsnet/hops/internal/tsharkcheck"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,9 +52,10 @@ func TestTshark(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping tshark in -short mode")
 	}
+	tsharkcheck.Require(t)
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
-		t.Skip("tshark not installed")
+		t.Fatal(err)
 	}
 	pcap := filepath.Join(t.TempDir(), "wire.pcap")
 	// The last packet is a negative control: a SYN with a corrupted TCP
