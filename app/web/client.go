@@ -14,21 +14,79 @@ import (
 type ClientConfig struct {
 	TCP  tcp.Config
 	HTTP h1.ClientConfig
+	// MaxIdlePerAddr is how many connections to one address are kept
+	// open for reuse: 1 (curl's behaviour within a run) by default; a
+	// browser keeps up to 6.
+	MaxIdlePerAddr int
 }
 
 // Client sends requests from a node, one at a time per connection, and
-// keeps a connection the server left open for the next request to the
-// same address (as curl does within one run).
+// keeps connections the server left open for later requests to the same
+// address (as curl does within one run, or a browser's pool).
 type Client struct {
 	n      *node.Node
 	cfg    ClientConfig
-	idle   map[netip.AddrPort]*clientConn
+	idle   map[netip.AddrPort][]*clientConn // most recently used last
 	nextID int
 }
 
 // NewClient returns a client on n.
 func NewClient(n *node.Node, cfg ClientConfig) *Client {
-	return &Client{n: n, cfg: cfg, idle: map[netip.AddrPort]*clientConn{}}
+	if cfg.MaxIdlePerAddr <= 0 {
+		cfg.MaxIdlePerAddr = 1
+	}
+	return &Client{n: n, cfg: cfg, idle: map[netip.AddrPort][]*clientConn{}}
+}
+
+// takeIdle removes and returns the most recently used idle connection to
+// addr that can carry a request, or nil.
+func (c *Client) takeIdle(addr netip.AddrPort) *clientConn {
+	list := c.idle[addr]
+	for len(list) > 0 {
+		cc := list[len(list)-1]
+		list = list[:len(list)-1]
+		if cc.e.Reusable() {
+			c.setIdle(addr, list)
+			return cc
+		}
+	}
+	c.setIdle(addr, list)
+	return nil
+}
+
+func (c *Client) setIdle(addr netip.AddrPort, list []*clientConn) {
+	if len(list) == 0 {
+		delete(c.idle, addr)
+		return
+	}
+	c.idle[addr] = list
+}
+
+// dropIdle forgets cc if it is kept idle.
+func (c *Client) dropIdle(cc *clientConn) {
+	list := c.idle[cc.addr]
+	for i, o := range list {
+		if o == cc {
+			c.setIdle(cc.addr, append(list[:i:i], list[i+1:]...))
+			return
+		}
+	}
+}
+
+// keepIdle keeps cc for reuse if there is room, and reports whether it
+// did.
+func (c *Client) keepIdle(cc *clientConn) bool {
+	list := c.idle[cc.addr]
+	for _, o := range list {
+		if o == cc {
+			return true
+		}
+	}
+	if len(list) >= c.cfg.MaxIdlePerAddr {
+		return false
+	}
+	c.idle[cc.addr] = append(list, cc)
+	return true
 }
 
 // Exchange is one request's story, times in virtual time.
@@ -51,18 +109,25 @@ type Exchange struct {
 // Do sends req to addr and calls done once with the exchange. req's Host
 // field is the caller's.
 func (c *Client) Do(addr netip.AddrPort, req *h1.Request, done func(*Exchange)) {
+	c.DoProgress(addr, req, nil, done)
+}
+
+// DoProgress is Do that also calls progress (when not nil) each time
+// more of the response's body has arrived: x.Resp holds the head and the
+// body so far.
+func (c *Client) DoProgress(addr netip.AddrPort, req *h1.Request, progress, done func(*Exchange)) {
 	now := c.n.Now()
 	x := &Exchange{Start: now, Remote: addr}
-	if cc := c.idle[addr]; cc != nil && cc.e.Reusable() {
-		delete(c.idle, addr)
+	if cc := c.takeIdle(addr); cc != nil {
 		x.Reused, x.Connected, x.ConnID, x.Local = true, now, cc.id, cc.tc.LocalAddr()
+		cc.progress = progress
 		cc.begin(x, req, done)
 		return
 	}
 	cc := &clientConn{c: c, e: h1.NewClientConn(c.cfg.HTTP), id: c.nextID, addr: addr, buf: make([]byte, 16<<10)}
 	c.nextID++
 	x.ConnID = cc.id
-	cc.x, cc.req, cc.done = x, req, done
+	cc.x, cc.req, cc.done, cc.progress = x, req, done, progress
 	cc.timer = c.n.NewTimer(cc.fire)
 	tc, err := c.n.DialTCP(addr, c.cfg.TCP, node.TCPHandler{
 		Connected: cc.connected, Readable: cc.pump, Writable: cc.pump, Closed: cc.closed})
@@ -77,16 +142,20 @@ func (c *Client) Do(addr netip.AddrPort, req *h1.Request, done func(*Exchange)) 
 
 // Close closes the connections kept for reuse.
 func (c *Client) Close() {
-	// In address order, so the FINs leave in the same order every run.
+	// In address order, then connection order, so the FINs leave in the
+	// same order every run.
 	addrs := make([]netip.AddrPort, 0, len(c.idle))
 	for a := range c.idle {
 		addrs = append(addrs, a)
 	}
 	slices.SortFunc(addrs, func(a, b netip.AddrPort) int { return a.Compare(b) })
 	for _, a := range addrs {
-		cc := c.idle[a]
+		list := c.idle[a]
 		delete(c.idle, a)
-		cc.tc.Close()
+		slices.SortFunc(list, func(x, y *clientConn) int { return x.id - y.id })
+		for _, cc := range list {
+			cc.tc.Close()
+		}
 	}
 }
 
@@ -102,6 +171,9 @@ type clientConn struct {
 	req   *h1.Request
 	done  func(*Exchange)
 	evs   []h1.ClientEvent
+
+	progress func(*Exchange) // the exchange in flight's body progress, or nil
+	reported int             // body bytes progress has been told of
 }
 
 func (cc *clientConn) connected(tc *node.TCPConn) {
@@ -114,14 +186,13 @@ func (cc *clientConn) begin(x *Exchange, req *h1.Request, done func(*Exchange)) 
 	head, err := cc.e.Send(cc.c.n.Now(), req)
 	if err != nil {
 		x.Err = err
-		if cc.c.idle[cc.addr] == cc {
-			delete(cc.c.idle, cc.addr)
-		}
+		cc.c.dropIdle(cc)
 		cc.finish()
 		cc.tc.Close()
 		return
 	}
 	x.RequestHead = head
+	cc.reported = 0
 	cc.pump(cc.tc)
 }
 
@@ -142,6 +213,10 @@ func (cc *clientConn) pump(tc *node.TCPConn) {
 			}
 			cc.e.Receive(now, cc.buf[:k])
 			moved = true
+			if x := cc.x; x != nil && cc.progress != nil && x.Resp != nil && len(x.Resp.Body) > cc.reported {
+				cc.reported = len(x.Resp.Body)
+				cc.progress(x)
+			}
 		} else if tc.EOF() && cc.e.Reusable() || tc.EOF() && cc.e.Busy() {
 			cc.e.ReceiveEOF(now)
 		}
@@ -153,9 +228,7 @@ func (cc *clientConn) pump(tc *node.TCPConn) {
 	if cc.x == nil && tc.EOF() {
 		// The server closed a connection kept for reuse (or one no
 		// longer kept).
-		if cc.c.idle[cc.addr] == cc {
-			delete(cc.c.idle, cc.addr)
-		}
+		cc.c.dropIdle(cc)
 		tc.Close()
 	}
 	if d := cc.e.NextDeadline(); d != sim.Never {
@@ -175,9 +248,7 @@ func (cc *clientConn) events(now sim.Time) {
 		if x == nil {
 			if ev.Kind == h1.ClientError {
 				// Bytes nobody asked for broke an idle connection.
-				if cc.c.idle[cc.addr] == cc {
-					delete(cc.c.idle, cc.addr)
-				}
+				cc.c.dropIdle(cc)
 				cc.tc.Abort()
 			}
 			continue
@@ -190,12 +261,11 @@ func (cc *clientConn) events(now sim.Time) {
 			x.Resp = ev.Resp
 		case h1.ClientDone:
 			x.Resp = ev.Resp
-			if other := cc.c.idle[cc.addr]; cc.e.Reusable() && (other == nil || other == cc) {
+			if cc.e.Reusable() && cc.c.keepIdle(cc) {
 				x.LeftIntact = true
-				cc.c.idle[cc.addr] = cc
 			} else {
-				// Not reusable, or another connection to the address is
-				// kept already: one idle connection per address.
+				// Not reusable, or as many connections to the address
+				// as the client keeps are idle already.
 				cc.tc.Close()
 			}
 			cc.finish()
@@ -208,9 +278,7 @@ func (cc *clientConn) events(now sim.Time) {
 }
 
 func (cc *clientConn) closed(tc *node.TCPConn, err error) {
-	if cc.c.idle[cc.addr] == cc {
-		delete(cc.c.idle, cc.addr)
-	}
+	cc.c.dropIdle(cc)
 	if cc.x == nil {
 		return
 	}
@@ -227,7 +295,7 @@ func (cc *clientConn) finish() {
 	if x == nil {
 		return
 	}
-	cc.x, cc.done = nil, nil
+	cc.x, cc.done, cc.progress = nil, nil, nil
 	cc.timer.Stop()
 	x.Done = cc.c.n.Now()
 	if done != nil {

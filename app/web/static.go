@@ -14,7 +14,8 @@ import (
 // Site serves the files of a directory tree: GET and HEAD, "/" as
 // /index.html, Content-Type from the file's extension, a strong ETag
 // (a hash of the content) and If-None-Match → 304 (RFC 9110 section
-// 13.1.2). Files are read once, when the site is made.
+// 13.1.2), Cache-Control "no-cache" for HTML and "max-age=3600" for the
+// rest. Files are read once, when the site is made.
 type Site struct {
 	files     map[string]file
 	redirects map[string]redirect
@@ -102,7 +103,14 @@ func (s *Site) ServeHTTP(now sim.Time, req *h1.Request, resp *h1.Response) {
 	}
 	resp.Header.Add("Content-Type", f.ctype)
 	resp.Header.Add("ETag", f.etag)
-	resp.Header.Add("Cache-Control", "max-age=60")
+	// Pages are revalidated on every visit; the files they use stay
+	// fresh for an hour (a browser's second visit shows both: a 304 for
+	// the page, cache hits for the rest).
+	if strings.HasPrefix(f.ctype, "text/html") {
+		resp.Header.Add("Cache-Control", "no-cache")
+	} else {
+		resp.Header.Add("Cache-Control", "max-age=3600")
+	}
 	if etagMatch(req.Header.Get("If-None-Match"), f.etag) {
 		resp.Status = 304
 		return

@@ -45,6 +45,9 @@ const (
 type Resource struct {
 	Kind ResourceKind
 	Ref  string // the href or src, as written
+	// Defer and Async are a script's attributes: a script with neither
+	// blocks the parser until it has arrived (hops never runs it).
+	Defer, Async bool
 }
 
 // An Event is one step of loading, in order.
@@ -98,15 +101,45 @@ func (d *Document) log(kind, detail string) {
 // builder: a tokenizer pass that notes every <link rel=stylesheet href>,
 // <script src> and <img src>.
 func (d *Document) preload(src []byte) error {
+	var sc Scanner
+	found, err := sc.Scan(src, true)
+	for _, r := range found {
+		d.Resources = append(d.Resources, r)
+		d.log("resource discovered", string(r.Kind)+" "+r.Ref)
+	}
+	return err
+}
+
+// A Scanner is the preload scan run on a document as its bytes arrive:
+// each call to Scan gets every byte received so far and returns the
+// sub-resources found since the previous call. A tag cut off at the end
+// of what has arrived waits for the next call.
+type Scanner struct {
+	seen int // resources returned so far
+}
+
+// Scan scans src, the document's first bytes (all of it when complete
+// is true), and returns the resources not returned before.
+func (s *Scanner) Scan(src []byte, complete bool) ([]Resource, error) {
+	if !complete {
+		// Only whole tags: stop after the last '>'.
+		i := bytes.LastIndexByte(src, '>')
+		src = src[:i+1]
+	}
+	if len(src) > MaxDocumentBytes {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(src), MaxDocumentBytes)
+	}
 	z := html.NewTokenizer(bytes.NewReader(src))
 	z.SetMaxBuf(MaxDocumentBytes + 1)
+	var out []Resource
+	n := 0
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			if err := z.Err(); err != io.EOF {
-				return fmt.Errorf("dom: preload scan: %w", err)
+				return out, fmt.Errorf("dom: preload scan: %w", err)
 			}
-			return nil
+			return out, nil
 		}
 		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
 			continue
@@ -114,15 +147,34 @@ func (d *Document) preload(src []byte) error {
 		tok := z.Token()
 		for _, a := range tok.Attr {
 			if len(a.Val) > MaxAttrBytes || len(a.Key) > MaxAttrBytes {
-				return fmt.Errorf("%w: <%s %.20s=...> is %d bytes, limit %d", ErrAttr, tok.Data, a.Key, len(a.Val), MaxAttrBytes)
+				return out, fmt.Errorf("%w: <%s %.20s=...> is %d bytes, limit %d", ErrAttr, tok.Data, a.Key, len(a.Val), MaxAttrBytes)
 			}
 		}
 		kind, ref := discover(tok)
-		if ref != "" {
-			d.Resources = append(d.Resources, Resource{Kind: kind, Ref: ref})
-			d.log("resource discovered", string(kind)+" "+ref)
+		if ref == "" {
+			continue
+		}
+		n++
+		if n <= s.seen {
+			continue
+		}
+		s.seen = n
+		r := Resource{Kind: kind, Ref: ref}
+		if kind == Script {
+			_, r.Defer = attrOK(tok.Attr, "defer")
+			_, r.Async = attrOK(tok.Attr, "async")
+		}
+		out = append(out, r)
+	}
+}
+
+func attrOK(as []html.Attribute, key string) (string, bool) {
+	for _, a := range as {
+		if a.Key == key {
+			return a.Val, true
 		}
 	}
+	return "", false
 }
 
 // discover says which sub-resource a start tag refers to, if any.

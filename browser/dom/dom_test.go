@@ -6,6 +6,47 @@ import (
 	"testing"
 )
 
+// TestScannerIncremental feeds a document to the preload scan a few
+// bytes at a time, as the network delivers it: every resource is found
+// once, in order, as soon as its tag is whole, with its script flags.
+func TestScannerIncremental(t *testing.T) {
+	src := `<html><head><link rel=stylesheet href="/s.css"><script src="a.js" defer></script>
+<script async src="b.js"></script><script src="c.js"></script></head><body><img src="/i.png"></body></html>`
+	want := []Resource{{Kind: Stylesheet, Ref: "/s.css"}, {Kind: Script, Ref: "a.js", Defer: true},
+		{Kind: Script, Ref: "b.js", Async: true}, {Kind: Script, Ref: "c.js"}, {Kind: Image, Ref: "/i.png"}}
+	for _, step := range []int{1, 7, 50, len(src)} {
+		var sc Scanner
+		var got []Resource
+		firstAt := map[string]int{}
+		for end := step; ; end += step {
+			end = min(end, len(src))
+			found, err := sc.Scan([]byte(src[:end]), end == len(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range found {
+				firstAt[r.Ref] = end
+			}
+			got = append(got, found...)
+			if end == len(src) {
+				break
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("step %d: %v, want %v", step, got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("step %d: resource %d = %+v, want %+v", step, i, got[i], want[i])
+			}
+		}
+		// Found as soon as the tag's '>' arrived, never later.
+		if i := strings.Index(src, `href="/s.css">`) + len(`href="/s.css">`); step == 1 && firstAt["/s.css"] != i {
+			t.Errorf("s.css found after %d bytes, its tag ends at %d", firstAt["/s.css"], i)
+		}
+	}
+}
+
 func TestParseEventsAndPreload(t *testing.T) {
 	src := `<!DOCTYPE html><html><head>
 <link rel="preload stylesheet" href=" a.css ">
@@ -16,7 +57,7 @@ func TestParseEventsAndPreload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Resource{{Stylesheet, "a.css"}, {Script, "app.js"}, {Image, "pic.png"}}
+	want := []Resource{{Kind: Stylesheet, Ref: "a.css"}, {Kind: Script, Ref: "app.js"}, {Kind: Image, Ref: "pic.png"}}
 	if len(d.Resources) != len(want) {
 		t.Fatalf("resources %v, want %v", d.Resources, want)
 	}

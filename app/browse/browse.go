@@ -1,0 +1,246 @@
+// Package browse is the browser as an app on a node: it drives the
+// sans-I/O page loader (browser/loader) with the node's name lookups and
+// an HTTP/1.1 client pool (app/web), and records, for every request, the
+// network's side of its story — the name lookup, the connection, the
+// exchange — in virtual time, for the HAR, the waterfall and the
+// narration.
+package browse
+
+import (
+	"net/netip"
+	"strconv"
+
+	"github.com/hopsnet/hops/app/web"
+	"github.com/hopsnet/hops/browser/loader"
+	"github.com/hopsnet/hops/browser/page"
+	"github.com/hopsnet/hops/http/h1"
+	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/tcp"
+)
+
+// UserAgent is the User-Agent the browser sends.
+const UserAgent = "Mozilla/5.0 (X11; Linux x86_64) hops-browse/1.0"
+
+// LookupResult is how a name lookup ended.
+type LookupResult struct {
+	Addr   netip.Addr
+	Cached bool // answered from a cache, with nothing sent
+	Err    error
+}
+
+// Config configures a Browser.
+type Config struct {
+	// Lookup turns a host name into an address and calls done once (the
+	// node's stub resolver, in virtual time). Required.
+	Lookup func(host string, done func(LookupResult))
+	// UserAgent defaults to UserAgent.
+	UserAgent string
+	// MaxPerOrigin bounds the connections (and requests in flight) per
+	// origin: 6 by default, as browsers do over HTTP/1.1.
+	MaxPerOrigin int
+	// Cache is the HTTP cache, kept across visits; nil gives each
+	// Browser its own.
+	Cache *loader.Cache
+	// Page sizes the viewport.
+	Page page.Options
+	TCP  tcp.Config
+}
+
+// Lookup is one name lookup of a visit.
+type Lookup struct {
+	Host       string
+	Start, End sim.Time
+	Result     LookupResult
+	Entry      int // the entry whose request started it
+}
+
+// Net is the network's side of one entry.
+type Net struct {
+	// Lookup is the name lookup this entry waited for: started by it
+	// (Lookup.Entry is this entry) or by another one, or nil when the
+	// host's address was known already in this visit.
+	Lookup   *Lookup
+	Exchange *web.Exchange // nil for cache hits and failed lookups
+	Request  *h1.Request   // the request as the browser built it
+}
+
+// Visit is one page load.
+type Visit struct {
+	URL     string
+	Result  loader.Result
+	Net     []*Net // by entry ID
+	Lookups []*Lookup
+}
+
+// Browser is a browser on a node.
+type Browser struct {
+	n      *node.Node
+	cfg    Config
+	client *web.Client
+}
+
+// New returns a browser on n.
+func New(n *node.Node, cfg Config) *Browser {
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = UserAgent
+	}
+	if cfg.MaxPerOrigin <= 0 {
+		cfg.MaxPerOrigin = 6
+	}
+	if cfg.Cache == nil {
+		cfg.Cache = loader.NewCache()
+	}
+	client := web.NewClient(n, web.ClientConfig{TCP: cfg.TCP, MaxIdlePerAddr: cfg.MaxPerOrigin,
+		HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: 16 << 20}}})
+	return &Browser{n: n, cfg: cfg, client: client}
+}
+
+// Cache returns the browser's HTTP cache.
+func (b *Browser) Cache() *loader.Cache { return b.cfg.Cache }
+
+// Close closes the connections kept for reuse.
+func (b *Browser) Close() { b.client.Close() }
+
+// visit is one Visit in progress.
+type visit struct {
+	b       *Browser
+	l       *loader.Loader
+	v       *Visit
+	hosts   map[string]*hostState
+	done    func(*Visit)
+	ended   bool
+	scratch []loader.Request
+}
+
+type hostState struct {
+	lookup  *Lookup
+	addr    netip.Addr
+	err     error
+	done    bool
+	waiting []loader.Request
+}
+
+// Visit loads raw and calls done once with the visit when the page is
+// complete (or failed). It returns an error for a URL it cannot load.
+func (b *Browser) Visit(raw string, done func(*Visit)) error {
+	l := loader.New(loader.Config{MaxPerOrigin: b.cfg.MaxPerOrigin, Cache: b.cfg.Cache, Page: b.cfg.Page})
+	vs := &visit{b: b, l: l, v: &Visit{URL: raw}, hosts: map[string]*hostState{}, done: done}
+	if err := l.Navigate(b.n.Now(), raw); err != nil {
+		return err
+	}
+	vs.pump()
+	return nil
+}
+
+// pump sends what the loader asks for and ends the visit when it is done.
+func (vs *visit) pump() {
+	if vs.ended {
+		return
+	}
+	now := vs.b.n.Now()
+	vs.scratch = vs.l.Requests(now, vs.scratch[:0])
+	reqs := append([]loader.Request(nil), vs.scratch...)
+	for _, r := range reqs {
+		for len(vs.v.Net) <= r.ID {
+			vs.v.Net = append(vs.v.Net, nil)
+		}
+		vs.v.Net[r.ID] = &Net{}
+		vs.resolve(r)
+	}
+	vs.finishIfDone()
+}
+
+func (vs *visit) finishIfDone() {
+	if vs.ended || !vs.l.Done() {
+		return
+	}
+	vs.ended = true
+	vs.v.Result = vs.l.Result()
+	for len(vs.v.Net) < len(vs.v.Result.Entries) {
+		vs.v.Net = append(vs.v.Net, &Net{}) // cache hits
+	}
+	for i, n := range vs.v.Net {
+		if n == nil {
+			vs.v.Net[i] = &Net{}
+		}
+	}
+	vs.done(vs.v)
+}
+
+// resolve finds r's host's address (once per visit) and sends r.
+func (vs *visit) resolve(r loader.Request) {
+	host := r.URL.Hostname()
+	hs := vs.hosts[host]
+	if hs == nil {
+		hs = &hostState{}
+		vs.hosts[host] = hs
+		if a, err := netip.ParseAddr(host); err == nil {
+			hs.addr, hs.done = a, true
+		} else {
+			lk := &Lookup{Host: host, Start: vs.b.n.Now(), Entry: r.ID}
+			hs.lookup = lk
+			vs.v.Lookups = append(vs.v.Lookups, lk)
+			hs.waiting = append(hs.waiting, r)
+			vs.v.Net[r.ID].Lookup = lk
+			vs.b.cfg.Lookup(host, func(res LookupResult) {
+				lk.End, lk.Result = vs.b.n.Now(), res
+				hs.addr, hs.err, hs.done = res.Addr, res.Err, true
+				waiting := hs.waiting
+				hs.waiting = nil
+				for _, w := range waiting {
+					vs.send(w, hs)
+				}
+				vs.pump()
+			})
+			return
+		}
+	}
+	if !hs.done {
+		vs.v.Net[r.ID].Lookup = hs.lookup
+		hs.waiting = append(hs.waiting, r)
+		return
+	}
+	vs.send(r, hs)
+}
+
+// send sends r to its host's address.
+func (vs *visit) send(r loader.Request, hs *hostState) {
+	now := vs.b.n.Now()
+	if hs.err != nil {
+		vs.l.Failed(now, r.ID, hs.err)
+		return
+	}
+	port := uint16(80)
+	if p := r.URL.Port(); p != "" {
+		n, _ := strconv.Atoi(p)
+		port = uint16(n)
+	}
+	req := &h1.Request{Method: "GET", Target: r.URL.RequestURI(), Minor: 1}
+	req.Header.Add("Host", r.URL.Host)
+	req.Header.Add("Connection", "keep-alive")
+	req.Header.Add("User-Agent", vs.b.cfg.UserAgent)
+	for _, f := range r.Header {
+		req.Header.Add(f.Name, f.Value)
+	}
+	req.Header.Add("Accept-Language", "en-US,en;q=0.9")
+	vs.v.Net[r.ID].Request = req
+	id := r.ID
+	vs.b.client.DoProgress(netip.AddrPortFrom(hs.addr, port), req, func(x *web.Exchange) {
+		vs.l.Body(vs.b.n.Now(), id, x.Resp.Body)
+		vs.pump()
+	}, func(x *web.Exchange) {
+		vs.v.Net[id].Exchange = x
+		now := vs.b.n.Now()
+		if x.Err != nil {
+			vs.l.Failed(now, id, x.Err)
+		} else {
+			resp := loader.Response{Status: x.Resp.Status, Reason: x.Resp.Reason, Body: x.Resp.Body}
+			for _, f := range x.Resp.Header {
+				resp.Header = append(resp.Header, loader.Field{Name: f.Name, Value: f.Value})
+			}
+			vs.l.Response(now, id, resp)
+		}
+		vs.pump()
+	})
+}
