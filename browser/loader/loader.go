@@ -319,7 +319,7 @@ func (l *Loader) Body(now sim.Time, id int, soFar []byte) {
 // queues what it finds.
 func (l *Loader) discover(now sim.Time, body []byte, complete bool) {
 	found, _ := l.scan.Scan(body, complete) // a scan error leaves the rest to the parser
-	l.hold++ // cache hits settle nothing until every find is queued
+	l.hold++                                // cache hits settle nothing until every find is queued
 	defer func() { l.hold-- }()
 	for _, r := range found {
 		ref, err := l.docURL.Parse(r.Ref)

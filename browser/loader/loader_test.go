@@ -180,8 +180,8 @@ func TestPerOriginLimit(t *testing.T) {
 
 func TestRedirects(t *testing.T) {
 	h := newHarness(t, Config{}, map[string]site{"a.example": {
-		"/old": {Status: 301, Header: []Field{{"Location", "/new"}}},
-		"/new": html(`<link rel=stylesheet href="s.css"><p>x</p>`),
+		"/old":   {Status: 301, Header: []Field{{"Location", "/new"}}},
+		"/new":   html(`<link rel=stylesheet href="s.css"><p>x</p>`),
 		"/s.css": {Status: 302, Header: []Field{{"Location", "http://b.example/s.css"}}},
 	}, "b.example": {"/s.css": css("p { color: rgb(0, 0, 255) }")}})
 	res := h.run("http://a.example/old")
