@@ -22,7 +22,7 @@ fmt:
 
 ## run: the main job on the embedded default world
 run:
-	$(GO) run ./cmd/hops traceroute www.example.com
+	$(GO) run ./cmd/hops browse http://www.example.com/
 
 ## bench: kernel, link, forwarding and codec benchmarks (events/s, packet-hops/s, allocs/op)
 bench:

@@ -15,6 +15,9 @@ import (
 // app in a world (ping, traceroute, and those to come) goes through it.
 type appRun struct {
 	from, dest string
+	// noDest: the app has no single destination (a browser looks up
+	// each host itself); dest and destOf are ignored.
+	noDest bool
 	// destOf names DEST from the built world when dest is "" (dig asks
 	// the world's resolver). The name it gives is looked up in the node
 	// table, never in DNS: it stands for resolv.conf's address.
@@ -68,16 +71,16 @@ func (g *globals) runApp(a appRun) (*session, syscall.Signal, error) {
 	// A dotted name is looked up in DNS once the run has begun (stub
 	// lookup); anything else resolves now, in the node table, and is
 	// checked before any output file opens.
-	viaDNS := !fromResolvConf && s.usesDNS(a.dest)
+	viaDNS := !fromResolvConf && !a.noDest && s.usesDNS(a.dest)
 	var dst netip.Addr
-	if !viaDNS {
+	if !viaDNS && !a.noDest {
 		if dst, err = s.resolve(a.dest); err != nil {
 			return nil, 0, err
 		}
-		if a.check != nil {
-			if err := a.check(s, src, dst); err != nil {
-				return nil, 0, err
-			}
+	}
+	if !viaDNS && a.check != nil {
+		if err := a.check(s, src, dst); err != nil {
+			return nil, 0, err
 		}
 	}
 	if err := s.start(); err != nil {

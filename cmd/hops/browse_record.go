@@ -1,0 +1,111 @@
+package main
+
+import (
+	"net/netip"
+
+	"github.com/hopsnet/hops/dns/resolver"
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/trace"
+	"github.com/hopsnet/hops/wire"
+)
+
+// pktRec is one packet's life as the browse narration needs it: who sent
+// it, the routers that forwarded it, who took it, and its bytes as sent.
+type pktRec struct {
+	id      uint64
+	sent    sim.Time
+	from    string
+	hops    []string // routers that forwarded it, in order
+	to      string   // the node whose stack accepted it ("" if none)
+	arrived sim.Time
+	ttlIn   uint8 // TTL on arrival
+	data    []byte
+	dropped string // why it was dropped, or ""
+}
+
+func (p *pktRec) ip() wire.IPv4 { return wire.IPv4(p.data) }
+
+// tcp returns the packet's TCP segment, if it is one.
+func (p *pktRec) tcp() (wire.TCP, bool) {
+	ip := p.ip()
+	if ip.Check() != nil || ip.Protocol() != wire.ProtoTCP || ip.FragOffset() != 0 {
+		return nil, false
+	}
+	t := wire.TCP(ip.Payload())
+	return t, t.Check() == nil
+}
+
+// udp returns the packet's UDP datagram, if it is one.
+func (p *pktRec) udp() (wire.UDP, bool) {
+	ip := p.ip()
+	if ip.Check() != nil || ip.Protocol() != wire.ProtoUDP || ip.FragOffset() != 0 || len(ip.Payload()) < 8 {
+		return nil, false
+	}
+	return wire.UDP(ip.Payload()), true
+}
+
+// maxRecorded bounds the packets a browse run keeps for its story.
+const maxRecorded = 200_000
+
+// dnsResult is an answer a resolver of the world gave, with its trace.
+type dnsResult struct {
+	at   sim.Time
+	node string
+	res  resolver.Result
+}
+
+// recorder watches the bus and the world's resolvers during a browse run.
+type recorder struct {
+	byID  map[uint64]*pktRec
+	order []*pktRec
+	dns   []dnsResult
+}
+
+func newRecorder() *recorder { return &recorder{byID: map[uint64]*pktRec{}} }
+
+// Observe implements trace.Observer.
+func (r *recorder) Observe(e *trace.Event) {
+	switch e.Kind {
+	case trace.Send:
+		if len(r.order) >= maxRecorded {
+			return
+		}
+		p := &pktRec{id: e.Packet, sent: e.At, from: e.Node, data: append([]byte(nil), e.Data...)}
+		r.byID[e.Packet] = p
+		r.order = append(r.order, p)
+	case trace.Forward:
+		if p := r.byID[e.Packet]; p != nil {
+			p.hops = append(p.hops, e.Node)
+		}
+	case trace.Deliver:
+		if p := r.byID[e.Packet]; p != nil && p.to == "" {
+			p.to, p.arrived = e.Node, e.At
+			if len(e.Data) > 8 {
+				p.ttlIn = e.Data[8]
+			}
+		}
+	case trace.Drop:
+		if p := r.byID[e.Packet]; p != nil && p.dropped == "" {
+			p.dropped = e.Reason + " at " + e.Node
+		}
+	}
+}
+
+// flow returns the TCP packets between a and b (either way), in the
+// order they were sent.
+func (r *recorder) flow(a, b netip.AddrPort) []*pktRec {
+	var out []*pktRec
+	for _, p := range r.order {
+		t, ok := p.tcp()
+		if !ok {
+			continue
+		}
+		ip := p.ip()
+		src := netip.AddrPortFrom(ip.Src(), t.SrcPort())
+		dst := netip.AddrPortFrom(ip.Dst(), t.DstPort())
+		if src == a && dst == b || src == b && dst == a {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,365 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hopsnet/hops/internal/tsharkcheck"
+	"golang.org/x/net/html"
+)
+
+// browseJSON is `hops --json browse` output.
+type browseJSON struct {
+	Lines   []storyLine    `json:"lines"`
+	Summary []visitSummary `json:"summary"`
+}
+
+func runBrowseJSON(t *testing.T, args ...string) browseJSON {
+	t.Helper()
+	out, errs, code := hops(t, append([]string{"--json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("hops %v: exit %d: %s", args, code, errs)
+	}
+	var b browseJSON
+	if err := json.Unmarshal([]byte(out), &b); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return b
+}
+
+// claim returns the text of the lines showing claim c, in order.
+func (b browseJSON) claim(c int) []string {
+	var out []string
+	for _, l := range b.Lines {
+		for _, x := range l.Claims {
+			if x == c {
+				out = append(out, l.Text)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// has fails unless some line of claim c contains every one of want.
+func (b browseJSON) has(t *testing.T, c int, want ...string) {
+	t.Helper()
+	for _, l := range b.claim(c) {
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(l, w)
+		}
+		if ok {
+			return
+		}
+	}
+	t.Errorf("claim %d: no line holds %q; lines:\n%s", c, want, strings.Join(b.claim(c), "\n"))
+}
+
+// TestBrowseClaims maps DESIGN.md's "What hops must let a person see"
+// to the narration of the default `hops browse` run, and checks each
+// value the narration gives against an independent record of the same
+// run: tshark's decoding of the capture (the laptop's and the resolver's
+// interfaces) and the JSON Lines event log. Claims 4 (rerouting) is in
+// TestBrowseReroute; 5 (DHCP and NAT) and 10 (HTTP/2) wait for the home
+// network and the HTTP/2 client.
+func TestBrowseClaims(t *testing.T) {
+	tsharkcheck.Require(t)
+	dir := t.TempDir()
+	pcap, events := filepath.Join(dir, "load.pcapng"), filepath.Join(dir, "events.jsonl")
+	b := runBrowseJSON(t, "--pcap", pcap, "--capture", "laptop,resolver.isp-a.net", "--events", events, "browse", "http://www.example.com/")
+	for _, c := range []int{1, 2, 3, 6, 7, 8, 9, 11, 12} {
+		if len(b.claim(c)) == 0 {
+			t.Errorf("claim %d: no narration line shows it", c)
+		}
+	}
+	if p, err := tsharkcheck.ProblemsPerInterface(pcap, "warning"); err != nil || len(p) > 0 {
+		t.Fatalf("tshark: %v %s", err, strings.Join(p, "\n"))
+	}
+	rows, err := tsharkcheck.Fields(pcap, "frame.interface_name", "ip.src", "ip.dst", "ip.len", "ip.ttl", "ip.checksum", "ip.proto",
+		"udp.dstport", "dns.id", "dns.flags.response", "dns.qry.name", "tcp.srcport", "tcp.dstport", "tcp.flags.syn", "tcp.flags.ack",
+		"tcp.seq_raw", "tcp.ack_raw", "http.request.method", "http.request.uri", "http.response.code", "http.content_type")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		ifc = iota
+		src
+		dst
+		iplen
+		ttl
+		csum
+		proto
+		udport
+		dnsid
+		dnsresp
+		qname
+		sport
+		dport
+		syn
+		ack
+		seq
+		ackn
+		method
+		uri
+		code
+		ctype
+	)
+	const laptop, resolverAddr = "192.168.1.100", "192.0.2.53"
+	var synRow, synackRow, stubQ []string
+	var resolverQs [][]string
+	var gets []string
+	ctypes := map[string]bool{}
+	for _, r := range rows {
+		switch {
+		case r[src] == laptop && r[udport] == "53" && stubQ == nil:
+			stubQ = r
+		case r[src] == resolverAddr && r[udport] == "53" && r[dnsresp] == "0" || r[src] == resolverAddr && r[udport] == "53" && r[dnsresp] == "False":
+			resolverQs = append(resolverQs, r)
+		case r[src] == laptop && r[syn] == "1" && r[ack] == "0" && synRow == nil, r[src] == laptop && r[syn] == "True" && r[ack] == "False" && synRow == nil:
+			synRow = r
+		case synRow != nil && synackRow == nil && r[dst] == laptop && (r[syn] == "1" || r[syn] == "True") && r[sport] == synRow[dport] && r[dport] == synRow[sport]:
+			synackRow = r
+		}
+		if r[src] == laptop && r[method] == "GET" {
+			gets = append(gets, r[uri])
+		}
+		if r[dst] == laptop && r[code] != "" {
+			ctypes[r[ctype]] = true
+		}
+	}
+	if synRow == nil || synackRow == nil || stubQ == nil {
+		t.Fatalf("capture lacks the SYN, SYN-ACK or stub query")
+	}
+
+	// 1: a packet is a header and a slice of payload.
+	csumHex := strings.TrimPrefix(synRow[csum], "0x")
+	b.has(t, 1, fmt.Sprintf("source %s, destination 203.0.113.10, protocol %s = TCP, TTL %s, checksum 0x%s", laptop, synRow[proto], synRow[ttl], csumHex))
+
+	// 2: the path, as the event log saw the SYN forwarded.
+	m := regexp.MustCompile(`The SYN is packet #(\d+)`).FindStringSubmatch(strings.Join(b.claim(1), "\n"))
+	if m == nil {
+		t.Fatal("the narration does not name the SYN's packet")
+	}
+	path := forwardedBy(t, events, m[1])
+	want := "laptop → " + strings.Join(path, " → ") + " → www.example.com"
+	if strings.Join(path, ",") != "home-router,isp-a-edge,isp-a-core,ixp,dc-router" {
+		t.Errorf("event log path %v", path)
+	}
+	b.has(t, 2, want, fmt.Sprintf("It crossed %d routers", len(path)))
+	b.has(t, 2, "The SYN-ACK came back", "www.example.com → dc-router → ixp → isp-a-core → isp-a-edge → home-router → laptop")
+
+	// 3: each router's choice.
+	b.has(t, 3, "home-router: ", "→ isp-a-edge", "dc-router: ", "→ www.example.com")
+
+	// 6: random ISNs acknowledged as ISN+1.
+	isn, _ := strconv.ParseUint(synRow[seq], 10, 32)
+	peerISN, _ := strconv.ParseUint(synackRow[seq], 10, 32)
+	if a, _ := strconv.ParseUint(synackRow[ackn], 10, 32); a != isn+1 {
+		t.Fatalf("tshark: SYN-ACK acknowledges %d, SYN's ISN %d", a, isn)
+	}
+	b.has(t, 6, fmt.Sprintf("ISN = %d", isn))
+	b.has(t, 6, fmt.Sprintf("ISN = %d", peerISN), fmt.Sprintf("acknowledgement number %d = %d + 1", isn+1, isn))
+	b.has(t, 6, fmt.Sprintf("acknowledgement number %d = %d + 1", peerISN+1, peerISN), "three-way handshake")
+	b.has(t, 6, "sequence numbers count bytes")
+	b.has(t, 6, "No segment of this visit was lost")
+
+	// 7 and 8: the stub's datagram, then the resolver's walk.
+	b.has(t, 7, fmt.Sprintf("one UDP datagram of %s bytes", stubQ[iplen]), fmt.Sprintf("(%s)", stubQ[dnsid]), "no handshake")
+	var walk []string
+	for _, q := range resolverQs {
+		walk = append(walk, q[dst]+" "+q[qname])
+	}
+	if strings.Join(walk, ",") != "192.0.2.1 com,192.0.2.9 example.com,203.0.113.53 www.example.com" {
+		t.Errorf("tshark: the resolver asked %v", walk)
+	}
+	b.has(t, 8, "(192.0.2.1), a root server, \"com. A?\" → referral to com.")
+	b.has(t, 8, "(192.0.2.9), a server of the com TLD, \"example.com. A?\" → referral to example.com.")
+	b.has(t, 8, "(203.0.113.53), a server of example.com, \"www.example.com. A?\"")
+	b.has(t, 8, "www.example.com is 203.0.113.10", "in its cache for its TTL, 3600 s")
+
+	// 9: the GET, its headers, the status.
+	if strings.Join(gets, ",") != "/,/style.css,/app.js,/logo.png" {
+		t.Errorf("tshark: GETs %v", gets)
+	}
+	b.has(t, 9, `"GET / HTTP/1.1"`, "Host: www.example.com", "User-Agent: ")
+	b.has(t, 9, `"HTTP/1.1 200 OK"`, "Content-Type: text/html; charset=utf-8", "Content-Length: 440")
+
+	// 11: sub-resources found while parsing, fetched in parallel; the
+	// DOM has the elements the HTML has.
+	b.has(t, 11, "preload scanner found 3 sub-resources", "/style.css (stylesheet)", "/app.js (script, defer)", "/logo.png (image)")
+	b.has(t, 11, "at once", "/app.js on #")
+	b.has(t, 11, fmt.Sprintf("DOM complete: %d elements", countElements(t, "../../app/web/site/www.example.com/index.html")), "CSSOM complete: 2 style sheets")
+	b.has(t, 11, "DOMContentLoaded at", "first paint at", "load at")
+
+	// 12: each content type handled in its own way; the types are those
+	// tshark read in the responses.
+	for ct, use := range map[string]string{
+		"text/css; charset=utf-8":        "parsed into the CSSOM",
+		"text/javascript; charset=utf-8": "not executed",
+		"image/png":                      "decoded: a 64×64 image",
+	} {
+		if !ctypes[ct] {
+			t.Errorf("tshark saw no %s response (%v)", ct, ctypes)
+		}
+		b.has(t, 12, strings.SplitN(ct, ";", 2)[0], use)
+	}
+	b.has(t, 12, "Content-Type, text/html, makes the browser parse it as HTML")
+
+	s := b.Summary[0]
+	if s.Status != 200 || s.Requests != 4 || s.Connections < 2 || s.Retransmitted != 0 || !(s.DNSMs > 0 && s.ConnectMs > 0 && s.TTFBMs > s.DNSMs+s.ConnectMs && s.FirstPaintMs <= s.LoadMs && s.DOMContentLoaded <= s.LoadMs) {
+		t.Errorf("summary %+v", s)
+	}
+}
+
+// forwardedBy returns the nodes that forwarded packet id, from an event
+// log.
+func forwardedBy(t *testing.T, events, id string) []string {
+	t.Helper()
+	f, err := os.Open(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e struct {
+			Kind   string `json:"kind"`
+			Packet uint64 `json:"packet"`
+			Node   string `json:"node"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == "forward" && strconv.FormatUint(e.Packet, 10) == id {
+			out = append(out, e.Node)
+		}
+	}
+	return out
+}
+
+// countElements parses an HTML file with x/net/html and counts its
+// elements, as the DOM holds them.
+func countElements(t *testing.T, name string) int {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	var walk func(*html.Node)
+	walk = func(x *html.Node) {
+		if x.Type == html.ElementNode {
+			n++
+		}
+		for c := x.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return n
+}
+
+// TestBrowseSecondVisit: a warm second visit revalidates the page (304)
+// and takes its files from the cache; the name from the stub's cache.
+func TestBrowseSecondVisit(t *testing.T) {
+	b := runBrowseJSON(t, "browse", "--visits", "2", "www.example.com")
+	if len(b.Summary) != 2 {
+		t.Fatalf("%d summaries", len(b.Summary))
+	}
+	cold, warm := b.Summary[0], b.Summary[1]
+	if cold.FromCache != 0 || warm.FromCache != 3 || warm.Revalidated != 1 || warm.Connections != 0 || warm.DNSMs != 0 || !(warm.LoadMs < cold.LoadMs) {
+		t.Errorf("cold %+v\nwarm %+v", cold, warm)
+	}
+	var warmLines []string
+	for _, l := range b.Lines {
+		if l.Visit == 2 {
+			warmLines = append(warmLines, l.Text)
+		}
+	}
+	all := strings.Join(warmLines, "\n")
+	for _, want := range []string{"still has it cached", "no new handshake", "304 Not Modified", "If-None-Match", "from the browser's cache, still fresh"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("second visit does not say %q:\n%s", want, all)
+		}
+	}
+}
+
+// TestBrowseLossy: with loss on the home uplink, the narration tells the
+// segments sent again, and the summary counts them.
+func TestBrowseLossy(t *testing.T) {
+	b := runBrowseJSON(t, "--seed", "3", "--link-set", "home-uplink:loss=5%", "browse", "www.example.com")
+	if b.Summary[0].Retransmitted == 0 {
+		t.Fatalf("no retransmission with 5%% loss and seed 3: %+v", b.Summary[0])
+	}
+	b.has(t, 6, "sent again", "the first copy was dropped (loss at")
+	b.has(t, 7, "The stub sent the query 1 more time(s)", "5000.0 ms after the first")
+}
+
+// TestBrowseReroute: with the IXP link of ISP A down, the packets take
+// the carriers instead, and the narration's path says so.
+func TestBrowseReroute(t *testing.T) {
+	b := runBrowseJSON(t, "--link-down", "isp-a-core--ixp@0s", "browse", "www.example.com")
+	b.has(t, 2, "laptop → home-router → isp-a-edge → isp-a-core → carrier-1 → carrier-2 → dc-router → www.example.com")
+	if b.Summary[0].Status != 200 {
+		t.Errorf("summary %+v", b.Summary[0])
+	}
+}
+
+// TestBrowseDeterministic: the same seed gives the same narration and
+// capture byte for byte; another seed other initial sequence numbers.
+func TestBrowseDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	run := func(name, seed string) (string, []byte, []byte) {
+		p, img := filepath.Join(dir, name+".pcapng"), filepath.Join(dir, name+".png")
+		out, errs, code := hops(t, "--seed", seed, "--pcap", p, "browse", "--png", img, "www.example.com")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		cap, _ := os.ReadFile(p)
+		png, _ := os.ReadFile(img)
+		return out, cap, png
+	}
+	o1, c1, p1 := run("a", "5")
+	o2, c2, p2 := run("b", "5")
+	o3, c3, _ := run("c", "6")
+	if o1 != o2 || !bytes.Equal(c1, c2) || !bytes.Equal(p1, p2) || len(p1) == 0 {
+		t.Fatal("same seed, different narration, capture or PNG")
+	}
+	if o1 == o3 || bytes.Equal(c1, c3) {
+		t.Fatal("different seeds, same run")
+	}
+}
+
+func TestBrowseErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"browse", "https://www.example.com/"}, 2, "hops has no TLS"},
+		{[]string{"browse", "--http2", "www.example.com"}, 2, "no HTTP/2 client"},
+		{[]string{"browse", "--visits", "0", "www.example.com"}, 2, "--visits must be 1 to 100"},
+		{[]string{"browse", "nosuch"}, 2, "could not resolve host nosuch"},
+		{[]string{"browse", "http://nosuch.example.com/"}, 1, "could not find the address of nosuch.example.com (Name or service not known)"},
+		{[]string{"browse", "http://www.example.com:81/"}, 1, "Connection refused"},
+	} {
+		_, errs, code := hops(t, c.args...)
+		if code != c.code || !strings.Contains(errs, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, errs, c.code, c.msg)
+		}
+	}
+}
