@@ -21,16 +21,18 @@ import (
 
 // browseOpts are hops browse's flags.
 type browseOpts struct {
-	from    string
-	http2   bool
-	http11  bool
-	visits  int
-	png     string
-	har     string
-	verbose bool
-	quiet   bool
-	width   int
-	height  int
+	from      string
+	http2     bool
+	http11    bool
+	visits    int
+	png       string
+	har       string
+	waterfall string
+	sequence  string
+	verbose   bool
+	quiet     bool
+	width     int
+	height    int
 }
 
 func newBrowseCmd(g *globals) *cobra.Command {
@@ -59,10 +61,15 @@ redirects and fetches scripts without running them.
 
 -q prints only the summary (DNS, connect, time to first byte,
 DOMContentLoaded, load, first paint); -v adds every packet of the laptop.
---png paints the page.`,
+--png paints the page, --har writes an HTTP Archive (HAR 1.2) with each
+request's blocked/dns/connect/send/wait/receive times, --waterfall draws
+them as browser developer tools do, --sequence writes the conversation
+between the laptop, the resolver, the name servers and the web server as a
+Mermaid sequence diagram.`,
 		Example: `  hops browse http://www.example.com/
   hops browse -q --visits 2 www.example.com
-  hops browse --png page.png www.example.com
+  hops browse --png page.png --har page.har --waterfall load.svg www.example.com
+  hops browse --sequence load.mmd www.example.com
   hops browse --link-set home-uplink:loss=2% www.example.com
   hops browse --pcap load.pcapng www.example.com`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -79,6 +86,9 @@ DOMContentLoaded, load, first paint); -v adds every packet of the laptop.
 	f.BoolVar(&o.http2, "http2", false, "use HTTP/2 (not yet: hops' HTTP/2 client is still to come)")
 	f.IntVar(&o.visits, "visits", 1, "load the page `N` times in a row with one browser (the second visit shows the caches)")
 	f.StringVar(&o.png, "png", "", "paint the last visit's page to `FILE` (PNG)")
+	f.StringVar(&o.har, "har", "", "write every visit as an HTTP Archive (HAR 1.2) to `FILE`")
+	f.StringVar(&o.waterfall, "waterfall", "", "draw the network waterfall to `FILE` (.svg or .png; with --visits, the first and last side by side)")
+	f.StringVar(&o.sequence, "sequence", "", "write a Mermaid sequence diagram of the conversation to `FILE` (.mmd)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "add every packet sent or received by the browsing node")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
 	f.IntVar(&o.width, "width", 800, "viewport width in CSS `px`")
@@ -96,6 +106,9 @@ type browseRun struct {
 	rec    *recorder
 	visits []*browse.Visit
 	raw    string
+	// handshakes: connections whose SYN-ACK the sequence diagram has
+	// shown and whose handshake ACK it waits for.
+	handshakes map[segKey]bool
 }
 
 func (g *globals) runBrowse(o browseOpts, raw string) error {
@@ -125,7 +138,7 @@ func (g *globals) runBrowse(o browseOpts, raw string) error {
 		label: "browse " + u.String(),
 		quiet: true,
 		check: func(s *session, src *node.Node, _ netip.Addr) error {
-			for _, out := range []string{o.png, o.har} {
+			for _, out := range []string{o.png, o.har, o.waterfall, o.sequence} {
 				if out != "" && (sameFile(out, g.pcap) || sameFile(out, g.events)) {
 					return usageError{fmt.Errorf("browse: %s is named twice among the output files", out)}
 				}
@@ -220,6 +233,16 @@ func (r *browseRun) finish() error {
 		st.print(out)
 	}
 	last := r.visits[len(r.visits)-1]
+	for _, w := range []struct {
+		name  string
+		write func(string) error
+	}{{r.o.har, r.writeHAR}, {r.o.waterfall, r.writeWaterfall}, {r.o.sequence, r.writeSequence}} {
+		if w.name != "" {
+			if err := w.write(w.name); err != nil {
+				return err
+			}
+		}
+	}
 	if r.o.png != "" && last.Result.Page != nil {
 		var buf bytes.Buffer
 		if err := png.Encode(&buf, last.Result.Page.Paint()); err != nil {

@@ -605,6 +605,11 @@ func (vt *visitTeller) visitPackets() []*pktRec {
 	if end == 0 {
 		end = sim.Never
 	}
+	if vt.n < len(vt.r.visits) {
+		// The next visit begins as this one ends: what is sent then is
+		// the next visit's.
+		end = vt.r.visits[vt.n].Result.Start - 1
+	}
 	var out []*pktRec
 	for _, p := range vt.r.rec.order {
 		if p.sent >= res.Start && p.sent <= end {

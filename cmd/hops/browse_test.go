@@ -319,23 +319,33 @@ func TestBrowseReroute(t *testing.T) {
 	}
 }
 
-// TestBrowseDeterministic: the same seed gives the same narration and
-// capture byte for byte; another seed other initial sequence numbers.
+// TestBrowseDeterministic: the same seed gives the same narration, HAR,
+// capture and PNG byte for byte; another seed other initial sequence
+// numbers.
 func TestBrowseDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	run := func(name, seed string) (string, []byte, []byte) {
-		p, img := filepath.Join(dir, name+".pcapng"), filepath.Join(dir, name+".png")
-		out, errs, code := hops(t, "--seed", seed, "--pcap", p, "browse", "--png", img, "www.example.com")
+		p, img, h := filepath.Join(dir, name+".pcapng"), filepath.Join(dir, name+".png"), filepath.Join(dir, name+".har")
+		out, errs, code := hops(t, "--seed", seed, "--pcap", p, "browse", "--png", img, "--har", h, "www.example.com")
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errs)
 		}
 		cap, _ := os.ReadFile(p)
 		png, _ := os.ReadFile(img)
-		return out, cap, png
+		hb, _ := os.ReadFile(h)
+		return out + string(hb), cap, png
 	}
 	o1, c1, p1 := run("a", "5")
 	o2, c2, p2 := run("b", "5")
 	o3, c3, _ := run("c", "6")
+	// The whole load, every node's interfaces: DNS, TCP and HTTP decode
+	// cleanly.
+	if tsharkcheck.Available() || os.Getenv("HOPS_REQUIRE_TSHARK") != "" {
+		tsharkcheck.Require(t)
+		if p, err := tsharkcheck.ProblemsPerInterface(filepath.Join(dir, "a.pcapng"), "warning"); err != nil || len(p) > 0 {
+			t.Errorf("tshark: %v\n%s", err, strings.Join(p, "\n"))
+		}
+	}
 	if o1 != o2 || !bytes.Equal(c1, c2) || !bytes.Equal(p1, p2) || len(p1) == 0 {
 		t.Fatal("same seed, different narration, capture or PNG")
 	}
