@@ -16,6 +16,7 @@ import (
 	"github.com/hopsnet/hops/browser/page"
 	"github.com/hopsnet/hops/dns/resolver"
 	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/tcp"
 	"github.com/spf13/cobra"
 )
 
@@ -31,6 +32,7 @@ type browseOpts struct {
 	sequence  string
 	verbose   bool
 	quiet     bool
+	cc        string
 	width     int
 	height    int
 }
@@ -91,6 +93,7 @@ Mermaid sequence diagram.`,
 	f.StringVar(&o.sequence, "sequence", "", "write a Mermaid sequence diagram of the conversation to `FILE` (.mmd)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "add every packet sent or received by the browsing node")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	f.StringVar(&o.cc, "cc", "cubic", "TCP congestion control of the browser's connections: `ALGO` cubic or newreno")
 	f.IntVar(&o.width, "width", 800, "viewport width in CSS `px`")
 	f.IntVar(&o.height, "height", 600, "viewport height in CSS `px`")
 	return cmd
@@ -109,6 +112,7 @@ type browseRun struct {
 	// handshakes: connections whose SYN-ACK the sequence diagram has
 	// shown and whose handshake ACK it waits for.
 	handshakes map[segKey]bool
+	st         *browseStory // the story, once told
 }
 
 func (g *globals) runBrowse(o browseOpts, raw string) error {
@@ -123,6 +127,10 @@ func (g *globals) runBrowse(o browseOpts, raw string) error {
 		return usageError{errors.New("browse: -v and -q exclude each other")}
 	case o.width <= 0 || o.height <= 0 || o.width > 16384 || o.height > 16384:
 		return usageError{errors.New("browse: --width and --height must be 1 to 16384")}
+	}
+	newCC, err := tcp.CongestionByName(o.cc)
+	if err != nil {
+		return usageError{fmt.Errorf("browse: unknown congestion control %q (hops has: %s)", o.cc, strings.Join(tcp.CongestionNames(), ", "))}
 	}
 	u, err := loader.ParseURL(raw)
 	if err != nil {
@@ -158,7 +166,8 @@ func (g *globals) runBrowse(o browseOpts, raw string) error {
 					r.rec.dns = append(r.rec.dns, dnsResult{at: res.Node().Now(), node: res.Node().Name, res: x})
 				}
 			}
-			r.b = browse.New(src, browse.Config{Lookup: r.lookup, Page: page.Options{Width: o.width, Height: o.height}})
+			r.b = browse.New(src, browse.Config{Lookup: r.lookup, Page: page.Options{Width: o.width, Height: o.height},
+				TCP: tcp.Config{Congestion: newCC}})
 			return r.visit(done)
 		},
 	})
@@ -168,7 +177,11 @@ func (g *globals) runBrowse(o browseOpts, raw string) error {
 	if sig != 0 {
 		return killedBy{sig}
 	}
-	return r.finish()
+	err = r.finish()
+	if g.onBrowse != nil && len(r.visits) > 0 {
+		g.onBrowse(r)
+	}
+	return err
 }
 
 // visit starts the next visit; the last one ends the run.
@@ -220,6 +233,7 @@ func (r *browseRun) lookup(host string, done func(browse.LookupResult)) {
 func (r *browseRun) finish() error {
 	out := r.g.stdout
 	st := r.story()
+	r.st = st
 	switch {
 	case r.g.json:
 		if err := newJSON(out).Encode(st.json()); err != nil {

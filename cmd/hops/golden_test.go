@@ -37,6 +37,7 @@ func TestGolden(t *testing.T) {
 		{"transfer-tcp-lossy.txt", []string{"--link-set", "home-uplink:loss=2%", "transfer", "--size", "2MB", "-w", "256KiB"}},
 		{"browse.txt", []string{"browse", "http://www.example.com/"}},
 		{"browse-visits.txt", []string{"browse", "-q", "--visits", "2", "www.example.com"}},
+		{"compare-loss.txt", []string{"compare", "--b", "--link-set home-uplink:loss=5% --seed 3", "browse", "www.example.com"}},
 		{"world.txt", []string{"world"}},
 		{"world.dot", []string{"world", "--dot"}},
 	}
@@ -74,7 +75,7 @@ func TestReadmeShowsRealOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"browse.txt", "browse-visits.txt", "traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt"} {
+	for _, f := range []string{"browse.txt", "browse-visits.txt", "compare-loss.txt", "traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt"} {
 		want, err := os.ReadFile(filepath.Join("testdata", "golden", f))
 		if err != nil {
 			t.Fatal(err)

@@ -96,10 +96,17 @@ type globals struct {
 	linkDown []string
 	linkUp   []string
 	linkSet  []string
+	// onBrowse, when set, receives a finished browse run (hops compare).
+	onBrowse func(*browseRun)
 }
 
 func newRoot(stdout, stderr io.Writer, intr *interrupt) *cobra.Command {
-	g := &globals{stdout: stdout, stderr: stderr, intr: intr}
+	return newRootWith(&globals{stdout: stdout, stderr: stderr, intr: intr})
+}
+
+// newRootWith is the root command on g (hops compare runs its conditions
+// on globals of their own).
+func newRootWith(g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "hops",
 		Short: "The internet, simulated byte for byte",
@@ -132,7 +139,7 @@ Without --world, hops uses its embedded default internet (see 'hops world').`,
 	pf.StringArrayVar(&g.linkUp, "link-up", nil, "bring `LINK@TIME` back up during the run; repeatable")
 	pf.StringArrayVar(&g.linkSet, "link-set", nil, "change a link before the run: `LINK:KEY=VALUE,...` with the keys of a scenario file's links (rate, delay, loss, duplicate, reorder, reorder-delay, jitter, corrupt, queue, mtu, cost), e.g. home-uplink:loss=5%,rate=10Mbps; repeatable")
 	pf.BoolVar(&g.staticRt, "static-routes", false, "keep the initial routes when links fail (no rerouting)")
-	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g), newTransferCmd(g), newDigCmd(g), newCurlCmd(g), newRenderCmd(g), newBenchCmd(g), newBrowseCmd(g))
+	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g), newTransferCmd(g), newDigCmd(g), newCurlCmd(g), newRenderCmd(g), newBenchCmd(g), newBrowseCmd(g), newCompareCmd(g))
 	return root
 }
 

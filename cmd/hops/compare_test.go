@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type compareJSON struct {
+	A, B visitSummary
+}
+
+func runCompareJSON(t *testing.T, args ...string) compareJSON {
+	t.Helper()
+	out, errs, code := hops(t, append([]string{"--json", "compare"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var c compareJSON
+	if err := json.Unmarshal([]byte(out), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestCompare: cold against warm caches — the warm load opens no
+// connection and asks for one revalidation; the run's own global flags
+// reach both conditions; a lossy condition retransmits. The waterfall
+// of both is drawn.
+func TestCompare(t *testing.T) {
+	c := runCompareJSON(t, "--b", "--visits 2", "browse", "www.example.com")
+	if c.A.Connections != 3 || c.B.Connections != 0 || c.B.FromCache != 3 || c.B.Revalidated != 1 || !(c.B.LoadMs < c.A.LoadMs) {
+		t.Errorf("cold %+v\nwarm %+v", c.A, c.B)
+	}
+	// --link-set of the compare run applies to both.
+	out, errs, code := hops(t, "--json", "--seed", "3", "--link-set", "home-uplink:loss=5%", "compare", "--b", "--cc newreno", "browse", "www.example.com")
+	var l compareJSON
+	if code != 0 || json.Unmarshal([]byte(out), &l) != nil {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if l.A.Retransmitted == 0 || l.B.Retransmitted == 0 {
+		t.Errorf("loss given to compare did not reach both: %+v %+v", l.A, l.B)
+	}
+	p := filepath.Join(t.TempDir(), "cmp.svg")
+	out, errs, code = hops(t, "compare", "--a", "--link-set home-uplink:delay=50ms", "--waterfall", p, "browse", "www.example.com")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	if !strings.Contains(out, "A: --link-set home-uplink:delay=50ms") || !strings.Contains(out, "connections") {
+		t.Errorf("table:\n%s", out)
+	}
+	if b, _ := os.ReadFile(p); !strings.Contains(string(b), "A: --link-set home-uplink:delay=50ms") {
+		t.Error("the comparison waterfall lacks condition A's title")
+	}
+	if _, errs, code := hops(t, "compare", "--b", "--http2", "browse", "www.example.com"); code != 2 || !strings.Contains(errs, `condition B ("--http2")`) {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+	if _, errs, code := hops(t, "compare", "ping", "x"); code != 2 || !strings.Contains(errs, "browse [FLAGS] URL") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}
