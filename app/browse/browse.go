@@ -13,6 +13,7 @@ import (
 	"github.com/hopsnet/hops/app/web"
 	"github.com/hopsnet/hops/browser/loader"
 	"github.com/hopsnet/hops/browser/page"
+	"github.com/hopsnet/hops/http/cookie"
 	"github.com/hopsnet/hops/http/h1"
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
@@ -45,6 +46,9 @@ type Config struct {
 	// Page sizes the viewport.
 	Page page.Options
 	TCP  tcp.Config
+	// Jar keeps the cookies sites set (RFC 6265), ageing in virtual
+	// time; nil gives the Browser its own.
+	Jar *cookie.Jar
 }
 
 // Lookup is one name lookup of a visit.
@@ -63,6 +67,10 @@ type Net struct {
 	Lookup   *Lookup
 	Exchange *web.Exchange // nil for cache hits and failed lookups
 	Request  *h1.Request   // the request as the browser built it
+	// Cookie is the Cookie header sent ("" for none); SetCookie the
+	// Set-Cookie values of the response, stored in the jar.
+	Cookie    string
+	SetCookie []string
 }
 
 // Visit is one page load.
@@ -91,10 +99,16 @@ func New(n *node.Node, cfg Config) *Browser {
 	if cfg.Cache == nil {
 		cfg.Cache = loader.NewCache()
 	}
+	if cfg.Jar == nil {
+		cfg.Jar = cookie.NewJar(cookie.Config{})
+	}
 	client := web.NewClient(n, web.ClientConfig{TCP: cfg.TCP, MaxIdlePerAddr: cfg.MaxPerOrigin,
 		HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: 16 << 20}}})
 	return &Browser{n: n, cfg: cfg, client: client}
 }
+
+// Jar returns the browser's cookie jar.
+func (b *Browser) Jar() *cookie.Jar { return b.cfg.Jar }
 
 // Cache returns the browser's HTTP cache.
 func (b *Browser) Cache() *loader.Cache { return b.cfg.Cache }
@@ -224,6 +238,11 @@ func (vs *visit) send(r loader.Request, hs *hostState) {
 		req.Header.Add(f.Name, f.Value)
 	}
 	req.Header.Add("Accept-Language", "en-US,en;q=0.9")
+	cu := cookie.URL{Scheme: "http", Host: r.URL.Host, Path: r.URL.Path}
+	if c := vs.b.cfg.Jar.Header(now, cu); c != "" {
+		req.Header.Add("Cookie", c)
+		vs.v.Net[r.ID].Cookie = c
+	}
 	vs.v.Net[r.ID].Request = req
 	id := r.ID
 	vs.b.client.DoProgress(netip.AddrPortFrom(hs.addr, port), req, func(x *web.Exchange) {
@@ -235,6 +254,10 @@ func (vs *visit) send(r loader.Request, hs *hostState) {
 		if x.Err != nil {
 			vs.l.Failed(now, id, x.Err)
 		} else {
+			if sc := x.Resp.Header.Values("Set-Cookie"); len(sc) > 0 {
+				vs.v.Net[id].SetCookie = sc
+				vs.b.cfg.Jar.SetCookies(now, cu, sc)
+			}
 			resp := loader.Response{Status: x.Resp.Status, Reason: x.Resp.Reason, Body: x.Resp.Body}
 			for _, f := range x.Resp.Header {
 				resp.Header = append(resp.Header, loader.Field{Name: f.Name, Value: f.Value})

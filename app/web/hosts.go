@@ -39,9 +39,34 @@ func (v *Hosts) ServeHTTP(now sim.Time, req *h1.Request, resp *h1.Response) {
 //go:embed site
 var siteFiles embed.FS
 
+// visitorCookie wraps a site: a page (text/html) answered 200 to a
+// request without a "visitor" cookie sets one, numbered in the order
+// visitors came (deterministic), valid for a day on the whole site.
+type visitorCookie struct {
+	h    h1.Handler
+	next int
+}
+
+func (v *visitorCookie) ServeHTTP(now sim.Time, req *h1.Request, resp *h1.Response) {
+	v.h.ServeHTTP(now, req, resp)
+	if resp.Status != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		return
+	}
+	for _, c := range req.Header.Values("Cookie") {
+		for _, pair := range strings.Split(c, ";") {
+			if name, _, _ := strings.Cut(strings.TrimSpace(pair), "="); name == "visitor" {
+				return
+			}
+		}
+	}
+	v.next++
+	resp.Header.Add("Set-Cookie", fmt.Sprintf("visitor=%d; Path=/; Max-Age=86400; HttpOnly; SameSite=Lax", v.next))
+}
+
 // WWW returns the default world's www.example.com site: its pages, with
-// /about moved permanently to /about.html and /home found at /.
-func WWW() (*Site, error) {
+// /about moved permanently to /about.html and /home found at /; a page
+// sets a "visitor" cookie for a browser that has none.
+func WWW() (h1.Handler, error) {
 	sub, err := fs.Sub(siteFiles, "site/www.example.com")
 	if err != nil {
 		return nil, err
@@ -52,7 +77,7 @@ func WWW() (*Site, error) {
 	}
 	s.Redirect("/about", 301, "/about.html")
 	s.Redirect("/home", 302, "http://www.example.com/")
-	return s, nil
+	return &visitorCookie{h: s}, nil
 }
 
 // StartDefault starts the default world's web servers on the nodes lookup

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hopsnet/hops/app/browse"
 	"github.com/hopsnet/hops/browser/loader"
+	"github.com/hopsnet/hops/http/cookie"
 	"github.com/hopsnet/hops/http/h1"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/trace/har"
@@ -114,6 +115,11 @@ func (r *browseRun) harEntry(v *browse.Visit, e *loader.Entry, page string) har.
 			}
 		}
 	}
+	for _, c := range strings.Split(n.Cookie, ";") {
+		if name, value, ok := strings.Cut(strings.TrimSpace(c), "="); ok {
+			req.Cookies = append(req.Cookies, har.Cookie{Name: name, Value: value})
+		}
+	}
 	if n.Request != nil {
 		req.Headers = harFields(n.Request.Header)
 	} else {
@@ -139,6 +145,15 @@ func (r *browseRun) harEntry(v *browse.Visit, e *loader.Entry, page string) har.
 			resp.HeadersSize = int64(len(h1.AppendResponseHead(nil, &h1.Response{Minor: x.Resp.Minor, Status: x.Resp.Status, Reason: x.Resp.Reason, Header: x.Resp.Header})))
 			resp.BodySize = int64(len(x.Resp.Body))
 			resp.RedirectURL = x.Resp.Header.Get("Location")
+			for _, sc := range n.SetCookie {
+				if c, err := cookie.Parse(sc, e.Done); err == nil {
+					hc := har.Cookie{Name: c.Name, Value: c.Value, Path: c.Path, Domain: c.Domain, HTTPOnly: c.HttpOnly, Secure: c.Secure}
+					if c.Expiry != sim.Never {
+						hc.Expires = har.Time(c.Expiry.Duration())
+					}
+					resp.Cookies = append(resp.Cookies, hc)
+				}
+			}
 		}
 		if x.Err != nil {
 			entry.Comment = "failed: " + errText(x.Err)

@@ -523,6 +523,9 @@ func (vt *visitTeller) ask(doc *loader.Entry, x *web.Exchange) {
 	}
 	vt.say([]int{9, 12}, "%s answers \"HTTP/1.1 %s\" %s after the request left: Content-Type: %s, Content-Length: %s — %d bytes of body in %d TCP segment(s), done %s after the navigation began.",
 		remote, status, ms(x.FirstByte.Sub(x.Connected)), orNone(resp.Header.Get("Content-Type")), orNone(resp.Header.Get("Content-Length")), len(resp.Body), segs, vt.at(x.Done))
+	if sc := n.SetCookie; len(sc) > 0 {
+		vt.say([]int{9}, "It also sets a cookie — Set-Cookie: %s — which the browser keeps in its jar and sends back, as a Cookie header, with every later request to %s.", strings.Join(sc, " | "), remote)
+	}
 	vt.losses()
 }
 

@@ -192,6 +192,7 @@ func TestBrowseClaims(t *testing.T) {
 	}
 	b.has(t, 9, `"GET / HTTP/1.1"`, "Host: www.example.com", "User-Agent: ")
 	b.has(t, 9, `"HTTP/1.1 200 OK"`, "Content-Type: text/html; charset=utf-8", "Content-Length: 440")
+	b.has(t, 9, "Set-Cookie: visitor=1; Path=/; Max-Age=86400; HttpOnly", "jar")
 
 	// 11: sub-resources found while parsing, fetched in parallel; the
 	// DOM has the elements the HTML has.
@@ -291,7 +292,7 @@ func TestBrowseSecondVisit(t *testing.T) {
 		}
 	}
 	all := strings.Join(warmLines, "\n")
-	for _, want := range []string{"still has it cached", "no new handshake", "304 Not Modified", "If-None-Match", "from the browser's cache, still fresh"} {
+	for _, want := range []string{"still has it cached", "no new handshake", "304 Not Modified", "If-None-Match", "from the browser's cache, still fresh", "Cookie: visitor=1 — "} {
 		if !strings.Contains(all, want) {
 			t.Errorf("second visit does not say %q:\n%s", want, all)
 		}
