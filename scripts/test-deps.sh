@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs when it is missing and we may install
 # packages (root): tshark (capture checks), traceroute (the Linux side
-# of internal/fidelity; iputils ping and iproute2 are there already) and
+# of internal/fidelity, with iputils ping and iproute2, which a minimal
+# image may lack) and
 # knot (knotd, the independent DNS server internal/dnsjudge runs on
 # loopback to judge dns/auth).
 # Prints what it does; never fails the build itself: the tests report a
@@ -12,6 +13,8 @@ missing=()
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 command -v traceroute >/dev/null 2>&1 || [ -x /usr/sbin/traceroute ] || missing+=(traceroute)
 command -v knotd >/dev/null 2>&1 || [ -x /usr/sbin/knotd ] || missing+=(knot)
+command -v ping >/dev/null 2>&1 || [ -x /usr/bin/ping ] || [ -x /bin/ping ] || missing+=(iputils-ping)
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing+=(iproute2)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
