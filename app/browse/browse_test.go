@@ -15,7 +15,7 @@ import (
 
 // browser returns the default world and a browser on its laptop whose
 // lookups go through the laptop's stub to the ISP's resolver.
-func browser(t *testing.T, seed uint64) (*world.World, *browse.Browser) {
+func browser(t testing.TB, seed uint64) (*world.World, *browse.Browser) {
 	t.Helper()
 	sc, err := world.Default()
 	if err != nil {
@@ -37,7 +37,7 @@ func browser(t *testing.T, seed uint64) (*world.World, *browse.Browser) {
 	return w, b
 }
 
-func visit(t *testing.T, w *world.World, b *browse.Browser, url string) *browse.Visit {
+func visit(t testing.TB, w *world.World, b *browse.Browser, url string) *browse.Visit {
 	t.Helper()
 	var v *browse.Visit
 	if err := b.Visit(url, func(x *browse.Visit) { v = x }); err != nil {
@@ -148,4 +148,17 @@ func sitefiles() (map[string][]byte, error) {
 		out["/"+name] = b
 	}
 	return out, nil
+}
+
+// BenchmarkColdLoad builds the default world and loads www.example.com
+// cold from the laptop: DNS from the root, three connections, four
+// resources, the page laid out.
+func BenchmarkColdLoad(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		w, br := browser(b, uint64(i+1))
+		v := visit(b, w, br, "http://www.example.com/")
+		if v.Result.Err != nil {
+			b.Fatal(v.Result.Err)
+		}
+	}
 }
