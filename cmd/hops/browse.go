@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/tcp"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // browseOpts are hops browse's flags.
@@ -31,6 +33,7 @@ type browseOpts struct {
 	waterfall string
 	sequence  string
 	verbose   bool
+	step      bool
 	quiet     bool
 	cc        string
 	width     int
@@ -62,7 +65,8 @@ revalidates with ETags (--visits 2 shows a warm second visit), follows
 redirects and fetches scripts without running them.
 
 -q prints only the summary (DNS, connect, time to first byte,
-DOMContentLoaded, load, first paint); -v adds every packet of the laptop.
+DOMContentLoaded, load, first paint); -v adds every packet of the laptop;
+--step waits for Enter after each step (on a terminal).
 --png paints the page, --har writes an HTTP Archive (HAR 1.2) with each
 request's blocked/dns/connect/send/wait/receive times, --waterfall draws
 them as browser developer tools do, --sequence writes the conversation
@@ -93,6 +97,7 @@ Mermaid sequence diagram.`,
 	f.StringVar(&o.sequence, "sequence", "", "write a Mermaid sequence diagram of the conversation to `FILE` (.mmd)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "add every packet sent or received by the browsing node")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	f.BoolVar(&o.step, "step", false, "pause after each step until Enter is pressed (on a terminal)")
 	f.StringVar(&o.cc, "cc", "cubic", "TCP congestion control of the browser's connections: `ALGO` cubic or newreno")
 	f.IntVar(&o.width, "width", 800, "viewport width in CSS `px`")
 	f.IntVar(&o.height, "height", 600, "viewport height in CSS `px`")
@@ -123,6 +128,10 @@ func (g *globals) runBrowse(o browseOpts, raw string) error {
 		return usageError{errors.New("browse: --http2 is not available yet: hops has an HTTP/2 server but no HTTP/2 client; use HTTP/1.1 (the default)")}
 	case o.visits < 1 || o.visits > 100:
 		return usageError{errors.New("browse: --visits must be 1 to 100")}
+	case o.step && (o.quiet || g.json):
+		return usageError{errors.New("browse: --step tells the story a step at a time; it goes with neither -q nor --json")}
+	case o.step && !term.IsTerminal(int(os.Stdin.Fd())):
+		return usageError{errors.New("browse: --step needs a terminal to wait on (standard input is not one)")}
 	case o.verbose && o.quiet:
 		return usageError{errors.New("browse: -v and -q exclude each other")}
 	case o.width <= 0 || o.height <= 0 || o.width > 16384 || o.height > 16384:
@@ -244,7 +253,15 @@ func (r *browseRun) finish() error {
 			fmt.Fprintln(out, v)
 		}
 	default:
-		st.print(out)
+		var pause func()
+		if r.o.step {
+			in := bufio.NewReader(os.Stdin)
+			pause = func() {
+				fmt.Fprint(out, "     [Enter: next step] ")
+				in.ReadString('\n')
+			}
+		}
+		st.print(out, pause)
 	}
 	last := r.visits[len(r.visits)-1]
 	for _, w := range []struct {

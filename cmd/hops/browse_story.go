@@ -99,8 +99,9 @@ func (r *browseRun) story() *browseStory {
 }
 
 // print writes the narration: a heading per visit and section, the
-// lines numbered from 1 in each visit, then the summary.
-func (st *browseStory) print(w io.Writer) {
+// lines numbered from 1 in each visit, then the summary. pause, when
+// not nil, runs after each numbered line (--step).
+func (st *browseStory) print(w io.Writer, pause func()) {
 	visit, section, n := 0, "", 0
 	for _, l := range st.lines {
 		if l.Visit != visit {
@@ -117,6 +118,9 @@ func (st *browseStory) print(w io.Writer) {
 		}
 		n++
 		fmt.Fprintf(w, "%3d. %s\n", n, l.Text)
+		if pause != nil {
+			pause()
+		}
 	}
 	if visit != 0 {
 		st.printVisitEnd(w, visit)

@@ -374,3 +374,28 @@ func TestBrowseErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowseStepPauses: --step's pause comes after every numbered line,
+// and the story printed with pauses is the story printed without.
+func TestBrowseStepPauses(t *testing.T) {
+	var got *browseRun
+	var out bytes.Buffer
+	g := &globals{stdout: &out, stderr: &out, onBrowse: func(r *browseRun) { got = r }}
+	root := newRootWith(g)
+	root.SetArgs([]string{"browse", "www.example.com"})
+	if err := root.Execute(); err != nil || got == nil {
+		t.Fatal(err)
+	}
+	var with bytes.Buffer
+	pauses := 0
+	got.st.print(&with, func() { pauses++ })
+	if pauses != len(got.st.lines) || pauses < 20 {
+		t.Errorf("%d pauses for %d lines", pauses, len(got.st.lines))
+	}
+	if with.String() != out.String() {
+		t.Error("the story with pauses differs from the story without")
+	}
+	if _, errs, code := hops(t, "browse", "--step", "-q", "www.example.com"); code != 2 || !strings.Contains(errs, "--step") {
+		t.Errorf("--step -q: exit %d %s", code, errs)
+	}
+}
