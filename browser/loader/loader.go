@@ -162,6 +162,7 @@ type Loader struct {
 	docURL   *url.URL
 	scan     dom.Scanner
 	hold     int // > 0 while a scan queues what it found
+	scanned  int // document bytes the last partial scan saw
 	events   []Event
 	res      Result
 	done     bool
@@ -312,6 +313,13 @@ func (l *Loader) Body(now sim.Time, id int, soFar []byte) {
 	if id != l.doc || l.done || l.entries[id].Done != sim.Never {
 		return
 	}
+	// Each scan starts from the document's first byte, so scans wait
+	// for the document to grow by half again (and at least 16 KiB):
+	// linear work in all, and a small page is scanned at every step.
+	if l.scanned > 0 && len(soFar)-l.scanned < max(16<<10, l.scanned/2) {
+		return
+	}
+	l.scanned = len(soFar)
 	l.discover(now, soFar, false)
 }
 
@@ -367,7 +375,7 @@ func (l *Loader) Response(now sim.Time, id int, resp Response) {
 		next := l.add(now, to, e.Kind, "redirect", l.redirs[id]+1)
 		e.RedirectedTo = next
 		if id == l.doc {
-			l.doc, l.docURL, l.scan = next, to, dom.Scanner{}
+			l.doc, l.docURL, l.scan, l.scanned = next, to, dom.Scanner{}, 0
 		}
 		l.begin(now, next)
 		l.settle(now)

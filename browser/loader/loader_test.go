@@ -289,3 +289,45 @@ func TestFailures(t *testing.T) {
 		t.Errorf("err %v, image status %d", res.Err, res.Entries[1].Status)
 	}
 }
+
+// TestLargeDocumentScansLinearly: a 4 MiB document arriving 1 KiB at a
+// time is scanned a few dozen times, not four thousand, and every image
+// in it is still found.
+func TestLargeDocumentScansLinearly(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("<html><body>")
+	for i := 0; b.Len() < 4<<20; i++ {
+		fmt.Fprintf(&b, `<p>%s</p>`, strings.Repeat("x", 1000))
+		if i%1000 == 0 {
+			fmt.Fprintf(&b, `<img src="/i%d.png">`, i)
+		}
+	}
+	doc := b.String()
+	l := New(Config{})
+	if err := l.Navigate(0, "a.example"); err != nil {
+		t.Fatal(err)
+	}
+	l.Requests(0, nil)
+	scans := 0
+	docb := []byte(doc)
+	for end := 1024; end < len(doc); end += 1024 {
+		before := l.scanned
+		l.Body(sim.Time(end), 0, docb[:end])
+		if l.scanned != before {
+			scans++
+		}
+	}
+	if scans > 40 {
+		t.Errorf("%d scans", scans)
+	}
+	l.Response(sim.Time(len(doc)), 0, html(doc))
+	images := 0
+	for _, e := range l.entries {
+		if e.Kind == Image {
+			images++
+		}
+	}
+	if want := strings.Count(doc, "<img"); images != want {
+		t.Errorf("%d images found, want %d", images, want)
+	}
+}
