@@ -554,13 +554,15 @@ type segKey struct {
 	syn      bool
 }
 
-// losses tells the segments sent twice and those that arrived out of
-// order, on the connections of this visit.
-func (vt *visitTeller) losses() {
+// resend is a TCP segment of the browsing node's connections sent a
+// second time, with its first copy.
+type resend struct{ first, again *pktRec }
+
+// resends lists the visit's TCP segments (with data, SYN or FIN) sent
+// more than once, in the order the copies left.
+func (vt *visitTeller) resends() []resend {
 	first := map[segKey]*pktRec{}
-	var again []string
-	data := false
-	count := 0
+	var out []resend
 	for _, p := range vt.visitPackets() {
 		t, ok := p.tcp()
 		if !ok || p.from != vt.r.src.Name && p.to != vt.r.src.Name {
@@ -573,36 +575,47 @@ func (vt *visitTeller) losses() {
 		ip := p.ip()
 		k := segKey{netip.AddrPortFrom(ip.Src(), t.SrcPort()), netip.AddrPortFrom(ip.Dst(), t.DstPort()), t.Seq(), f&wire.SYN != 0}
 		if o := first[k]; o != nil {
-			count++
-			if len(again) < 5 {
-				why := "it was not acknowledged in time"
-				if o.dropped != "" {
-					why = "the first copy was dropped (" + o.dropped + ")"
-				}
-				what := fmt.Sprintf("seq %d (%d bytes)", t.Seq(), len(t.Payload()))
-				switch {
-				case f&wire.SYN != 0:
-					what = fmt.Sprintf("the SYN (seq %d)", t.Seq())
-				case len(t.Payload()) == 0:
-					what = fmt.Sprintf("the FIN (seq %d)", t.Seq())
-				default:
-					data = true
-				}
-				again = append(again, fmt.Sprintf("%s from %s, sent again %s after the first copy: %s", what, p.from, ms(p.sent.Sub(o.sent)), why))
-			}
+			out = append(out, resend{o, p})
 			continue
 		}
 		first[k] = p
 	}
-	if count == 0 {
+	return out
+}
+
+// losses tells the segments sent again.
+func (vt *visitTeller) losses() {
+	rs := vt.resends()
+	if len(rs) == 0 {
 		vt.say([]int{6}, "No segment of this visit was lost, so TCP sent nothing twice.")
 		return
+	}
+	var again []string
+	data := false
+	for _, r := range rs {
+		t, _ := r.again.tcp()
+		what := fmt.Sprintf("seq %d (%d bytes)", t.Seq(), len(t.Payload()))
+		switch {
+		case t.Flags()&wire.SYN != 0:
+			what = fmt.Sprintf("the SYN (seq %d)", t.Seq())
+		case len(t.Payload()) == 0:
+			what = fmt.Sprintf("the FIN (seq %d)", t.Seq())
+		default:
+			data = true
+		}
+		if len(again) < 5 {
+			why := "it was not acknowledged in time"
+			if r.first.dropped != "" {
+				why = "the first copy was dropped (" + r.first.dropped + ")"
+			}
+			again = append(again, fmt.Sprintf("%s from %s, sent again %s after the first copy: %s", what, r.again.from, ms(r.again.sent.Sub(r.first.sent)), why))
+		}
 	}
 	order := ""
 	if data {
 		order = " The receiver put the bytes back in order before handing them to the browser."
 	}
-	vt.say([]int{6}, "TCP sent %d segment(s) again because they went missing: %s.%s", count, strings.Join(again, "; "), order)
+	vt.say([]int{6}, "TCP sent %d segment(s) again because they went missing: %s.%s", len(rs), strings.Join(again, "; "), order)
 }
 
 // visitPackets returns the packets sent while the visit ran.
@@ -824,27 +837,7 @@ func (vt *visitTeller) summary() visitSummary {
 }
 
 // retransmitted counts the visit's TCP segments sent a second time.
-func (vt *visitTeller) retransmitted() int {
-	seen := map[segKey]bool{}
-	n := 0
-	for _, p := range vt.visitPackets() {
-		t, ok := p.tcp()
-		if !ok || p.from != vt.r.src.Name && p.to != vt.r.src.Name {
-			continue
-		}
-		f := t.Flags()
-		if len(t.Payload()) == 0 && f&(wire.SYN|wire.FIN) == 0 {
-			continue
-		}
-		ip := p.ip()
-		k := segKey{netip.AddrPortFrom(ip.Src(), t.SrcPort()), netip.AddrPortFrom(ip.Dst(), t.DstPort()), t.Seq(), f&wire.SYN != 0}
-		if seen[k] {
-			n++
-		}
-		seen[k] = true
-	}
-	return n
-}
+func (vt *visitTeller) retransmitted() int { return len(vt.resends()) }
 
 // packetLines lists, for -v, every packet the browsing node sent or
 // received during the visit.
