@@ -708,7 +708,16 @@ func (vt *visitTeller) build(doc *loader.Entry) {
 	case isHTMLType(mt):
 		vt.say([]int{12, 11}, "The page's Content-Type, %s, makes the browser parse it as HTML into the DOM (an image would be shown centred in a viewer, JSON pretty-printed, XML as a tree): %s.", mt, strings.Join(evs, "; "))
 	default:
-		vt.say([]int{12, 11}, "The page's Content-Type, %s, is not HTML, so the browser shows it in a viewer: %s.", orNone(mt), strings.Join(evs, "; "))
+		how := "as plain text"
+		switch m := strings.TrimSpace(strings.ToLower(mt)); {
+		case strings.HasPrefix(m, "image/"):
+			how = "as an image centred on a dark background, scaled down to fit"
+		case m == "application/json" || strings.HasSuffix(m, "+json"):
+			how = "as JSON, pretty-printed"
+		case m == "application/xml" || m == "text/xml" || strings.HasSuffix(m, "+xml"):
+			how = "as XML, an indented tree"
+		}
+		vt.say([]int{12, 11}, "The page's Content-Type, %s, is not HTML, so the browser shows it in a viewer document %s: %s.", orNone(mt), how, strings.Join(evs, "; "))
 	}
 	b := res.Page.Boxes()
 	vt.say([]int{11}, "The render tree joins the DOM and the computed styles: %d element boxes and %d lines of text laid out in a %d×%d viewport, %.0f px tall; then the browser paints it.",

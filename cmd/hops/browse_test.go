@@ -399,3 +399,17 @@ func TestBrowseStepPauses(t *testing.T) {
 		t.Errorf("--step -q: exit %d %s", code, errs)
 	}
 }
+
+// TestBrowseContentTypes (claim 12): JSON, an image and a redirect are
+// each handled as a browser does.
+func TestBrowseContentTypes(t *testing.T) {
+	j := runBrowseJSON(t, "browse", "http://api.example.com/items")
+	j.has(t, 12, "Content-Type, application/json, is not HTML", "as JSON, pretty-printed")
+	img := runBrowseJSON(t, "browse", "http://www.example.com/logo.png")
+	img.has(t, 12, "Content-Type, image/png, is not HTML", "as an image centred")
+	r := runBrowseJSON(t, "browse", "http://www.example.com/about")
+	r.has(t, 9, "answered 301 with Location: http://www.example.com/about.html")
+	if r.Summary[0].Status != 200 || r.Summary[0].Requests != 3 {
+		t.Errorf("redirected load %+v", r.Summary[0])
+	}
+}
