@@ -1,13 +1,17 @@
-// Package web runs HTTP/1.1 on nodes: a server app that binds the
-// http/h1 server engine to TCP sockets and serves static sites and a
-// small REST API, and a client app that sends requests over pooled
-// connections. Everything runs on the simulation's thread in virtual
+// Package web runs HTTP on nodes: a server app that binds the http/h1
+// and http/h2 server engines to TCP sockets (HTTP/2 by prior knowledge,
+// "h2c": a connection that opens with the HTTP/2 preface) and serves
+// static sites and a small REST API, and an HTTP/1.1 client app that
+// sends requests over pooled connections. Everything runs on the simulation's thread in virtual
 // time; the protocol lives in http/h1, this package only moves bytes
 // between sockets and engines.
 package web
 
 import (
+	"time"
+
 	"github.com/hopsnet/hops/http/h1"
+	"github.com/hopsnet/hops/http/h2"
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/tcp"
@@ -18,9 +22,27 @@ const DefaultPort = 80
 
 // Config configures a server.
 type Config struct {
-	Port uint16 // default 80
-	TCP  tcp.Config
-	HTTP h1.ServerConfig
+	Port  uint16 // default 80
+	TCP   tcp.Config
+	HTTP  h1.ServerConfig
+	HTTP2 h2.ServerConfig
+	// NoHTTP2 answers only HTTP/1.1 (a connection opening with the
+	// HTTP/2 preface then gets HTTP/1.1's 400 or 505, as such servers do).
+	NoHTTP2 bool
+}
+
+// engine is what a connection needs of a server engine; http/h1's and
+// http/h2's ServerConn both are one.
+type engine interface {
+	Room() int
+	Receive(now sim.Time, b []byte) int
+	ReceiveEOF(now sim.Time)
+	Output() []byte
+	Consume(n int)
+	Done() bool
+	NextDeadline() sim.Time
+	Advance(now sim.Time)
+	Served() int
 }
 
 // Server is a web server listening on a node.
@@ -32,7 +54,11 @@ type Server struct {
 	buf   []byte // read scratch, shared by the server's connections
 	conns int    // open connections
 	reqs  int    // requests answered
+	h2    int    // connections that spoke HTTP/2
 }
+
+// HTTP2Conns returns how many connections spoke HTTP/2.
+func (s *Server) HTTP2Conns() int { return s.h2 }
 
 // Serve listens on n and answers requests with h.
 func Serve(n *node.Node, cfg Config, h h1.Handler) (*Server, error) {
@@ -58,24 +84,59 @@ func (s *Server) Requests() int { return s.reqs }
 type conn struct {
 	s     *Server
 	tc    *node.TCPConn
-	e     *h1.ServerConn
+	e     engine // nil until the first bytes tell HTTP/1.1 from HTTP/2
 	timer *node.Timer
 	eof   bool // the client's FIN was handed to the engine
 	done  bool
+	sniff []byte // first bytes, while they may still be the HTTP/2 preface
 }
 
 func (s *Server) accept(tc *node.TCPConn) node.TCPHandler {
-	c := &conn{s: s, tc: tc, e: h1.NewServerConn(s.n.Now(), s.cfg.HTTP, s.h)}
+	c := &conn{s: s, tc: tc}
 	c.timer = s.n.NewTimer(c.fire)
-	c.timer.ResetAt(c.e.NextDeadline())
+	if s.cfg.NoHTTP2 {
+		c.e = h1.NewServerConn(s.n.Now(), s.cfg.HTTP, s.h)
+		c.timer.ResetAt(c.e.NextDeadline())
+	} else {
+		c.timer.ResetAt(s.n.Now().Add(sniffTimeout))
+	}
 	s.conns++
 	return node.TCPHandler{Readable: c.pump, Writable: c.pump, Closed: c.closed}
+}
+
+// choose reads the connection's first bytes until they are the HTTP/2
+// preface (RFC 9113 section 3.3: prior knowledge) or cannot be; the
+// bytes read go to the chosen engine.
+func (c *conn) choose(tc *node.TCPConn) bool {
+	now := c.s.n.Now()
+	for c.e == nil {
+		var b [len(h2.Preface)]byte
+		k := tc.Read(b[:len(h2.Preface)-len(c.sniff)])
+		c.sniff = append(c.sniff, b[:k]...)
+		isH2 := string(c.sniff) == h2.Preface[:len(c.sniff)]
+		switch {
+		case isH2 && len(c.sniff) == len(h2.Preface):
+			c.e = h2.NewServerConn(now, c.s.cfg.HTTP2, c.s.h)
+			c.s.h2++
+		case !isH2 || k == 0 && tc.EOF():
+			c.e = h1.NewServerConn(now, c.s.cfg.HTTP, c.s.h)
+		case k == 0:
+			return false // wait for more
+		}
+	}
+	if len(c.sniff) > 0 {
+		before := c.e.Served()
+		c.e.Receive(now, c.sniff)
+		c.s.reqs += c.e.Served() - before
+		c.sniff = nil
+	}
+	return true
 }
 
 // pump moves bytes both ways until neither moves: input while the engine
 // has room, output while the socket takes it.
 func (c *conn) pump(tc *node.TCPConn) {
-	if c.done {
+	if c.done || !c.choose(tc) {
 		return
 	}
 	now := c.s.n.Now()
@@ -112,7 +173,16 @@ func (c *conn) pump(tc *node.TCPConn) {
 	c.timer.ResetAt(c.e.NextDeadline())
 }
 
+// sniffTimeout closes a connection that sends too little to tell its
+// protocol (the engines' own idle timeouts take over once it is known).
+const sniffTimeout = 60 * time.Second
+
 func (c *conn) fire(now sim.Time) {
+	if c.e == nil {
+		c.done = true
+		c.tc.Close()
+		return
+	}
 	c.e.Advance(now)
 	c.pump(c.tc)
 }
