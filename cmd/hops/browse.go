@@ -240,7 +240,9 @@ func (r *browseRun) lookup(host string, done func(browse.LookupResult)) {
 
 // finish prints the story and writes the outputs.
 func (r *browseRun) finish() error {
-	out := r.g.stdout
+	// The story goes where the command's own output goes: stdout, or
+	// stderr when the capture or the event log takes stdout.
+	out := r.s.text
 	st := r.story()
 	r.st = st
 	switch {

@@ -413,3 +413,18 @@ func TestBrowseContentTypes(t *testing.T) {
 		t.Errorf("redirected load %+v", r.Summary[0])
 	}
 }
+
+// TestBrowsePcapToStdout: with --pcap -, the capture owns stdout and the
+// story goes to stderr.
+func TestBrowsePcapToStdout(t *testing.T) {
+	out, errs, code := hops(t, "--pcap", "-", "browse", "-q", "www.example.com")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	if !strings.HasPrefix(out, "\x0a\x0d\x0d\x0a") || strings.Contains(out, "visit 1:") {
+		t.Errorf("stdout is not only the pcapng capture (%d bytes)", len(out))
+	}
+	if !strings.Contains(errs, "visit 1: http://www.example.com/ 200") {
+		t.Errorf("stderr: %q", errs)
+	}
+}
