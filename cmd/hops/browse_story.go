@@ -170,21 +170,35 @@ func (vt *visitTeller) tell() {
 	for _, lk := range vt.v.Lookups {
 		vt.lookup(lk)
 	}
-	doc := vt.document()
-	if doc == nil {
+	chain := vt.navigation()
+	if len(chain) == 0 {
 		return
 	}
-	x := vt.v.Net[doc.ID].Exchange
-	if x != nil && x.Err == nil || x != nil && x.Connected != 0 {
+	doc := chain[len(chain)-1]
+	// The handshake told is the navigation's first: the connection the
+	// first request opened (later hops of a redirect may reuse it).
+	first := vt.v.Net[chain[0].ID].Exchange
+	if first != nil && first.Connected != 0 {
 		vt.section = secConnect
-		syn := vt.handshake(x)
-		if syn != nil {
+		if syn := vt.handshake(first); syn != nil {
 			vt.section = secPath
-			vt.path(syn, x)
+			vt.path(syn, first)
 		}
+	}
+	vt.section = secAsk
+	for _, e := range chain[:len(chain)-1] {
+		vt.say([]int{9}, "%s answered %d with Location: %s — the browser follows the redirect.", e.URL, e.Status, vt.v.Result.Entries[e.RedirectedTo].URL)
+	}
+	x := vt.v.Net[doc.ID].Exchange
+	switch {
+	case x != nil && x != first && x.Connected != 0 && !x.Reused:
+		vt.section = secConnect
+		vt.handshake(x)
 		vt.section = secAsk
 		vt.ask(doc, x)
-	} else if doc.Err != nil {
+	case x != nil && x.Connected != 0:
+		vt.ask(doc, x)
+	case doc.Err != nil:
 		vt.section = secConnect
 		vt.say([]int{6}, "The connection to %s failed: %s.", doc.URL, browseErrText(doc.Err))
 	}
@@ -195,20 +209,19 @@ func (vt *visitTeller) tell() {
 	vt.build(doc)
 }
 
-// document returns the entry that holds the page (after redirects); the
-// redirects on the way are told.
-func (vt *visitTeller) document() *loader.Entry {
+// navigation returns the page's entries: the first request and those
+// its redirects led to, the page last.
+func (vt *visitTeller) navigation() []*loader.Entry {
 	es := vt.v.Result.Entries
 	if len(es) == 0 {
 		return nil
 	}
-	e := es[0]
-	for e.RedirectedTo >= 0 {
-		vt.section = secAsk
-		vt.say([]int{9}, "%s answered %d with Location: %s — the browser follows the redirect.", e.URL, e.Status, es[e.RedirectedTo].URL)
+	chain := []*loader.Entry{es[0]}
+	for e := es[0]; e.RedirectedTo >= 0; {
 		e = es[e.RedirectedTo]
+		chain = append(chain, e)
 	}
-	return e
+	return chain
 }
 
 func (vt *visitTeller) lookup(lk *browse.Lookup) {
