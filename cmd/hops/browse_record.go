@@ -59,6 +59,14 @@ type recorder struct {
 	byID  map[uint64]*pktRec
 	order []*pktRec
 	dns   []dnsResult
+	links []linkEvent
+}
+
+// linkEvent is a link going down or up.
+type linkEvent struct {
+	at   sim.Time
+	link string
+	up   bool
 }
 
 func newRecorder() *recorder { return &recorder{byID: map[uint64]*pktRec{}} }
@@ -84,6 +92,8 @@ func (r *recorder) Observe(e *trace.Event) {
 				p.ttlIn = e.Data[8]
 			}
 		}
+	case trace.LinkState:
+		r.links = append(r.links, linkEvent{at: e.At, link: e.Link, up: e.Reason == "up"})
 	case trace.Drop:
 		if p := r.byID[e.Packet]; p != nil && p.dropped == "" {
 			p.dropped = e.Reason + " at " + e.Node

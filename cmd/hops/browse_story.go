@@ -482,6 +482,39 @@ func (vt *visitTeller) path(syn *pktRec, x *web.Exchange) {
 		vt.say([]int{2, 3}, "The SYN-ACK came back %s: %s, in %s.", how, strings.Join(back, " → "), ms(p.arrived.Sub(p.sent)))
 		break
 	}
+	vt.otherWays(syn, way)
+}
+
+// otherWays tells the first later packet of the visit from this node to
+// the same destination that took another way, and the link changes that
+// made the routers choose it.
+func (vt *visitTeller) otherWays(syn *pktRec, way []string) {
+	dst := syn.ip().Dst()
+	for _, p := range vt.visitPackets() {
+		if p.sent <= syn.sent || p.from != syn.from || p.to == "" || p.ip().Dst() != dst {
+			continue
+		}
+		w := append(append([]string{p.from}, p.hops...), p.to)
+		if strings.Join(w, ",") == strings.Join(way, ",") {
+			continue
+		}
+		var changes []string
+		for _, l := range vt.r.rec.links {
+			if l.at <= p.sent {
+				state := "went down"
+				if l.up {
+					state = "came back up"
+				}
+				changes = append(changes, fmt.Sprintf("the link %s %s at %s", l.link, state, vt.at(l.at)))
+			}
+		}
+		why := "the routes had changed"
+		if len(changes) > 0 {
+			why = strings.Join(changes, ", ") + ", and the routers found another path on their own"
+		}
+		vt.say([]int{3, 4}, "Not every packet took that way: packet #%d, sent at %s, crossed %s: %s.", p.id, vt.at(p.sent), strings.Join(w, " → "), why)
+		return
+	}
 }
 
 // ask tells the page's request and response.

@@ -320,6 +320,18 @@ func TestBrowseReroute(t *testing.T) {
 	}
 }
 
+// TestBrowseCutMidLoad (claims 3 and 4): the IXP link of ISP A goes
+// down 60 ms into the load, after the SYN crossed it: later packets take
+// the carriers, and the narration says so with the link's name and time.
+func TestBrowseCutMidLoad(t *testing.T) {
+	b := runBrowseJSON(t, "--link-down", "isp-a-core--ixp@60ms", "browse", "www.example.com")
+	b.has(t, 2, "laptop → home-router → isp-a-edge → isp-a-core → ixp → dc-router → www.example.com")
+	b.has(t, 4, "Not every packet took that way", "isp-a-core → carrier-1 → carrier-2 → dc-router", "the link isp-a-core--ixp went down at 60.0 ms")
+	if b.Summary[0].Status != 200 {
+		t.Errorf("summary %+v", b.Summary[0])
+	}
+}
+
 // TestBrowseDeterministic: the same seed gives the same narration, HAR,
 // capture and PNG byte for byte; another seed other initial sequence
 // numbers.
