@@ -8,6 +8,7 @@ import (
 	"github.com/hopsnet/hops/app/dnsserver"
 	"github.com/hopsnet/hops/app/web"
 	"github.com/hopsnet/hops/dns/resolver"
+	"github.com/hopsnet/hops/tcp"
 	"github.com/hopsnet/hops/world/scenario"
 )
 
@@ -82,7 +83,9 @@ func (w *World) startService(nodeName string, svc scenario.Service) error {
 		if len(sites) == 0 {
 			return fmt.Errorf("a web service needs sites (hops ships %s)", strings.Join(web.SiteNames(), ", "))
 		}
-		s, err := web.ServeSites(n, web.Config{}, sites)
+		// Nagle off, as Go's net/http and nginx's tcp_nodelay do: an
+		// HTTP/2 server's small frames must not wait for ACKs.
+		s, err := web.ServeSites(n, web.Config{TCP: tcp.Config{NoDelay: true}}, sites)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/hopsnet/hops/browser/page"
 	"github.com/hopsnet/hops/http/cookie"
 	"github.com/hopsnet/hops/http/h1"
+	"github.com/hopsnet/hops/http/h2"
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/tcp"
@@ -46,6 +47,10 @@ type Config struct {
 	// Page sizes the viewport.
 	Page page.Options
 	TCP  tcp.Config
+	// HTTP2 speaks HTTP/2 by prior knowledge (h2c): one connection per
+	// origin carrying every request as a stream (MaxPerOrigin then
+	// bounds the streams in flight, 100 by default).
+	HTTP2 bool
 	// Jar keeps the cookies sites set (RFC 6265), ageing in virtual
 	// time; nil gives the Browser its own.
 	Jar *cookie.Jar
@@ -81,11 +86,18 @@ type Visit struct {
 	Lookups []*Lookup
 }
 
+// httpClient is what the browser needs of an HTTP client: web.Client
+// (HTTP/1.1) and web.H2Client (HTTP/2) both are one.
+type httpClient interface {
+	DoProgress(addr netip.AddrPort, req *h1.Request, progress, done func(*web.Exchange))
+	Close()
+}
+
 // Browser is a browser on a node.
 type Browser struct {
 	n      *node.Node
 	cfg    Config
-	client *web.Client
+	client httpClient
 }
 
 // New returns a browser on n.
@@ -95,6 +107,9 @@ func New(n *node.Node, cfg Config) *Browser {
 	}
 	if cfg.MaxPerOrigin <= 0 {
 		cfg.MaxPerOrigin = 6
+		if cfg.HTTP2 {
+			cfg.MaxPerOrigin = 100
+		}
 	}
 	if cfg.Cache == nil {
 		cfg.Cache = loader.NewCache()
@@ -102,8 +117,14 @@ func New(n *node.Node, cfg Config) *Browser {
 	if cfg.Jar == nil {
 		cfg.Jar = cookie.NewJar(cookie.Config{})
 	}
-	client := web.NewClient(n, web.ClientConfig{TCP: cfg.TCP, MaxIdlePerAddr: cfg.MaxPerOrigin,
+	// Browsers turn Nagle off on every socket (Chromium sets
+	// TCP_NODELAY): a request must not wait for the ACK of earlier bytes.
+	cfg.TCP.NoDelay = true
+	var client httpClient = web.NewClient(n, web.ClientConfig{TCP: cfg.TCP, MaxIdlePerAddr: cfg.MaxPerOrigin,
 		HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: 16 << 20}}})
+	if cfg.HTTP2 {
+		client = web.NewH2Client(n, web.ClientConfig{TCP: cfg.TCP}, h2.ClientConfig{MaxBodyBytes: 16 << 20})
+	}
 	return &Browser{n: n, cfg: cfg, client: client}
 }
 
@@ -245,7 +266,18 @@ func (vs *visit) send(r loader.Request, hs *hostState) {
 	}
 	vs.v.Net[r.ID].Request = req
 	id := r.ID
+	// Cookies are stored as soon as the response head arrives, as
+	// browsers do, so requests the page's first bytes start carry them.
+	cookies := func(x *web.Exchange) {
+		if n := vs.v.Net[id]; n.SetCookie == nil && x.Resp != nil {
+			if sc := x.Resp.Header.Values("Set-Cookie"); len(sc) > 0 {
+				n.SetCookie = sc
+				vs.b.cfg.Jar.SetCookies(vs.b.n.Now(), cu, sc)
+			}
+		}
+	}
 	vs.b.client.DoProgress(netip.AddrPortFrom(hs.addr, port), req, func(x *web.Exchange) {
+		cookies(x)
 		vs.l.Body(vs.b.n.Now(), id, x.Resp.Body)
 		vs.pump()
 	}, func(x *web.Exchange) {
@@ -254,10 +286,7 @@ func (vs *visit) send(r loader.Request, hs *hostState) {
 		if x.Err != nil {
 			vs.l.Failed(now, id, x.Err)
 		} else {
-			if sc := x.Resp.Header.Values("Set-Cookie"); len(sc) > 0 {
-				vs.v.Net[id].SetCookie = sc
-				vs.b.cfg.Jar.SetCookies(now, cu, sc)
-			}
+			cookies(x)
 			resp := loader.Response{Status: x.Resp.Status, Reason: x.Resp.Reason, Body: x.Resp.Body}
 			for _, f := range x.Resp.Header {
 				resp.Header = append(resp.Header, loader.Field{Name: f.Name, Value: f.Value})

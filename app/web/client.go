@@ -104,6 +104,9 @@ type Exchange struct {
 	Err           error            // the exchange failed (tcp.ErrConnRefused, h1.ErrEmptyReply ...)
 	LeftIntact    bool             // the connection stays open for reuse
 	Events        []h1.ClientEvent // everything the engine reported
+	// Proto is "HTTP/1.1" or "HTTP/2"; Stream the HTTP/2 stream's ID.
+	Proto  string
+	Stream uint32
 }
 
 // Do sends req to addr and calls done once with the exchange. req's Host
@@ -117,7 +120,7 @@ func (c *Client) Do(addr netip.AddrPort, req *h1.Request, done func(*Exchange)) 
 // body so far.
 func (c *Client) DoProgress(addr netip.AddrPort, req *h1.Request, progress, done func(*Exchange)) {
 	now := c.n.Now()
-	x := &Exchange{Start: now, Remote: addr}
+	x := &Exchange{Start: now, Remote: addr, Proto: "HTTP/1.1"}
 	if cc := c.takeIdle(addr); cc != nil {
 		x.Reused, x.Connected, x.ConnID, x.Local = true, now, cc.id, cc.tc.LocalAddr()
 		cc.progress = progress

@@ -60,7 +60,8 @@ typing the address and seeing the page:
                         parallel; the DOM, CSSOM, render tree, layout, paint
 
 Every time is virtual. The browser keeps up to 6 connections per host
-(HTTP/1.1), scans the HTML as it arrives, honours Cache-Control and
+over HTTP/1.1 (the default), or one over HTTP/2 with --http2 (h2c, every
+request a stream, headers compressed with HPACK), scans the HTML as it arrives, honours Cache-Control and
 revalidates with ETags (--visits 2 shows a warm second visit), follows
 redirects and fetches scripts without running them.
 
@@ -89,7 +90,7 @@ Mermaid sequence diagram.`,
 	f := cmd.Flags()
 	f.StringVar(&o.from, "from", "", "`NODE` to browse from (default: the laptop)")
 	f.BoolVar(&o.http11, "http1.1", false, "use HTTP/1.1 (the default)")
-	f.BoolVar(&o.http2, "http2", false, "use HTTP/2 (not yet: hops' HTTP/2 client is still to come)")
+	f.BoolVar(&o.http2, "http2", false, "use HTTP/2 by prior knowledge (h2c): one connection per host, every request a stream")
 	f.IntVar(&o.visits, "visits", 1, "load the page `N` times in a row with one browser (the second visit shows the caches)")
 	f.StringVar(&o.png, "png", "", "paint the last visit's page to `FILE` (PNG)")
 	f.StringVar(&o.har, "har", "", "write every visit as an HTTP Archive (HAR 1.2) to `FILE`")
@@ -124,8 +125,6 @@ func (g *globals) runBrowse(o browseOpts, raw string) error {
 	switch {
 	case o.http2 && o.http11:
 		return usageError{errors.New("browse: --http1.1 and --http2 exclude each other")}
-	case o.http2:
-		return usageError{errors.New("browse: --http2 is not available yet: hops has an HTTP/2 server but no HTTP/2 client; use HTTP/1.1 (the default)")}
 	case o.visits < 1 || o.visits > 100:
 		return usageError{errors.New("browse: --visits must be 1 to 100")}
 	case o.step && (o.quiet || g.json):
@@ -176,7 +175,7 @@ func (g *globals) runBrowse(o browseOpts, raw string) error {
 				}
 			}
 			r.b = browse.New(src, browse.Config{Lookup: r.lookup, Page: page.Options{Width: o.width, Height: o.height},
-				TCP: tcp.Config{Congestion: newCC}})
+				TCP: tcp.Config{Congestion: newCC}, HTTP2: o.http2})
 			return r.visit(done)
 		},
 	})

@@ -45,6 +45,11 @@ func entryPhases(v *browse.Visit, e *loader.Entry) phases {
 	}
 	p.blocked = x.Start.Sub(e.Queued) - max(p.dns, 0)
 	got := x.Connected
+	if x.Reused && got > x.Start {
+		// An HTTP/2 stream sent on a connection still opening waits
+		// for it.
+		p.blocked += got.Sub(x.Start)
+	}
 	if !x.Reused {
 		if got == 0 { // the connection never opened
 			p.connect = x.Done.Sub(x.Start)
@@ -107,7 +112,11 @@ func (r *browseRun) harEntry(v *browse.Visit, e *loader.Entry, page string) har.
 	t := har.Timings{Blocked: harMs(p.blocked), DNS: harMs(p.dns), Connect: harMs(p.connect), Send: har.Ms(p.send),
 		Wait: harMs(p.wait), Receive: harMs(p.receive), SSL: har.NotApplicable}
 	n := v.Net[e.ID]
-	req := har.Request{Method: "GET", URL: e.URL, HTTPVersion: "HTTP/1.1", HeadersSize: -1, BodySize: 0, QueryString: []har.NameValue{}}
+	proto := "HTTP/1.1"
+	if x := n.Exchange; x != nil && x.Proto != "" {
+		proto = x.Proto
+	}
+	req := har.Request{Method: "GET", URL: e.URL, HTTPVersion: proto, HeadersSize: -1, BodySize: 0, QueryString: []har.NameValue{}}
 	if u, err := loader.ParseURL(e.URL); err == nil {
 		for k, vals := range u.Query() {
 			for _, val := range vals {
@@ -127,7 +136,7 @@ func (r *browseRun) harEntry(v *browse.Visit, e *loader.Entry, page string) har.
 			req.Headers = append(req.Headers, har.NameValue{Name: f.Name, Value: f.Value})
 		}
 	}
-	resp := har.Response{Status: e.Status, HTTPVersion: "HTTP/1.1", HeadersSize: -1,
+	resp := har.Response{Status: e.Status, HTTPVersion: proto, HeadersSize: -1,
 		Content: har.Content{Size: int64(len(e.Body)), MimeType: e.ContentType}}
 	if resp.Content.MimeType == "" {
 		resp.Content.MimeType = "x-unknown"
@@ -135,14 +144,18 @@ func (r *browseRun) harEntry(v *browse.Visit, e *loader.Entry, page string) har.
 	entry := har.Entry{Pageref: page, StartedDateTime: har.Time(e.Queued.Duration()), Timings: t, Time: t.Total(),
 		Cache: har.Cache{BeforeRequest: har.NotCached()}}
 	if x := n.Exchange; x != nil {
-		req.HeadersSize = int64(len(x.RequestHead))
+		if x.Proto != "HTTP/2" {
+			req.HeadersSize = int64(len(x.RequestHead))
+		}
 		entry.ServerIPAddress = x.Remote.Addr().String()
 		entry.Connection = strconv.Itoa(x.ConnID)
 		if x.Resp != nil {
 			resp.Status = x.Resp.Status
 			resp.StatusText = reasonOf(x.Resp.Status, x.Resp.Reason)
 			resp.Headers = harFields(x.Resp.Header)
-			resp.HeadersSize = int64(len(h1.AppendResponseHead(nil, &h1.Response{Minor: x.Resp.Minor, Status: x.Resp.Status, Reason: x.Resp.Reason, Header: x.Resp.Header})))
+			if x.Proto != "HTTP/2" {
+				resp.HeadersSize = int64(len(h1.AppendResponseHead(nil, &h1.Response{Minor: x.Resp.Minor, Status: x.Resp.Status, Reason: x.Resp.Reason, Header: x.Resp.Header})))
+			}
 			resp.BodySize = int64(len(x.Resp.Body))
 			resp.RedirectURL = x.Resp.Header.Get("Location")
 			for _, sc := range n.SetCookie {

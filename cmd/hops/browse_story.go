@@ -521,13 +521,19 @@ func (vt *visitTeller) otherWays(syn *pktRec, way []string) {
 func (vt *visitTeller) ask(doc *loader.Entry, x *web.Exchange) {
 	n := vt.v.Net[doc.ID]
 	remote := vt.r.s.nameOf(x.Remote.Addr())
+	h2 := x.Proto == "HTTP/2"
 	if n.Request != nil {
 		var fields []string
 		for _, f := range n.Request.Header {
 			fields = append(fields, f.Name+": "+f.Value)
 		}
-		vt.say([]int{9}, "The browser sends \"%s %s HTTP/1.1\" on connection #%d with %d header fields — %s — %d bytes in all.",
-			n.Request.Method, n.Request.Target, x.ConnID, len(fields), strings.Join(fields, "; "), len(x.RequestHead))
+		if h2 {
+			vt.say([]int{10, 9}, "The browser speaks HTTP/2 by prior knowledge (h2c): connection #%d opens with the 24-byte preface and a SETTINGS frame, and the request is a HEADERS frame on stream %d: :method %s, :scheme http, :authority %s, :path %s and %d more fields — %s — compressed with HPACK, lower-case names, no Host or Connection.",
+				x.ConnID, x.Stream, n.Request.Method, n.Request.Header.Get("Host"), n.Request.Target, len(fields)-2, strings.Join(fields[2:], "; "))
+		} else {
+			vt.say([]int{9}, "The browser sends \"%s %s HTTP/1.1\" on connection #%d with %d header fields — %s — %d bytes in all.",
+				n.Request.Method, n.Request.Target, x.ConnID, len(fields), strings.Join(fields, "; "), len(x.RequestHead))
+		}
 	}
 	// The request's segment and the server's ACK of it.
 	var reqSeg *pktRec
@@ -550,8 +556,12 @@ func (vt *visitTeller) ask(doc *loader.Entry, x *web.Exchange) {
 				break
 			}
 		}
-		vt.say([]int{6, 1}, "Its %d bytes travel in packet #%d with sequence number %d: sequence numbers count bytes, so they are bytes %d to %d of the stream.%s",
-			len(reqT.Payload()), reqSeg.id, reqT.Seq(), reqT.Seq(), end-1, acked)
+		what := "Its"
+		if h2 {
+			what = "Those frames'"
+		}
+		vt.say([]int{6, 1}, "%s %d bytes travel in packet #%d with sequence number %d: sequence numbers count bytes, so they are bytes %d to %d of the stream.%s",
+			what, len(reqT.Payload()), reqSeg.id, reqT.Seq(), reqT.Seq(), end-1, acked)
 	}
 	if x.Resp == nil {
 		return
@@ -571,8 +581,13 @@ func (vt *visitTeller) ask(doc *loader.Entry, x *web.Exchange) {
 		vt.losses()
 		return
 	}
-	vt.say([]int{9, 12}, "%s answers \"HTTP/1.1 %s\" %s after the request left: Content-Type: %s, Content-Length: %s — %d bytes of body in %d TCP segment(s), done %s after the navigation began.",
-		remote, status, ms(x.FirstByte.Sub(x.Connected)), orNone(resp.Header.Get("Content-Type")), orNone(resp.Header.Get("Content-Length")), len(resp.Body), segs, vt.at(x.Done))
+	if h2 {
+		vt.say([]int{10, 9, 12}, "%s answers on stream %d %s after the request left: a HEADERS frame with :status %d, content-type: %s, content-length: %s, then DATA frames — %d bytes of body in %d TCP segment(s), done %s after the navigation began.",
+			remote, x.Stream, ms(x.FirstByte.Sub(x.Connected)), resp.Status, orNone(resp.Header.Get("Content-Type")), orNone(resp.Header.Get("Content-Length")), len(resp.Body), segs, vt.at(x.Done))
+	} else {
+		vt.say([]int{9, 12}, "%s answers \"HTTP/1.1 %s\" %s after the request left: Content-Type: %s, Content-Length: %s — %d bytes of body in %d TCP segment(s), done %s after the navigation began.",
+			remote, status, ms(x.FirstByte.Sub(x.Connected)), orNone(resp.Header.Get("Content-Type")), orNone(resp.Header.Get("Content-Length")), len(resp.Body), segs, vt.at(x.Done))
+	}
 	if sc := n.SetCookie; len(sc) > 0 {
 		vt.say([]int{9}, "It also sets a cookie — Set-Cookie: %s — which the browser keeps in its jar and sends back, as a Cookie header, with every later request to %s.", strings.Join(sc, " | "), remote)
 	}
@@ -728,8 +743,17 @@ func (vt *visitTeller) build(doc *loader.Entry) {
 				how = append(how, fmt.Sprintf("%s on #%d (a new connection, its own handshake)", vt.rel(e.URL), x.ConnID))
 			}
 		}
+		var streams []string
+		for _, e := range subs {
+			if x := vt.v.Net[e.ID].Exchange; x != nil && x.Proto == "HTTP/2" {
+				streams = append(streams, fmt.Sprintf("%s on stream %d", vt.rel(e.URL), x.Stream))
+			}
+		}
 		if len(conns) == 0 {
 			vt.say([]int{11}, "It needs no request for them: %s.", strings.Join(how, ", "))
+		} else if len(streams) > 0 {
+			vt.say([]int{10, 11}, "It asks for them at once, without waiting for the HTML to finish, as streams of the same connection: %s — HTTP/2 multiplexes every request on one connection, where HTTP/1.1 would open up to 6.",
+				strings.Join(streams, ", "))
 		} else {
 			vt.say([]int{11, 9}, "It asks for them at once, without waiting for the HTML to finish, over %d connection(s) (a browser opens up to 6 per host over HTTP/1.1): %s.",
 				len(conns), strings.Join(how, ", "))

@@ -374,7 +374,7 @@ func TestBrowseErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"browse", "https://www.example.com/"}, 2, "hops has no TLS"},
-		{[]string{"browse", "--http2", "www.example.com"}, 2, "no HTTP/2 client"},
+		{[]string{"browse", "--http2", "--http1.1", "www.example.com"}, 2, "exclude each other"},
 		{[]string{"browse", "--visits", "0", "www.example.com"}, 2, "--visits must be 1 to 100"},
 		{[]string{"browse", "nosuch"}, 2, "could not resolve host nosuch"},
 		{[]string{"browse", "http://nosuch.example.com/"}, 1, "could not find the address of nosuch.example.com (Name or service not known)"},
@@ -438,5 +438,40 @@ func TestBrowsePcapToStdout(t *testing.T) {
 	}
 	if !strings.Contains(errs, "visit 1: http://www.example.com/ 200") {
 		t.Errorf("stderr: %q", errs)
+	}
+}
+
+// TestBrowseHTTP2 (claim 10): over HTTP/2 the four requests are streams
+// 1, 3, 5 and 7 of one connection, with HPACK-compressed headers; tshark
+// decodes the same frames from the capture.
+func TestBrowseHTTP2(t *testing.T) {
+	tsharkcheck.Require(t)
+	pcap := filepath.Join(t.TempDir(), "h2.pcapng")
+	b := runBrowseJSON(t, "--pcap", pcap, "--capture", "laptop", "browse", "--http2", "www.example.com")
+	b.has(t, 10, "HTTP/2 by prior knowledge", "HEADERS frame on stream 1", ":path /", "HPACK")
+	b.has(t, 10, "answers on stream 1", ":status 200")
+	b.has(t, 10, "/style.css on stream 3", "/app.js on stream 5", "/logo.png on stream 7", "one connection")
+	if s := b.Summary[0]; s.Connections != 1 || s.Requests != 4 || s.Status != 200 {
+		t.Errorf("summary %+v", s)
+	}
+	if p, err := tsharkcheck.ProblemsPerInterface(pcap, "warning"); err != nil || len(p) > 0 {
+		t.Fatalf("tshark: %v %s", err, strings.Join(p, "\n"))
+	}
+	rows, err := tsharkcheck.Fields(pcap, "tcp.srcport", "http2.streamid", "http2.headers.path")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports, paths := map[string]bool{}, []string{}
+	for _, r := range rows {
+		if r[1] == "" {
+			continue
+		}
+		ports[r[0]] = true
+		if r[2] != "" {
+			paths = append(paths, strings.Split(r[2], ",")...)
+		}
+	}
+	if len(ports) != 2 || strings.Join(paths, " ") != "/ /style.css /app.js /logo.png" {
+		t.Errorf("tshark: ports %v, paths %v", ports, paths)
 	}
 }

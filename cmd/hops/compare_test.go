@@ -54,10 +54,24 @@ func TestCompare(t *testing.T) {
 	if b, _ := os.ReadFile(p); !strings.Contains(string(b), "A: --link-set home-uplink:delay=50ms") {
 		t.Error("the comparison waterfall lacks condition A's title")
 	}
-	if _, errs, code := hops(t, "compare", "--b", "--http2", "browse", "www.example.com"); code != 2 || !strings.Contains(errs, `condition B ("--http2")`) {
+	if _, errs, code := hops(t, "compare", "--b", "--cc nosuch", "browse", "www.example.com"); code != 2 || !strings.Contains(errs, `condition B ("--cc nosuch")`) {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 	if _, errs, code := hops(t, "compare", "ping", "x"); code != 2 || !strings.Contains(errs, "browse [FLAGS] URL") {
 		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+// TestCompareHTTP1HTTP2: the default page over a ~100 ms round trip
+// (50 ms more each way on the home uplink): HTTP/1.1 opens three
+// connections, HTTP/2 one, and HTTP/2 loads the page a round trip sooner.
+func TestCompareHTTP1HTTP2(t *testing.T) {
+	out, errs, code := hops(t, "--json", "--link-set", "home-uplink:delay=50ms", "compare", "--a", "--http1.1", "--b", "--http2", "browse", "www.example.com")
+	var c compareJSON
+	if code != 0 || json.Unmarshal([]byte(out), &c) != nil {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if c.A.Connections != 3 || c.B.Connections != 1 || c.A.Requests != 4 || c.B.Requests != 4 || !(c.B.LoadMs < c.A.LoadMs) {
+		t.Errorf("HTTP/1.1 %+v\nHTTP/2 %+v", c.A, c.B)
 	}
 }

@@ -1,0 +1,243 @@
+package web
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/hopsnet/hops/http/h1"
+	"github.com/hopsnet/hops/http/h2"
+	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/sim"
+)
+
+// H2Client sends requests over HTTP/2 by prior knowledge (h2c, RFC 9113
+// section 3.3): one connection per address, every request a stream on
+// it, as a browser does over HTTP/2. The protocol is http/h2's client
+// engine; this only moves bytes and turns its events into Exchanges.
+type H2Client struct {
+	n      *node.Node
+	cfg    ClientConfig
+	h2cfg  h2.ClientConfig
+	conns  map[netip.AddrPort]*h2conn
+	nextID int
+}
+
+// NewH2Client returns an HTTP/2 client on n.
+func NewH2Client(n *node.Node, cfg ClientConfig, h2cfg h2.ClientConfig) *H2Client {
+	return &H2Client{n: n, cfg: cfg, h2cfg: h2cfg, conns: map[netip.AddrPort]*h2conn{}}
+}
+
+type h2conn struct {
+	c         *H2Client
+	tc        *node.TCPConn
+	e         *h2.ClientConn
+	id        int
+	addr      netip.AddrPort
+	connected sim.Time
+	buf       []byte
+	streams   map[uint32]*h2stream
+	evs       []h2.ClientEvent
+	dead      bool
+}
+
+type h2stream struct {
+	x        *Exchange
+	progress func(*Exchange)
+	done     func(*Exchange)
+}
+
+// DoProgress sends req (an HTTP/1.1-style request: its Host becomes
+// :authority; Connection and other connection-specific fields are
+// dropped, names lower-cased) as a stream of the connection to addr,
+// opening it when there is none, and calls progress as the body grows
+// and done once.
+func (c *H2Client) DoProgress(addr netip.AddrPort, req *h1.Request, progress, done func(*Exchange)) {
+	now := c.n.Now()
+	x := &Exchange{Start: now, Remote: addr, Proto: "HTTP/2"}
+	hc := c.conns[addr]
+	if hc != nil && (hc.dead || !hc.e.CanTakeRequest()) {
+		hc = nil
+	}
+	if hc == nil {
+		hc = &h2conn{c: c, e: h2.NewClientConn(c.h2cfg), id: c.nextID, addr: addr, buf: make([]byte, 16<<10), streams: map[uint32]*h2stream{}}
+		c.nextID++
+		c.conns[addr] = hc
+		tc, err := c.n.DialTCP(addr, c.cfg.TCP, node.TCPHandler{Connected: hc.onConnected, Readable: hc.pump, Writable: hc.pump, Closed: hc.closed})
+		if err != nil {
+			hc.dead = true
+			delete(c.conns, addr)
+			x.Err, x.Done = err, now
+			done(x)
+			return
+		}
+		hc.tc = tc
+	} else {
+		x.Reused = true
+		if hc.connected != 0 {
+			x.Connected = now
+		}
+	}
+	x.ConnID, x.Local = hc.id, hc.tc.LocalAddr()
+	r := h2.Request{Method: req.Method, Scheme: "http", Path: req.Target, Body: req.Body}
+	for _, f := range req.Header {
+		name := strings.ToLower(f.Name)
+		switch name {
+		case "host":
+			r.Authority = f.Value
+		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+		default:
+			r.Header = append(r.Header, h1.Field{Name: name, Value: f.Value})
+		}
+	}
+	id, err := hc.e.Send(now, r)
+	if err != nil {
+		x.Err, x.Done = err, now
+		done(x)
+		return
+	}
+	x.Stream = id
+	x.RequestHead = []byte(fmt.Sprintf("HEADERS stream %d: :method %s :path %s :authority %s", id, r.Method, r.Path, r.Authority))
+	hc.streams[id] = &h2stream{x: x, progress: progress, done: done}
+	if hc.connected != 0 {
+		hc.pump(hc.tc)
+	}
+}
+
+func (hc *h2conn) onConnected(tc *node.TCPConn) {
+	hc.connected = hc.c.n.Now()
+	for _, s := range hc.streams {
+		if s.x.Connected == 0 {
+			s.x.Connected = hc.connected
+		}
+	}
+	hc.pump(tc)
+}
+
+// pump moves bytes both ways and hands out the engine's events.
+func (hc *h2conn) pump(tc *node.TCPConn) {
+	now := hc.c.n.Now()
+	for {
+		moved := false
+		if out := hc.e.Output(); len(out) > 0 {
+			if k := tc.Write(out); k > 0 {
+				hc.e.Consume(k)
+				moved = true
+			}
+		}
+		if k := tc.Read(hc.buf); k > 0 {
+			hc.e.Receive(now, hc.buf[:k])
+			moved = true
+		} else if tc.EOF() && !hc.dead {
+			hc.e.ReceiveEOF(now)
+			hc.dead = true
+		}
+		hc.events(now)
+		if !moved {
+			break
+		}
+	}
+	if hc.dead && len(hc.streams) == 0 {
+		hc.drop()
+		tc.Close()
+	}
+}
+
+func (hc *h2conn) events(now sim.Time) {
+	hc.evs = hc.e.Events(hc.evs[:0])
+	for _, ev := range hc.evs {
+		switch ev.Kind {
+		case h2.ClientConnError, h2.ClientGoAway:
+			if ev.Kind == h2.ClientConnError {
+				hc.dead = true
+			}
+			continue
+		}
+		s := hc.streams[ev.StreamID]
+		if s == nil {
+			continue
+		}
+		x := s.x
+		switch ev.Kind {
+		case h2.ClientInterim:
+			x.Interim = append(x.Interim, &h1.Response{Minor: 1, Status: ev.Status, Header: ev.Header})
+		case h2.ClientHead:
+			if x.FirstByte == 0 {
+				x.FirstByte = now
+			}
+			x.Resp = &h1.Response{Minor: 1, Status: ev.Status, Header: ev.Header, ContentLength: -1}
+		case h2.ClientData:
+			if x.FirstByte == 0 {
+				x.FirstByte = now
+			}
+			if x.Resp != nil && len(ev.Data) > 0 {
+				x.Resp.Body = append(x.Resp.Body, ev.Data...)
+				if s.progress != nil {
+					s.progress(x)
+				}
+			}
+		case h2.ClientDone:
+			if x.Resp != nil {
+				x.Resp.Trailer = ev.Trailer
+			}
+			x.LeftIntact = true
+			hc.finish(ev.StreamID, nil)
+		case h2.ClientReset:
+			err := ev.Err
+			if err == nil {
+				err = fmt.Errorf("%w: %v", h2.ErrStreamReset, ev.Code)
+			}
+			hc.finish(ev.StreamID, err)
+		}
+	}
+}
+
+// finish ends a stream's exchange.
+func (hc *h2conn) finish(id uint32, err error) {
+	s := hc.streams[id]
+	if s == nil {
+		return
+	}
+	delete(hc.streams, id)
+	s.x.Err = err
+	s.x.Done = hc.c.n.Now()
+	s.done(s.x)
+}
+
+func (hc *h2conn) drop() {
+	if hc.c.conns[hc.addr] == hc {
+		delete(hc.c.conns, hc.addr)
+	}
+}
+
+func (hc *h2conn) closed(tc *node.TCPConn, err error) {
+	hc.dead = true
+	hc.drop()
+	if err == nil {
+		err = h2.ErrConnClosed
+	}
+	ids := make([]uint32, 0, len(hc.streams))
+	for id := range hc.streams {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		hc.finish(id, err)
+	}
+}
+
+// Close closes the client's connections, in address order.
+func (c *H2Client) Close() {
+	addrs := make([]netip.AddrPort, 0, len(c.conns))
+	for a := range c.conns {
+		addrs = append(addrs, a)
+	}
+	slices.SortFunc(addrs, func(a, b netip.AddrPort) int { return a.Compare(b) })
+	for _, a := range addrs {
+		hc := c.conns[a]
+		delete(c.conns, a)
+		hc.dead = true
+		hc.tc.Close()
+	}
+}
