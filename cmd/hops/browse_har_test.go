@@ -231,3 +231,23 @@ func TestReadmeBrowsePictures(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowseSequenceHTTP2: over HTTP/2 the diagram shows each stream's
+// request and response.
+func TestBrowseSequenceHTTP2(t *testing.T) {
+	mmd := filepath.Join(t.TempDir(), "s.mmd")
+	if _, errs, code := hops(t, "browse", "-q", "--http2", "--sequence", mmd, "www.example.com"); code != 0 {
+		t.Fatal(errs)
+	}
+	b, _ := os.ReadFile(mmd)
+	seq := string(b)
+	at := 0
+	for _, w := range []string{"SYN seq=", "SYN-ACK", "HTTP/2 HEADERS stream 1 GET /", "HTTP/2 HEADERS stream 1 :status 200", "HTTP/2 DATA stream 1 END_STREAM (440 bytes",
+		"HTTP/2 HEADERS stream 3 GET /style.css", "HTTP/2 HEADERS stream 7 GET /logo.png", "HTTP/2 DATA stream 7 END_STREAM"} {
+		i := strings.Index(seq[at:], w)
+		if i < 0 {
+			t.Fatalf("%q missing or out of order:\n%s", w, seq)
+		}
+		at += i
+	}
+}

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
+	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/wire"
 	"github.com/miekg/dns"
 )
@@ -48,12 +51,42 @@ func (r *browseRun) sequence() string {
 		if len(r.visits) > 1 {
 			msgs = append(msgs, fmt.Sprintf("    Note over %s: visit %d", part(r.src.Name), vi+1))
 		}
+		type msg struct {
+			at   sim.Time
+			line string
+		}
+		var ms2 []msg
 		for _, p := range vt.visitPackets() {
 			text := r.seqText(p)
 			if text == "" || p.to == "" {
 				continue
 			}
-			msgs = append(msgs, fmt.Sprintf("    %s->>%s: +%s %s", part(p.from), part(p.to), ms(p.sent.Sub(start)), mermaidText(text)))
+			ms2 = append(ms2, msg{p.sent, fmt.Sprintf("    %s->>%s: +%s %s", part(p.from), part(p.to), ms(p.sent.Sub(start)), mermaidText(text))})
+		}
+		// HTTP/2 frames share segments, so its messages come from the
+		// exchanges: the request's HEADERS, the response's HEADERS and
+		// its last DATA.
+		for _, e := range v.Result.Entries {
+			n := v.Net[e.ID]
+			x := n.Exchange
+			if n == nil || x == nil || x.Proto != "HTTP/2" || x.Resp == nil {
+				continue
+			}
+			server := r.s.nameOf(x.Remote.Addr())
+			if server == "" {
+				server = x.Remote.Addr().String()
+			}
+			me, them := part(r.src.Name), part(server)
+			path := (&visitTeller{v: v}).rel(e.URL)
+			sent := max(x.Start, x.Connected) // a stream waits for its connection
+			ms2 = append(ms2,
+				msg{sent, fmt.Sprintf("    %s->>%s: +%s %s", me, them, ms(sent.Sub(start)), mermaidText(fmt.Sprintf("HTTP/2 HEADERS stream %d GET %s", x.Stream, path)))},
+				msg{x.FirstByte, fmt.Sprintf("    %s->>%s: +%s %s", them, me, ms(x.FirstByte.Sub(start)), mermaidText(fmt.Sprintf("HTTP/2 HEADERS stream %d :status %d", x.Stream, x.Resp.Status)))},
+				msg{x.Done, fmt.Sprintf("    %s->>%s: +%s %s", them, me, ms(x.Done.Sub(start)), mermaidText(fmt.Sprintf("HTTP/2 DATA stream %d END_STREAM (%d bytes in all)", x.Stream, len(x.Resp.Body))))})
+		}
+		slices.SortStableFunc(ms2, func(a, b msg) int { return cmp.Compare(a.at, b.at) })
+		for _, m := range ms2 {
+			msgs = append(msgs, m.line)
 		}
 	}
 	for _, name := range order {
