@@ -98,7 +98,17 @@ func (c *H2Client) DoProgress(addr netip.AddrPort, req *h1.Request, progress, do
 		return
 	}
 	x.Stream = id
-	x.RequestHead = []byte(fmt.Sprintf("HEADERS stream %d: :method %s :path %s :authority %s", id, r.Method, r.Path, r.Authority))
+	// The head as curl -v shows an HTTP/2 request: a request line with
+	// "HTTP/2", Host for :authority, then the fields as given.
+	head := fmt.Sprintf("%s %s HTTP/2\r\nHost: %s\r\n", r.Method, r.Path, r.Authority)
+	for _, f := range req.Header {
+		switch strings.ToLower(f.Name) {
+		case "host", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+		default:
+			head += f.Name + ": " + f.Value + "\r\n"
+		}
+	}
+	x.RequestHead = []byte(head + "\r\n")
 	hc.streams[id] = &h2stream{x: x, progress: progress, done: done}
 	if hc.connected != 0 {
 		hc.pump(hc.tc)

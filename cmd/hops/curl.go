@@ -12,6 +12,7 @@ import (
 
 	"github.com/hopsnet/hops/app/web"
 	"github.com/hopsnet/hops/http/h1"
+	"github.com/hopsnet/hops/http/h2"
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/tcp"
@@ -41,6 +42,7 @@ type curlOpts struct {
 	write    string
 	silent   bool
 	agent    string
+	h2       bool
 }
 
 // curlFail is an error curl reports as "curl: (CODE) MSG" with CODE as
@@ -110,6 +112,7 @@ empty reply.`,
 	f.StringVarP(&o.write, "write-out", "w", "", "print `FORMAT` after the transfer: %{http_code} %{time_connect} %{time_starttransfer} %{time_total} ...")
 	f.BoolVarP(&o.silent, "silent", "s", false, "print no error message")
 	f.StringVarP(&o.agent, "user-agent", "A", curlUA, "User-Agent `STRING`")
+	f.BoolVar(&o.h2, "http2-prior-knowledge", false, "speak HTTP/2 at once, without Upgrade (h2c by prior knowledge)")
 	return cmd
 }
 
@@ -253,13 +256,19 @@ func (o *curlOpts) request(u curlURL) (*h1.Request, error) {
 	return req, nil
 }
 
+// curlClient is web.Client (HTTP/1.1) or web.H2Client (HTTP/2).
+type curlClient interface {
+	DoProgress(addr netip.AddrPort, req *h1.Request, progress, done func(*web.Exchange))
+	Close()
+}
+
 // curlRun is one hops curl run on the simulation's thread.
 type curlRun struct {
 	g        *globals
 	o        curlOpts
 	s        *session
 	src      *node.Node
-	client   *web.Client
+	client   curlClient
 	start    sim.Time  // when curl began: the run's start
 	lookedUp sim.Time  // when the name lookup ended
 	body     io.Writer // stdout or -o FILE
@@ -307,7 +316,11 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 			if r.body == nil {
 				r.body = s.out
 			}
-			r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}})
+			if o.h2 {
+				r.client = web.NewH2Client(src, web.ClientConfig{}, h2.ClientConfig{MaxBodyBytes: curlMaxBody})
+			} else {
+				r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}})
+			}
 			// curl's clock starts before the name lookup, at the run's
 			// start; the lookup (if any) has just ended.
 			r.start, r.lookedUp = 0, src.Now()
@@ -362,7 +375,7 @@ func (r *curlRun) fetch(u curlURL, addr netip.Addr) {
 		req.Header.Del("Content-Type")
 	}
 	r.lastURL = u
-	r.client.Do(netip.AddrPortFrom(addr, u.port), req, func(x *web.Exchange) { r.exchanged(u, x) })
+	r.client.DoProgress(netip.AddrPortFrom(addr, u.port), req, nil, func(x *web.Exchange) { r.exchanged(u, x) })
 }
 
 func (r *curlRun) verbose(format string, args ...any) {
@@ -464,7 +477,14 @@ func (r *curlRun) redirect(u curlURL, resp *h1.Response) (curlURL, bool) {
 // on the body's output with -i or -I.
 func (r *curlRun) printHead(prefix string, resp *h1.Response, raw bool) {
 	head := h1.AppendResponseHead(nil, &h1.Response{Minor: resp.Minor, Status: resp.Status, Reason: resp.Reason, Header: resp.Header})
-	if resp.Reason == "" {
+	if r.o.h2 {
+		// curl shows an HTTP/2 status line without a reason phrase.
+		head = []byte("HTTP/2 " + strconv.Itoa(resp.Status) + " \r\n")
+		for _, f := range resp.Header {
+			head = append(head, f.Name+": "+f.Value+"\r\n"...)
+		}
+		head = append(head, "\r\n"...)
+	} else if resp.Reason == "" {
 		head = []byte(strings.Replace(string(head), " "+h1.StatusText(resp.Status)+"\r\n", " \r\n", 1))
 	}
 	for _, l := range headLines(head) {

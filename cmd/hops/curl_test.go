@@ -160,3 +160,20 @@ func TestCurlCases(t *testing.T) {
 		t.Errorf("-o: %d bytes, %v", len(b), err)
 	}
 }
+
+// TestCurlHTTP2PriorKnowledge: --http2-prior-knowledge speaks HTTP/2 to
+// the default site: curl's HTTP/2 head layout, the file's bytes, -w.
+func TestCurlHTTP2PriorKnowledge(t *testing.T) {
+	out, errs, code := hops(t, "curl", "-v", "-i", "--http2-prior-knowledge", "http://www.example.com/style.css")
+	want, _ := os.ReadFile("../../app/web/site/www.example.com/style.css")
+	if code != 0 || !strings.HasPrefix(out, "HTTP/2 200 \r\ncontent-type: text/css; charset=utf-8\r\n") || !strings.HasSuffix(out, "\r\n\r\n"+string(want)) {
+		t.Errorf("exit %d stdout %q", code, out)
+	}
+	if !strings.Contains(errs, "> GET /style.css HTTP/2\n> Host: www.example.com\n") || !strings.Contains(errs, "< HTTP/2 200 \n") {
+		t.Errorf("stderr %q", errs)
+	}
+	out, _, code = hops(t, "curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", "www.example.com")
+	if code != 0 || out != "200" {
+		t.Errorf("-w: %q", out)
+	}
+}

@@ -1,5 +1,5 @@
 // Package h2 is HTTP/2 (RFC 9113) with HPACK (RFC 7541) as a sans-I/O
-// codec and a server connection engine.
+// codec, a server connection engine and a client connection engine.
 //
 // The frame codec is symmetric: [ParseFrame] reads one frame from the
 // front of a byte slice (or says it needs more), checking what RFC 9113
@@ -17,6 +17,12 @@
 // table stays in step with the peer's encoder. An [Encoder] indexes what
 // fits, sends authorization fields never-indexed and follows the peer's
 // SETTINGS_HEADER_TABLE_SIZE with a size update.
+//
+// [ClientConn] is the client's end (prior knowledge, h2c): it opens with
+// the preface, SETTINGS and a connection WINDOW_UPDATE, sends each
+// Request as a stream (queued while the server's stream limit is
+// reached), and reports heads, data, ends, resets and GOAWAYs as
+// [ClientEvent]s.
 //
 // [ServerConn] is the server's end of one connection, with the shape of
 // h1.ServerConn: every input carries the current time (sim.Time), input
