@@ -61,9 +61,10 @@ typing the address and seeing the page:
 
 Every time is virtual. The browser keeps up to 6 connections per host
 over HTTP/1.1 (the default), or one over HTTP/2 with --http2 (h2c, every
-request a stream, headers compressed with HPACK), scans the HTML as it arrives, honours Cache-Control and
-revalidates with ETags (--visits 2 shows a warm second visit), follows
-redirects and fetches scripts without running them.
+request a stream, headers compressed with HPACK); it scans the HTML as it
+arrives, honours Cache-Control and revalidates with ETags (--visits 2
+shows a warm second visit), keeps cookies, follows redirects and fetches
+scripts without running them.
 
 -q prints only the summary (DNS, connect, time to first byte,
 DOMContentLoaded, load, first paint); -v adds every packet of the laptop;
@@ -77,6 +78,8 @@ Mermaid sequence diagram.`,
   hops browse -q --visits 2 www.example.com
   hops browse --png page.png --har page.har --waterfall load.svg www.example.com
   hops browse --sequence load.mmd www.example.com
+  hops browse --http2 www.example.com
+  hops browse --link-down isp-a-core--ixp@60ms www.example.com
   hops browse --link-set home-uplink:loss=2% www.example.com
   hops browse --pcap load.pcapng www.example.com`,
 		Args: func(cmd *cobra.Command, args []string) error {
