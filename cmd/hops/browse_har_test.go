@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -249,5 +251,45 @@ func TestBrowseSequenceHTTP2(t *testing.T) {
 			t.Fatalf("%q missing or out of order:\n%s", w, seq)
 		}
 		at += i
+	}
+}
+
+// TestSequenceParsesInMermaid: Mermaid's own parser (mermaid 11 in a
+// jsdom window, scripts/mermaid, installed by scripts/test-deps.sh)
+// accepts the sequence diagrams of an HTTP/1.1 load, an HTTP/2 load and
+// two visits, and rejects a broken diagram (so the judge can fail). It
+// skips when node or the packages are missing, unless
+// HOPS_REQUIRE_MERMAID is set.
+func TestSequenceParsesInMermaid(t *testing.T) {
+	node, err := exec.LookPath("node")
+	judge := filepath.Join("..", "..", "scripts", "mermaid")
+	if _, serr := os.Stat(filepath.Join(judge, "node_modules", "mermaid")); err != nil || serr != nil {
+		if os.Getenv("HOPS_REQUIRE_MERMAID") != "" {
+			t.Fatalf("node or scripts/mermaid/node_modules missing (run scripts/test-deps.sh)")
+		}
+		t.Skip("node or scripts/mermaid/node_modules missing (scripts/test-deps.sh installs them)")
+	}
+	dir := t.TempDir()
+	var files []string
+	for i, args := range [][]string{{}, {"--http2"}, {"--visits", "2"}} {
+		f := filepath.Join(dir, fmt.Sprintf("s%d.mmd", i))
+		a := append(append([]string{"browse", "-q", "--sequence", f}, args...), "www.example.com")
+		if _, errs, code := hops(t, a...); code != 0 {
+			t.Fatal(errs)
+		}
+		files = append(files, f)
+	}
+	check, _ := filepath.Abs(filepath.Join(judge, "check.mjs"))
+	cmd := exec.Command(node, append([]string{check}, files...)...)
+	cmd.Dir = judge
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("Mermaid rejects hops' diagrams: %v\n%s", err, out)
+	}
+	broken := filepath.Join(dir, "broken.mmd")
+	os.WriteFile(broken, []byte("sequenceDiagram\n    laptop->>: GET /\n"), 0o644)
+	cmd = exec.Command(node, check, broken)
+	cmd.Dir = judge
+	if err := cmd.Run(); err == nil {
+		t.Fatal("Mermaid's parser accepted a broken diagram: the judge judges nothing")
 	}
 }
