@@ -11,9 +11,13 @@ import (
 
 // ClientConfig configures a ClientConn. Zero fields take defaults.
 type ClientConfig struct {
-	// EnablePush advertises SETTINGS_ENABLE_PUSH 1. Pushed streams are
-	// still refused (RST_STREAM CANCEL on each promised stream); without
-	// it (the default) a PUSH_PROMISE is a connection PROTOCOL_ERROR.
+	// EnablePush advertises SETTINGS_ENABLE_PUSH 1 and accepts server
+	// push (RFC 9113 section 8.4): each PUSH_PROMISE is reported as a
+	// ClientPushPromise event, then the promised stream's response as for
+	// a request (ClientHead, ClientData, ClientDone on PromisedID); Cancel
+	// refuses it. A promise of an unsafe method, or beyond
+	// MaxConcurrentStreams pushed streams, is reset. Without it (the
+	// default) a PUSH_PROMISE is a connection PROTOCOL_ERROR.
 	EnablePush bool
 	// InitialWindowSize is SETTINGS_INITIAL_WINDOW_SIZE, each response
 	// stream's receive window. Default 6 MiB (Chromium's).
@@ -90,6 +94,12 @@ const (
 	// protocol violation, with Code). A GOAWAY with Code is in Output if
 	// the client detected it; every stream gets a ClientReset.
 	ClientConnError
+	// ClientPushPromise: the server promised a pushed response (push
+	// enabled) on StreamID, the request's stream: PromisedID is the
+	// pushed stream, Header the promised request's fields, pseudo-headers
+	// (:method, :scheme, :authority, :path) included. The pushed
+	// response's events follow on PromisedID.
+	ClientPushPromise
 )
 
 // ClientEvent is one step of a stream or of the connection (StreamID 0).
@@ -97,8 +107,9 @@ type ClientEvent struct {
 	Kind         ClientEventKind
 	At           sim.Time
 	StreamID     uint32
+	PromisedID   uint32 // ClientPushPromise's pushed stream
 	Status       int
-	Header       h1.Header // response head fields (no pseudo-headers)
+	Header       h1.Header // response head fields (no pseudo-headers); a promised request's fields (with them)
 	Trailer      h1.Header
 	Data         []byte
 	Code         ErrCode
@@ -158,7 +169,8 @@ type ClientConn struct {
 	order    []uint32 // streams with body to send
 	nextID   uint32
 	lastSent uint32 // highest stream id whose HEADERS went out
-	promised uint32 // highest pushed stream id refused
+	promised uint32 // highest promised stream id
+	pushOpen int    // pushed streams open
 
 	settings     bool // the server's first SETTINGS arrived
 	peerMax      int
@@ -407,7 +419,7 @@ func (c *ClientConn) Cancel(now sim.Time, id uint32) {
 
 // startQueued starts queued requests while the peer's limit allows.
 func (c *ClientConn) startQueued() {
-	for !c.closed && !c.goaway && len(c.queue) > 0 && len(c.streams) < min(c.peerMax, c.cfg.MaxStreams) {
+	for !c.closed && !c.goaway && len(c.queue) > 0 && len(c.streams)-c.pushOpen < min(c.peerMax, c.cfg.MaxStreams) {
 		x := c.queue[0]
 		c.queue[0] = nil
 		c.queue = c.queue[1:]
@@ -508,6 +520,9 @@ func (c *ClientConn) closeStream(id uint32) {
 		return
 	}
 	delete(c.streams, id)
+	if id%2 == 0 {
+		c.pushOpen--
+	}
 	c.startQueued()
 }
 
@@ -546,14 +561,19 @@ func (c *ClientConn) fail(err error, code ErrCode, send bool) {
 func (c *ClientConn) failStreams(last uint32, err error) {
 	ids := make([]uint32, 0, len(c.streams))
 	for id := range c.streams {
-		if id > last {
+		// a GOAWAY's last stream counts the client's streams: pushed
+		// ones go on
+		if id > last && (c.closed || id%2 == 1) {
 			ids = append(ids, id)
 		}
 	}
 	sortIDs(ids)
 	for _, id := range ids {
-		c.event(ClientEvent{Kind: ClientReset, StreamID: id, Code: Cancel, Err: err, Retryable: c.goaway && id > c.goawayLast})
+		c.event(ClientEvent{Kind: ClientReset, StreamID: id, Code: Cancel, Err: err, Retryable: c.goaway && id%2 == 1 && id > c.goawayLast})
 		delete(c.streams, id)
+		if id%2 == 0 {
+			c.pushOpen--
+		}
 	}
 	for _, x := range c.queue {
 		c.event(ClientEvent{Kind: ClientReset, StreamID: x.id, Code: Cancel, Err: err, Retryable: true})
@@ -815,6 +835,7 @@ func (c *ClientConn) startBlock(f *Frame, push bool) *ConnError {
 // head, trailers or a refused push.
 func (c *ClientConn) endBlock() *ConnError {
 	id, end := c.blockStream, c.blockEnd
+	assoc := id
 	if c.blockPush {
 		id = c.blockPushID
 	}
@@ -828,8 +849,7 @@ func (c *ClientConn) endBlock() *ConnError {
 		return connErr(CompressionError, err.Error())
 	}
 	if c.blockPush {
-		c.frame = Frame{Type: FrameRSTStream, StreamID: id, ErrCode: Cancel}
-		c.out = AppendFrame(c.out, &c.frame)
+		c.pushPromise(assoc, id, hdr, err)
 		return nil
 	}
 	x := c.streams[id]
@@ -882,6 +902,69 @@ func (c *ClientConn) endBlock() *ConnError {
 		return c.finish(x, nil)
 	}
 	return nil
+}
+
+// pushPromise takes a decoded PUSH_PROMISE: the promised stream is
+// reserved and reported, or refused with RST_STREAM.
+func (c *ClientConn) pushPromise(assoc, id uint32, hdr h1.Header, err error) {
+	refuse := func(code ErrCode) {
+		c.frame = Frame{Type: FrameRSTStream, StreamID: id, ErrCode: code}
+		c.out = AppendFrame(c.out, &c.frame)
+	}
+	if c.streams[assoc] == nil || err != nil || c.goaway {
+		refuse(Cancel) // its request was reset or ended, or too large
+		return
+	}
+	req, ok := promisedRequest(hdr)
+	if !ok {
+		refuse(ProtocolError)
+		return
+	}
+	if c.pushOpen >= c.cfg.MaxConcurrentStreams {
+		refuse(RefusedStream)
+		return
+	}
+	fields := append(h1.Header(nil), hdr...)
+	c.streams[id] = &cstream{id: id, req: req, localDone: true, clen: -1,
+		sendWin: c.peerInitWin, recvWin: int64(c.cfg.InitialWindowSize)}
+	c.pushOpen++
+	c.event(ClientEvent{Kind: ClientPushPromise, StreamID: assoc, PromisedID: id, Header: fields})
+}
+
+// promisedRequest checks a promised request (RFC 9113 section 8.4.1):
+// a safe, cacheable method (GET or HEAD), no body, :scheme and :path,
+// well-formed fields.
+func promisedRequest(hdr h1.Header) (Request, bool) {
+	var r Request
+	regular := false
+	for _, f := range hdr {
+		if !strings.HasPrefix(f.Name, ":") {
+			regular = true
+			if !validField(f) || f.Name == "te" || f.Name == "content-length" && f.Value != "0" {
+				return r, false
+			}
+			continue
+		}
+		var dst *string
+		switch f.Name {
+		case ":method":
+			dst = &r.Method
+		case ":scheme":
+			dst = &r.Scheme
+		case ":authority":
+			dst = &r.Authority
+		case ":path":
+			dst = &r.Path
+		}
+		if regular || dst == nil || *dst != "" || !validValue(f.Value) {
+			return r, false
+		}
+		*dst = f.Value
+	}
+	if r.Method != "GET" && r.Method != "HEAD" || r.Scheme == "" || r.Path == "" {
+		return r, false
+	}
+	return r, true
 }
 
 func validField(f h1.Field) bool {

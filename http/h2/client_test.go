@@ -23,6 +23,7 @@ type cresult struct {
 	code      ErrCode
 	retryable bool
 	err       error
+	promised  []uint32 // PUSH_PROMISEs on this stream
 }
 
 // collect folds events into per-stream results; connection events go
@@ -47,6 +48,8 @@ func collect(res map[uint32]*cresult, conn *[]ClientEvent, evs []ClientEvent) {
 			r.done, r.trailer = true, e.Trailer
 		case ClientReset:
 			r.reset, r.code, r.retryable, r.err = true, e.Code, e.Retryable, e.Err
+		case ClientPushPromise:
+			r.promised = append(r.promised, e.PromisedID)
 		}
 	}
 }
@@ -60,6 +63,7 @@ type link struct {
 	s         *ServerConn
 	res       map[uint32]*cresult
 	conn      []ClientEvent
+	all       []ClientEvent // every event, in order
 	maxActive int
 }
 
@@ -86,7 +90,9 @@ func (l *link) run() {
 			progress = true
 		}
 		l.maxActive = max(l.maxActive, l.c.Active())
-		collect(l.res, &l.conn, l.c.Events(nil))
+		evs := l.c.Events(nil)
+		l.all = append(l.all, evs...)
+		collect(l.res, &l.conn, evs)
 		if !progress {
 			return
 		}
@@ -318,6 +324,30 @@ func TestClientConnErrors(t *testing.T) {
 		{name: "PUSH_PROMISE with push disabled", frames: func(x *fake) []Frame {
 			return []Frame{{Type: FramePushPromise, StreamID: 1, Flags: FlagEndHeaders, PromisedID: 2, Data: x.enc.Encode(nil, hf(":method", "GET", ":scheme", "http", ":path", "/p", ":authority", "h"))}}
 		}, code: ProtocolError},
+		{name: "PUSH_PROMISE on a stream the client did not open", cfg: ClientConfig{EnablePush: true}, frames: func(x *fake) []Frame {
+			return []Frame{{Type: FramePushPromise, StreamID: 3, Flags: FlagEndHeaders, PromisedID: 2, Data: x.enc.Encode(nil, hf(":method", "GET", ":scheme", "http", ":path", "/p", ":authority", "h"))}}
+		}, code: ProtocolError},
+		{name: "PUSH_PROMISE on an even stream", cfg: ClientConfig{EnablePush: true}, frames: func(x *fake) []Frame {
+			return []Frame{{Type: FramePushPromise, StreamID: 2, Flags: FlagEndHeaders, PromisedID: 4, Data: x.enc.Encode(nil, hf(":method", "GET", ":scheme", "http", ":path", "/p", ":authority", "h"))}}
+		}, code: ProtocolError},
+		{name: "PUSH_PROMISE of an odd stream", cfg: ClientConfig{EnablePush: true}, frames: func(x *fake) []Frame {
+			return []Frame{{Type: FramePushPromise, StreamID: 1, Flags: FlagEndHeaders, PromisedID: 3, Data: x.enc.Encode(nil, hf(":method", "GET", ":scheme", "http", ":path", "/p", ":authority", "h"))}}
+		}, code: ProtocolError},
+		{name: "PUSH_PROMISE of a decreasing stream id", cfg: ClientConfig{EnablePush: true}, frames: func(x *fake) []Frame {
+			return []Frame{
+				{Type: FramePushPromise, StreamID: 1, Flags: FlagEndHeaders, PromisedID: 4, Data: x.enc.Encode(nil, hf(":method", "GET", ":scheme", "http", ":path", "/p", ":authority", "h"))},
+				{Type: FramePushPromise, StreamID: 1, Flags: FlagEndHeaders, PromisedID: 2, Data: x.enc.Encode(nil, hf(":method", "GET", ":scheme", "http", ":path", "/q", ":authority", "h"))},
+			}
+		}, code: ProtocolError},
+		{name: "PUSH_PROMISE reusing a promised stream id", cfg: ClientConfig{EnablePush: true}, frames: func(x *fake) []Frame {
+			return []Frame{
+				{Type: FramePushPromise, StreamID: 1, Flags: FlagEndHeaders, PromisedID: 2, Data: x.enc.Encode(nil, hf(":method", "GET", ":scheme", "http", ":path", "/p", ":authority", "h"))},
+				{Type: FramePushPromise, StreamID: 1, Flags: FlagEndHeaders, PromisedID: 2, Data: x.enc.Encode(nil, hf(":method", "GET", ":scheme", "http", ":path", "/q", ":authority", "h"))},
+			}
+		}, code: ProtocolError},
+		{name: "HEADERS on an even stream never promised", cfg: ClientConfig{EnablePush: true}, frames: func(x *fake) []Frame {
+			return []Frame{x.head(2, true, ":status", "200")}
+		}, code: ProtocolError},
 		{name: "HPACK error", frames: func(x *fake) []Frame {
 			return []Frame{{Type: FrameHeaders, StreamID: 1, Flags: FlagEndHeaders, Data: []byte{0xff, 0xff, 0x7f}}}
 		}, code: CompressionError},
@@ -498,20 +528,60 @@ func TestClientStreamEvents(t *testing.T) {
 			t.Errorf("stream 1 %+v, done %v", r, x.c.Done())
 		}
 	})
-	t.Run("push enabled: promised streams refused", func(t *testing.T) {
+	t.Run("push enabled: promised stream served", func(t *testing.T) {
 		x := newFake(t, ClientConfig{EnablePush: true})
 		x.c.Send(0, get("/"))
 		x.read()
 		x.send(Frame{Type: FramePushPromise, StreamID: 1, Flags: FlagEndHeaders, PromisedID: 2,
 			Data: x.enc.Encode(nil, hf(":method", "GET", ":scheme", "http", ":path", "/p", ":authority", "h"))},
-			x.head(2, false, ":status", "200"), Frame{Type: FrameData, StreamID: 2, Data: []byte("pushed")},
+			x.head(2, false, ":status", "200"), Frame{Type: FrameData, StreamID: 2, Data: []byte("pushed"), Flags: FlagEndStream},
 			x.head(1, true, ":status", "200"))
-		if len(x.ce) != 0 || x.res[1] == nil || !x.res[1].done || x.res[2] != nil {
+		if len(x.ce) != 0 || x.res[1] == nil || !x.res[1].done || x.res[2] == nil || !x.res[2].done || string(x.res[2].body) != "pushed" {
 			t.Errorf("conn %v, streams %v", x.ce, x.res)
 		}
-		fs := x.read()
-		if len(fs) == 0 || fs[0].Type != FrameRSTStream || fs[0].StreamID != 2 || fs[0].ErrCode != Cancel {
+		if p := x.res[1].promised; len(p) != 1 || p[0] != 2 {
+			t.Errorf("promises %v", p)
+		}
+		if fs := x.read(); len(fs) != 0 {
 			t.Errorf("output %v", fs)
+		}
+		if !x.c.Done() && x.c.Active() != 0 {
+			t.Errorf("%d streams active", x.c.Active())
+		}
+	})
+	t.Run("push enabled: cancel a promised stream", func(t *testing.T) {
+		x := newFake(t, ClientConfig{EnablePush: true})
+		x.c.Send(0, get("/"))
+		x.read()
+		x.send(Frame{Type: FramePushPromise, StreamID: 1, Flags: FlagEndHeaders, PromisedID: 2,
+			Data: x.enc.Encode(nil, hf(":method", "GET", ":scheme", "http", ":path", "/p", ":authority", "h"))})
+		x.c.Cancel(0, 2)
+		collect(x.res, &x.ce, x.c.Events(nil))
+		fs := x.read()
+		if len(fs) != 1 || fs[0].Type != FrameRSTStream || fs[0].StreamID != 2 || fs[0].ErrCode != Cancel {
+			t.Errorf("output %v", fs)
+		}
+		if r := x.res[2]; r == nil || !r.reset || r.err != ErrCanceled {
+			t.Errorf("stream 2 %+v", r)
+		}
+		// frames already in flight on the cancelled stream are ignored
+		x.send(x.head(2, false, ":status", "200"), Frame{Type: FrameData, StreamID: 2, Data: []byte("x")}, x.head(1, true, ":status", "200"))
+		if len(x.ce) != 0 || !x.res[1].done {
+			t.Errorf("conn %v, stream 1 %+v", x.ce, x.res[1])
+		}
+	})
+	t.Run("push enabled: unsafe promised method reset", func(t *testing.T) {
+		x := newFake(t, ClientConfig{EnablePush: true})
+		x.c.Send(0, get("/"))
+		x.read()
+		x.send(Frame{Type: FramePushPromise, StreamID: 1, Flags: FlagEndHeaders, PromisedID: 2,
+			Data: x.enc.Encode(nil, hf(":method", "POST", ":scheme", "http", ":path", "/p", ":authority", "h"))})
+		fs := x.read()
+		if len(fs) != 1 || fs[0].Type != FrameRSTStream || fs[0].StreamID != 2 || fs[0].ErrCode != ProtocolError {
+			t.Errorf("output %v", fs)
+		}
+		if len(x.ce) != 0 || x.res[1] != nil && len(x.res[1].promised) != 0 {
+			t.Errorf("conn %v, streams %v", x.ce, x.res)
 		}
 	})
 	t.Run("INITIAL_WINDOW_SIZE change and WINDOW_UPDATE resume DATA", func(t *testing.T) {

@@ -22,7 +22,8 @@
 // the preface, SETTINGS and a connection WINDOW_UPDATE, sends each
 // Request as a stream (queued while the server's stream limit is
 // reached), and reports heads, data, ends, resets and GOAWAYs as
-// [ClientEvent]s.
+// [ClientEvent]s; with ClientConfig.EnablePush it takes server pushes,
+// reported as ClientPushPromise and then the pushed response's events.
 //
 // [ServerConn] is the server's end of one connection, with the shape of
 // h1.ServerConn: every input carries the current time (sim.Time), input
@@ -35,4 +36,8 @@
 // DATA within the connection and stream send windows, round robin across
 // streams. Stream states (idle, open, half-closed, closed) are tracked
 // and violations answered with RST_STREAM or GOAWAY and the RFC's code.
+// ServerConfig.Push names resources to push with a response: each is
+// promised (PUSH_PROMISE) before the response and served by the same
+// handler on an even stream, while the client allows push and within
+// its SETTINGS_MAX_CONCURRENT_STREAMS.
 package h2

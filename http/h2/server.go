@@ -32,6 +32,14 @@ type ServerConfig struct {
 	// this long (GOAWAY NO_ERROR). Default 60 s.
 	IdleTimeout time.Duration
 	Server      string // the server field; default "hops"
+	// Push, if set, names the paths to push with the response to req
+	// (server push, RFC 9113 section 8.4); nil pushes nothing. Each path
+	// (starting with "/") is promised with PUSH_PROMISE on req's stream
+	// before its response, as a GET with req's scheme and authority, and
+	// served on its own even stream by the same handler. Pushes are made
+	// only while the client's SETTINGS_ENABLE_PUSH is not 0, and skipped
+	// past the client's SETTINGS_MAX_CONCURRENT_STREAMS.
+	Push func(req *h1.Request) []string
 }
 
 type streamState uint8
@@ -47,6 +55,8 @@ type stream struct {
 	sendWin int64 // our window to send on it
 	recvWin int64 // the peer's window to send to us
 	req     h1.Request
+	scheme  string // the request's :scheme and :authority, for pushes
+	auth    string
 	body    []byte
 	clen    int64  // declared content-length, -1 if none
 	out     []byte // response body still to send
@@ -81,6 +91,9 @@ type ServerConn struct {
 	peerInitWin  int64
 	peerMaxFrame int
 	peerPush     bool
+	peerMaxStr   int    // the client's SETTINGS_MAX_CONCURRENT_STREAMS (pushes)
+	pushOpen     int    // pushed streams open
+	lastPush     uint32 // highest promised (even) stream id
 	blockStream  uint32 // a header block is in progress on this stream
 	blockEnd     bool   // ... and its HEADERS had END_STREAM
 	block        []byte
@@ -131,6 +144,7 @@ func NewServerConn(now sim.Time, cfg ServerConfig, h h1.Handler) *ServerConn {
 		peerInitWin:  DefaultWindow,
 		peerMaxFrame: DefaultMaxFrameSize,
 		peerPush:     true,
+		peerMaxStr:   1 << 31,
 		deadline:     now.Add(cfg.IdleTimeout),
 	}
 	s.dec.MaxHeaderListSize = cfg.MaxHeaderListSize
@@ -258,6 +272,7 @@ func (s *ServerConn) fail(e *ConnError) {
 	s.goaway = false
 	s.writeGoAway(e.Code, e.Reason)
 	s.streams = map[uint32]*stream{}
+	s.pushOpen = 0
 	s.order = s.order[:0]
 	s.closing = true
 }
@@ -273,6 +288,9 @@ func (s *ServerConn) closeStream(id uint32) {
 		return
 	}
 	delete(s.streams, id)
+	if id%2 == 0 {
+		s.pushOpen--
+	}
 	for i, x := range s.order {
 		if x == id {
 			s.order = append(s.order[:i], s.order[i+1:]...)
@@ -374,7 +392,7 @@ func (s *ServerConn) handle(now sim.Time, f *Frame) *ConnError {
 	case FrameData:
 		return s.data(now, f)
 	case FrameRSTStream:
-		if f.StreamID > s.lastClient || f.StreamID%2 == 0 && s.streams[f.StreamID] == nil {
+		if f.StreamID%2 == 1 && f.StreamID > s.lastClient || f.StreamID%2 == 0 && f.StreamID > s.lastPush {
 			return connErr(ProtocolError, "RST_STREAM on an idle stream")
 		}
 		s.closeStream(f.StreamID)
@@ -405,6 +423,8 @@ func (s *ServerConn) applySettings(f *Frame) *ConnError {
 			}
 		case SettingMaxFrameSize:
 			s.peerMaxFrame = int(st.Val)
+		case SettingMaxConcurrentStreams:
+			s.peerMaxStr = int(min(st.Val, 1<<31))
 		}
 	}
 	s.frame = Frame{Type: FrameSettings, Flags: FlagAck}
@@ -423,7 +443,7 @@ func (s *ServerConn) windowUpdate(f *Frame) *ConnError {
 		s.flush()
 		return nil
 	}
-	if f.StreamID > s.lastClient || f.StreamID%2 == 0 {
+	if f.StreamID%2 == 1 && f.StreamID > s.lastClient || f.StreamID%2 == 0 && f.StreamID > s.lastPush {
 		return connErr(ProtocolError, "WINDOW_UPDATE on an idle stream")
 	}
 	x := s.streams[f.StreamID]
@@ -506,7 +526,7 @@ func (s *ServerConn) endBlock(now sim.Time) *ConnError {
 	if s.goaway {
 		return nil // after GOAWAY new streams are ignored
 	}
-	if len(s.streams) >= s.cfg.MaxConcurrentStreams {
+	if len(s.streams)-s.pushOpen >= s.cfg.MaxConcurrentStreams {
 		s.frame = Frame{Type: FrameRSTStream, StreamID: id, ErrCode: RefusedStream}
 		s.out = AppendFrame(s.out, &s.frame)
 		return nil
@@ -586,6 +606,7 @@ func (s *ServerConn) buildRequest(x *stream, hdr h1.Header) ErrCode {
 	if r.Method == "" || (r.Method != "CONNECT" && (r.Target == "" || scheme == "")) {
 		return ProtocolError
 	}
+	x.scheme, x.auth = scheme, authority
 	if authority != "" && !fields.Has("host") {
 		fields = append(h1.Header{{Name: "host", Value: authority}}, fields...)
 	}
@@ -596,7 +617,7 @@ func (s *ServerConn) buildRequest(x *stream, hdr h1.Header) ErrCode {
 
 func (s *ServerConn) data(now sim.Time, f *Frame) *ConnError {
 	id := f.StreamID
-	if id > s.lastClient {
+	if id%2 == 1 && id > s.lastClient || id%2 == 0 && id > s.lastPush {
 		return connErr(ProtocolError, "DATA on an idle stream")
 	}
 	// flow control counts the whole payload, padding included
@@ -662,10 +683,62 @@ func (s *ServerConn) requestDone(now sim.Time, x *stream) *ConnError {
 		return nil
 	}
 	x.req.Body = x.body
+	pushed := s.promise(x)
 	s.resp = h1.Response{Minor: 1, Status: 200, ContentLength: -1}
 	s.h.ServeHTTP(now, &x.req, &s.resp)
 	s.respond(x, s.resp.Status, &s.resp)
+	for _, p := range pushed {
+		s.resp = h1.Response{Minor: 1, Status: 200, ContentLength: -1}
+		s.h.ServeHTTP(now, &p.req, &s.resp)
+		s.respond(p, s.resp.Status, &s.resp)
+	}
 	return nil
+}
+
+// promise sends a PUSH_PROMISE on x's stream for each path the Push
+// hook names, while the client allows pushes and has room for them, and
+// returns the reserved streams, to be answered after x.
+func (s *ServerConn) promise(x *stream) []*stream {
+	if s.cfg.Push == nil || !s.peerPush || s.goaway || s.closing {
+		return nil
+	}
+	paths := s.cfg.Push(&x.req)
+	var pushed []*stream
+	for _, path := range paths {
+		if s.pushOpen >= s.peerMaxStr || s.lastPush >= MaxWindow-1 {
+			break
+		}
+		if path == "" || path[0] != '/' || !validValue(path) || strings.ContainsAny(path, " \t") {
+			continue
+		}
+		scheme, auth := x.scheme, x.auth
+		if scheme == "" {
+			scheme = "http"
+		}
+		if auth == "" {
+			auth = x.req.Header.Get("host")
+		}
+		id := s.lastPush + 2
+		if s.lastPush == 0 {
+			id = 2
+		}
+		s.lastPush = id
+		s.hdr = append(s.hdr[:0], h1.Field{Name: ":method", Value: "GET"}, h1.Field{Name: ":scheme", Value: scheme})
+		if auth != "" {
+			s.hdr = append(s.hdr, h1.Field{Name: ":authority", Value: auth})
+		}
+		s.hdr = append(s.hdr, h1.Field{Name: ":path", Value: path})
+		s.writeBlock(FramePushPromise, x.id, id, s.hdr, false)
+		p := &stream{id: id, state: stateHalfClosedRemote, sendWin: s.peerInitWin, clen: -1, scheme: scheme, auth: auth}
+		p.req = h1.Request{Minor: 1, Method: "GET", Target: path}
+		if auth != "" {
+			p.req.Header = h1.Header{{Name: "host", Value: auth}}
+		}
+		s.streams[id] = p
+		s.pushOpen++
+		pushed = append(pushed, p)
+	}
+	return pushed
 }
 
 // respond writes a response's HEADERS and queues its body.
@@ -716,6 +789,34 @@ func lower(s string) string {
 // writeHeaders encodes fields and writes HEADERS and CONTINUATIONs no
 // larger than the peer's frame size.
 func (s *ServerConn) writeHeaders(id uint32, fields h1.Header, end bool) {
+	s.writeBlock(FrameHeaders, id, 0, fields, end)
+}
+
+// writeBlock writes a header block as HEADERS (or PUSH_PROMISE of
+// promised) and CONTINUATIONs no larger than the peer's frame size.
+func (s *ServerConn) writeBlock(typ FrameType, id, promised uint32, fields h1.Header, end bool) {
+	if typ == FramePushPromise {
+		enc := s.enc.Encode(nil, fields)
+		fl := Flags(0)
+		room := s.peerMaxFrame - 4
+		k := min(len(enc), room)
+		if k == len(enc) {
+			fl = FlagEndHeaders
+		}
+		s.frame = Frame{Type: FramePushPromise, Flags: fl, StreamID: id, PromisedID: promised, Data: enc[:k]}
+		s.out = AppendFrame(s.out, &s.frame)
+		for enc = enc[k:]; len(enc) > 0; {
+			k = min(len(enc), s.peerMaxFrame)
+			fl = 0
+			if k == len(enc) {
+				fl = FlagEndHeaders
+			}
+			s.frame = Frame{Type: FrameContinuation, Flags: fl, StreamID: id, Data: enc[:k]}
+			s.out = AppendFrame(s.out, &s.frame)
+			enc = enc[k:]
+		}
+		return
+	}
 	start := len(s.out)
 	s.out = s.enc.Encode(s.out, fields)
 	block := len(s.out) - start
