@@ -7,6 +7,7 @@
 package browse
 
 import (
+	"errors"
 	"net/netip"
 	"strconv"
 
@@ -51,6 +52,10 @@ type Config struct {
 	// origin carrying every request as a stream (MaxPerOrigin then
 	// bounds the streams in flight, 100 by default).
 	HTTP2 bool
+	// Push lets an HTTP/2 server push responses (SETTINGS_ENABLE_PUSH
+	// 1); pushed responses answer the page's requests for them with no
+	// request sent. Off by default, as in Chromium since 2022.
+	Push bool
 	// Jar keeps the cookies sites set (RFC 6265), ageing in virtual
 	// time; nil gives the Browser its own.
 	Jar *cookie.Jar
@@ -123,7 +128,7 @@ func New(n *node.Node, cfg Config) *Browser {
 	var client httpClient = web.NewClient(n, web.ClientConfig{TCP: cfg.TCP, MaxIdlePerAddr: cfg.MaxPerOrigin,
 		HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: 16 << 20}}})
 	if cfg.HTTP2 {
-		client = web.NewH2Client(n, web.ClientConfig{TCP: cfg.TCP}, h2.ClientConfig{MaxBodyBytes: 16 << 20})
+		client = web.NewH2Client(n, web.ClientConfig{TCP: cfg.TCP}, h2.ClientConfig{MaxBodyBytes: 16 << 20, EnablePush: cfg.Push})
 	}
 	return &Browser{n: n, cfg: cfg, client: client}
 }
@@ -276,15 +281,15 @@ func (vs *visit) send(r loader.Request, hs *hostState) {
 			}
 		}
 	}
-	vs.b.client.DoProgress(netip.AddrPortFrom(hs.addr, port), req, func(x *web.Exchange) {
-		cookies(x)
-		vs.l.Body(vs.b.n.Now(), id, x.Resp.Body)
-		vs.pump()
-	}, func(x *web.Exchange) {
+	done := func(x *web.Exchange) {
 		vs.v.Net[id].Exchange = x
 		now := vs.b.n.Now()
-		if x.Err != nil {
-			vs.l.Failed(now, id, x.Err)
+		if x.Err != nil || x.Resp == nil {
+			err := x.Err
+			if err == nil {
+				err = errors.New("no response")
+			}
+			vs.l.Failed(now, id, err)
 		} else {
 			cookies(x)
 			resp := loader.Response{Status: x.Resp.Status, Reason: x.Resp.Reason, Body: x.Resp.Body}
@@ -294,5 +299,15 @@ func (vs *visit) send(r loader.Request, hs *hostState) {
 			vs.l.Response(now, id, resp)
 		}
 		vs.pump()
-	})
+	}
+	// A response the server pushed for this URL answers it with no
+	// request.
+	if pc, ok := vs.b.client.(*web.H2Client); ok && pc.TakePush(r.URL.String(), done) {
+		return
+	}
+	vs.b.client.DoProgress(netip.AddrPortFrom(hs.addr, port), req, func(x *web.Exchange) {
+		cookies(x)
+		vs.l.Body(vs.b.n.Now(), id, x.Resp.Body)
+		vs.pump()
+	}, done)
 }

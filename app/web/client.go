@@ -107,6 +107,10 @@ type Exchange struct {
 	// Proto is "HTTP/1.1" or "HTTP/2"; Stream the HTTP/2 stream's ID.
 	Proto  string
 	Stream uint32
+	// Pushed: the server pushed this response (HTTP/2 PUSH_PROMISE on
+	// stream PromisedOn) before anyone asked; Start is the promise.
+	Pushed     bool
+	PromisedOn uint32
 }
 
 // Do sends req to addr and calls done once with the exchange. req's Host

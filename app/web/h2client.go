@@ -22,11 +22,37 @@ type H2Client struct {
 	h2cfg  h2.ClientConfig
 	conns  map[netip.AddrPort]*h2conn
 	nextID int
+	pushed map[string]*pushedEx // by URL, until taken
+}
+
+// pushedEx is a pushed response waiting for the request it answers.
+type pushedEx struct {
+	x       *Exchange
+	done    bool
+	waiters []func(*Exchange)
+}
+
+// TakePush hands the response the server pushed for url
+// ("http://authority/path"), if any, to done — at once when it is
+// complete, else when it is — and reports whether there was one. A
+// pushed response is taken once.
+func (c *H2Client) TakePush(url string, done func(*Exchange)) bool {
+	pe := c.pushed[url]
+	if pe == nil {
+		return false
+	}
+	delete(c.pushed, url)
+	if pe.done {
+		done(pe.x)
+	} else {
+		pe.waiters = append(pe.waiters, done)
+	}
+	return true
 }
 
 // NewH2Client returns an HTTP/2 client on n.
 func NewH2Client(n *node.Node, cfg ClientConfig, h2cfg h2.ClientConfig) *H2Client {
-	return &H2Client{n: n, cfg: cfg, h2cfg: h2cfg, conns: map[netip.AddrPort]*h2conn{}}
+	return &H2Client{n: n, cfg: cfg, h2cfg: h2cfg, conns: map[netip.AddrPort]*h2conn{}, pushed: map[string]*pushedEx{}}
 }
 
 type h2conn struct {
@@ -158,6 +184,9 @@ func (hc *h2conn) events(now sim.Time) {
 	hc.evs = hc.e.Events(hc.evs[:0])
 	for _, ev := range hc.evs {
 		switch ev.Kind {
+		case h2.ClientPushPromise:
+			hc.promise(now, ev)
+			continue
 		case h2.ClientConnError, h2.ClientGoAway:
 			if ev.Kind == h2.ClientConnError {
 				hc.dead = true
@@ -201,6 +230,24 @@ func (hc *h2conn) events(now sim.Time) {
 			hc.finish(ev.StreamID, err)
 		}
 	}
+}
+
+// promise records a pushed stream: its exchange waits in the client's
+// pushed table for the request it answers.
+func (hc *h2conn) promise(now sim.Time, ev h2.ClientEvent) {
+	authority, path := ev.Header.Get(":authority"), ev.Header.Get(":path")
+	x := &Exchange{Start: now, Connected: now, Reused: true, Remote: hc.addr, Local: hc.tc.LocalAddr(), ConnID: hc.id,
+		Proto: "HTTP/2", Stream: ev.PromisedID, Pushed: true, PromisedOn: ev.StreamID,
+		RequestHead: []byte(fmt.Sprintf("GET %s HTTP/2\r\nHost: %s\r\n\r\n", path, authority))}
+	pe := &pushedEx{x: x}
+	hc.c.pushed["http://"+authority+path] = pe
+	hc.streams[ev.PromisedID] = &h2stream{x: x, done: func(x *Exchange) {
+		pe.done = true
+		for _, w := range pe.waiters {
+			w(x)
+		}
+		pe.waiters = nil
+	}}
 }
 
 // finish ends a stream's exchange.

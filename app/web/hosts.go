@@ -17,6 +17,26 @@ import (
 type Hosts struct {
 	ByName  map[string]h1.Handler
 	Default h1.Handler
+	// Pushes are, by host and then by path, the paths an HTTP/2 server
+	// pushes with a response (when the client allows push).
+	Pushes map[string]map[string][]string
+}
+
+// Push returns the paths to push with the response to req (for
+// h2.ServerConfig.Push).
+func (v *Hosts) Push(req *h1.Request) []string {
+	host := strings.ToLower(req.Host())
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	p, _, _ := strings.Cut(req.Target, "?")
+	return v.Pushes[host][p]
+}
+
+// sitePushes is what the sites hops ships push over HTTP/2: the home
+// page's style sheet and logo, the resources its first paint needs.
+var sitePushes = map[string]map[string][]string{
+	"www.example.com": {"/": {"/style.css", "/logo.png"}, "/index.html": {"/style.css", "/logo.png"}},
 }
 
 // ServeHTTP passes the request on.
@@ -123,8 +143,11 @@ func SiteHandler(name string) (h1.Handler, error) {
 // ServeSites starts an HTTP server on n's port 80 for the named sites,
 // by Host; the first site also answers any other Host.
 func ServeSites(n *node.Node, cfg Config, names []string) (*Server, error) {
-	hosts := &Hosts{ByName: map[string]h1.Handler{}}
+	hosts := &Hosts{ByName: map[string]h1.Handler{}, Pushes: map[string]map[string][]string{}}
 	for _, name := range names {
+		if p := sitePushes[strings.ToLower(name)]; p != nil {
+			hosts.Pushes[strings.ToLower(name)] = p
+		}
 		h, err := SiteHandler(name)
 		if err != nil {
 			return nil, err
@@ -133,6 +156,9 @@ func ServeSites(n *node.Node, cfg Config, names []string) (*Server, error) {
 		if hosts.Default == nil {
 			hosts.Default = h
 		}
+	}
+	if cfg.HTTP2.Push == nil {
+		cfg.HTTP2.Push = hosts.Push
 	}
 	return Serve(n, cfg, hosts)
 }

@@ -27,6 +27,7 @@ type browseOpts struct {
 	from      string
 	http2     bool
 	http11    bool
+	push      bool
 	visits    int
 	png       string
 	har       string
@@ -94,6 +95,7 @@ Mermaid sequence diagram.`,
 	f.StringVar(&o.from, "from", "", "`NODE` to browse from (default: the laptop)")
 	f.BoolVar(&o.http11, "http1.1", false, "use HTTP/1.1 (the default)")
 	f.BoolVar(&o.http2, "http2", false, "use HTTP/2 by prior knowledge (h2c): one connection per host, every request a stream")
+	f.BoolVar(&o.push, "push", false, "with --http2, let the server push resources (SETTINGS_ENABLE_PUSH 1; off by default, as in Chromium)")
 	f.IntVar(&o.visits, "visits", 1, "load the page `N` times in a row with one browser (the second visit shows the caches)")
 	f.StringVar(&o.png, "png", "", "paint the last visit's page to `FILE` (PNG)")
 	f.StringVar(&o.har, "har", "", "write every visit as an HTTP Archive (HAR 1.2) to `FILE`")
@@ -126,6 +128,8 @@ type browseRun struct {
 
 func (g *globals) runBrowse(o browseOpts, raw string) error {
 	switch {
+	case o.push && !o.http2:
+		return usageError{errors.New("browse: --push needs --http2 (server push is HTTP/2's)")}
 	case o.http2 && o.http11:
 		return usageError{errors.New("browse: --http1.1 and --http2 exclude each other")}
 	case o.visits < 1 || o.visits > 100:
@@ -178,7 +182,7 @@ func (g *globals) runBrowse(o browseOpts, raw string) error {
 				}
 			}
 			r.b = browse.New(src, browse.Config{Lookup: r.lookup, Page: page.Options{Width: o.width, Height: o.height},
-				TCP: tcp.Config{Congestion: newCC}, HTTP2: o.http2})
+				TCP: tcp.Config{Congestion: newCC}, HTTP2: o.http2, Push: o.push})
 			return r.visit(done)
 		},
 	})

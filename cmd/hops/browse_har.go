@@ -43,6 +43,14 @@ func entryPhases(v *browse.Visit, e *loader.Entry) phases {
 		p.blocked = e.Done.Sub(e.Queued) - max(p.dns, 0)
 		return p
 	}
+	if x.Pushed {
+		// The server pushed it: no request, no connection; the browser
+		// waited (if at all) for the pushed bytes.
+		first := min(max(x.FirstByte, e.Queued), e.Done)
+		p.dns, p.connect = -1, -1
+		p.wait, p.receive = first.Sub(e.Queued), e.Done.Sub(first)
+		return p
+	}
 	p.blocked = x.Start.Sub(e.Queued) - max(p.dns, 0)
 	got := x.Connected
 	if x.Reused && got > x.Start {
@@ -170,6 +178,9 @@ func (r *browseRun) harEntry(v *browse.Visit, e *loader.Entry, page string) har.
 		}
 		if x.Err != nil {
 			entry.Comment = "failed: " + errText(x.Err)
+		}
+		if x.Pushed {
+			entry.Comment = fmt.Sprintf("server push: promised on stream %d as stream %d", x.PromisedOn, x.Stream)
 		}
 	} else if e.Err != nil {
 		entry.Comment = "failed: " + browseErrText(e.Err)

@@ -746,6 +746,14 @@ func (vt *visitTeller) build(doc *loader.Entry) {
 		var streams []string
 		for _, e := range subs {
 			if x := vt.v.Net[e.ID].Exchange; x != nil && x.Proto == "HTTP/2" {
+				if x.Pushed {
+					when := "arriving with the page"
+					if e.Queued > x.Start {
+						when = ms(e.Queued.Sub(x.Start)) + " before the browser found it"
+					}
+					streams = append(streams, fmt.Sprintf("%s already pushed by the server (PUSH_PROMISE on stream %d for pushed stream %d, %s), so no request", vt.rel(e.URL), x.PromisedOn, x.Stream, when))
+					continue
+				}
 				streams = append(streams, fmt.Sprintf("%s on stream %d", vt.rel(e.URL), x.Stream))
 			}
 		}

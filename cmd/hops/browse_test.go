@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hopsnet/hops/internal/tsharkcheck"
+	"github.com/hopsnet/hops/trace/har"
 	"golang.org/x/net/html"
 )
 
@@ -473,5 +474,45 @@ func TestBrowseHTTP2(t *testing.T) {
 	}
 	if len(ports) != 2 || strings.Join(paths, " ") != "/ /style.css /app.js /logo.png" {
 		t.Errorf("tshark: ports %v, paths %v", ports, paths)
+	}
+}
+
+// TestBrowseServerPush (claim 10's server push): with --http2 --push the
+// site pushes its style sheet and logo with the page; the browser uses
+// them with no request, tshark sees the PUSH_PROMISE frames, the HAR
+// still adds up, and the first paint comes sooner.
+func TestBrowseServerPush(t *testing.T) {
+	tsharkcheck.Require(t)
+	dir := t.TempDir()
+	pcap, harFile := filepath.Join(dir, "push.pcapng"), filepath.Join(dir, "push.har")
+	b := runBrowseJSON(t, "--pcap", pcap, "--capture", "laptop", "browse", "--http2", "--push", "--har", harFile, "www.example.com")
+	b.has(t, 10, "/style.css already pushed by the server (PUSH_PROMISE on stream 1 for pushed stream 2", "/logo.png already pushed", "/app.js on stream 3")
+	plain := runBrowseJSON(t, "browse", "--http2", "www.example.com")
+	if !(b.Summary[0].FirstPaintMs < plain.Summary[0].FirstPaintMs) || b.Summary[0].Requests != 4 {
+		t.Errorf("push %+v\nno push %+v", b.Summary[0], plain.Summary[0])
+	}
+	rows, err := tsharkcheck.Fields(pcap, "http2.type", "http2.push_promise.promised_stream_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var promised []string
+	for _, r := range rows {
+		if r[1] != "" {
+			promised = append(promised, strings.Split(r[1], ",")...)
+		}
+	}
+	if strings.Join(promised, " ") != "2 4" {
+		t.Errorf("tshark: promised streams %v", promised)
+	}
+	raw, _ := os.ReadFile(harFile)
+	var h har.HAR
+	if err := json.Unmarshal(raw, &h); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Check(); err != nil {
+		t.Error(err)
+	}
+	if _, errs, code := hops(t, "browse", "--push", "www.example.com"); code != 2 || !strings.Contains(errs, "--push needs --http2") {
+		t.Errorf("--push without --http2: %d %s", code, errs)
 	}
 }
