@@ -151,12 +151,7 @@ func (c *Client) DoProgress(addr netip.AddrPort, req *h1.Request, progress, done
 func (c *Client) Close() {
 	// In address order, then connection order, so the FINs leave in the
 	// same order every run.
-	addrs := make([]netip.AddrPort, 0, len(c.idle))
-	for a := range c.idle {
-		addrs = append(addrs, a)
-	}
-	slices.SortFunc(addrs, func(a, b netip.AddrPort) int { return a.Compare(b) })
-	for _, a := range addrs {
+	for _, a := range sortedAddrs(c.idle) {
 		list := c.idle[a]
 		delete(c.idle, a)
 		slices.SortFunc(list, func(x, y *clientConn) int { return x.id - y.id })
@@ -308,4 +303,15 @@ func (cc *clientConn) finish() {
 	if done != nil {
 		done(x)
 	}
+}
+
+// sortedAddrs returns m's keys in order, so that what is done to each
+// happens in the same order every run.
+func sortedAddrs[V any](m map[netip.AddrPort]V) []netip.AddrPort {
+	addrs := make([]netip.AddrPort, 0, len(m))
+	for a := range m {
+		addrs = append(addrs, a)
+	}
+	slices.SortFunc(addrs, func(a, b netip.AddrPort) int { return a.Compare(b) })
+	return addrs
 }

@@ -286,12 +286,7 @@ func (hc *h2conn) closed(tc *node.TCPConn, err error) {
 
 // Close closes the client's connections, in address order.
 func (c *H2Client) Close() {
-	addrs := make([]netip.AddrPort, 0, len(c.conns))
-	for a := range c.conns {
-		addrs = append(addrs, a)
-	}
-	slices.SortFunc(addrs, func(a, b netip.AddrPort) int { return a.Compare(b) })
-	for _, a := range addrs {
+	for _, a := range sortedAddrs(c.conns) {
 		hc := c.conns[a]
 		delete(c.conns, a)
 		hc.dead = true

@@ -216,31 +216,16 @@ func (r *browseRun) visit(done func()) error {
 	})
 }
 
-// lookup is the browser's getaddrinfo: a dotted name through the node's
-// stub resolver, falling back to the world's node names, as curl's is.
+// lookup is the browser's getaddrinfo: the session's (a dotted name
+// through the node's stub resolver, falling back to the world's node
+// names), with a name nothing knows worded as the stub's "not found".
 func (r *browseRun) lookup(host string, done func(browse.LookupResult)) {
-	s := r.s
-	if !s.usesDNS(host) {
-		a, err := s.w.Resolve(host)
-		if err != nil {
+	r.s.lookupCached(r.src, host, func(a netip.Addr, cached bool, err error) {
+		var ne *nameError
+		if err != nil && !errors.As(err, &ne) {
 			err = &nameError{host, dnsserver.ErrNotFound}
 		}
-		done(browse.LookupResult{Addr: a, Err: err})
-		return
-	}
-	s.stub(r.src).LookupA(host, func(a dnsserver.StubAnswer) {
-		switch {
-		case a.Err == nil:
-			done(browse.LookupResult{Addr: a.Addr, Cached: a.Cached})
-		case errors.Is(a.Err, dnsserver.ErrNotFound):
-			if h := s.w.Node(strings.TrimSuffix(host, ".")); h != nil && h.Addr().IsValid() {
-				done(browse.LookupResult{Addr: h.Addr()})
-				return
-			}
-			done(browse.LookupResult{Err: &nameError{host, a.Err}})
-		default:
-			done(browse.LookupResult{Err: &nameError{host, a.Err}})
-		}
+		done(browse.LookupResult{Addr: a, Cached: cached, Err: err})
 	})
 }
 

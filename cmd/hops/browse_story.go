@@ -152,6 +152,8 @@ type visitTeller struct {
 	v       *browse.Visit
 	n       int
 	section string
+	packets []*pktRec // visitPackets, once computed
+	counted bool
 }
 
 func (vt *visitTeller) say(claims []int, format string, args ...any) {
@@ -681,6 +683,10 @@ func (vt *visitTeller) losses() {
 
 // visitPackets returns the packets sent while the visit ran.
 func (vt *visitTeller) visitPackets() []*pktRec {
+	if vt.counted {
+		return vt.packets
+	}
+	vt.counted = true
 	res := vt.v.Result
 	end := res.Load
 	if end == 0 {
@@ -697,6 +703,7 @@ func (vt *visitTeller) visitPackets() []*pktRec {
 			out = append(out, p)
 		}
 	}
+	vt.packets = out
 	return out
 }
 
@@ -919,12 +926,9 @@ func (vt *visitTeller) summary() visitSummary {
 			s.Packets++
 		}
 	}
-	s.Retransmitted = vt.retransmitted()
+	s.Retransmitted = len(vt.resends())
 	return s
 }
-
-// retransmitted counts the visit's TCP segments sent a second time.
-func (vt *visitTeller) retransmitted() int { return len(vt.resends()) }
 
 // packetLines lists, for -v, every packet the browsing node sent or
 // received during the visit.

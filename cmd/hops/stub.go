@@ -78,22 +78,29 @@ func (s *session) stub(n *node.Node) *dnsserver.Stub {
 // (the simulation's /etc/hosts) when DNS has no such name; anything else
 // at once from the node table.
 func (s *session) lookup(n *node.Node, name string, done func(netip.Addr, error)) {
+	s.lookupCached(n, name, func(a netip.Addr, _ bool, err error) { done(a, err) })
+}
+
+// lookupCached is lookup that also says whether the stub answered from
+// its cache, with nothing sent (the browser's narration tells it).
+func (s *session) lookupCached(n *node.Node, name string, done func(addr netip.Addr, cached bool, err error)) {
 	if !s.usesDNS(name) {
-		done(s.resolve(name))
+		a, err := s.resolve(name)
+		done(a, false, err)
 		return
 	}
 	s.stub(n).LookupA(name, func(a dnsserver.StubAnswer) {
 		switch {
 		case a.Err == nil:
-			done(a.Addr, nil)
+			done(a.Addr, a.Cached, nil)
 		case errors.Is(a.Err, dnsserver.ErrNotFound):
 			if h := s.w.Node(strings.TrimSuffix(name, ".")); h != nil && h.Addr().IsValid() {
-				done(h.Addr(), nil)
+				done(h.Addr(), false, nil)
 				return
 			}
-			done(netip.Addr{}, &nameError{name, a.Err})
+			done(netip.Addr{}, false, &nameError{name, a.Err})
 		default:
-			done(netip.Addr{}, &nameError{name, a.Err})
+			done(netip.Addr{}, false, &nameError{name, a.Err})
 		}
 	})
 }
