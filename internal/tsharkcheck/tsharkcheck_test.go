@@ -17,31 +17,7 @@ import (
 // with a single LINKTYPE_RAW interface and returns its path.
 func writeCapture(t *testing.T, pkts ...[]byte) string {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "capture.pcapng")
-	f, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w, err := pcapng.NewWriter(f, "hops")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.AddInterface("test:eth0", "", pcapng.LinkTypeRaw, 0); err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range pkts {
-		if err := w.WritePacket(0, int64(i+1)*1000, p, len(p), pcapng.DirOutbound, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return file
+	return writeMultiCapture(t, pkts)
 }
 
 // cleanPackets is a small, entirely valid conversation: a ping exchange, a
