@@ -9,12 +9,13 @@
 # missing tool (and fail when HOPS_REQUIRE_TSHARK=1 or HOPS_REQUIRE_NETNS=1;
 # internal/dnsjudge fails without knotd when root or HOPS_REQUIRE_DNSJUDGE=1).
 set -u
-# Mermaid's own parser judges hops browse --sequence (cmd/hops); its npm
-# packages are pinned in scripts/mermaid/package-lock.json.
+# Node judges for cmd/hops: Mermaid's parser (browse --sequence) and
+# har-validator (browse --har); their npm
+# packages are pinned in scripts/judges/package-lock.json.
 here="$(cd "$(dirname "$0")" && pwd)"
-if command -v npm >/dev/null 2>&1 && [ ! -d "$here/mermaid/node_modules/mermaid" ]; then
-  echo "test-deps: installing Mermaid's parser (npm ci in scripts/mermaid)..." >&2
-  (cd "$here/mermaid" && npm ci --no-audit --no-fund >/dev/null 2>&1) || echo "test-deps: npm ci in scripts/mermaid failed; the Mermaid judge will skip" >&2
+if command -v npm >/dev/null 2>&1 && [ ! -d "$here/judges/node_modules/har-validator" ]; then
+  echo "test-deps: installing the Node judges: Mermaid, har-validator (npm ci in scripts/judges)..." >&2
+  (cd "$here/judges" && npm ci --no-audit --no-fund >/dev/null 2>&1) || echo "test-deps: npm ci in scripts/judges failed; the Node judges will skip" >&2
 fi
 missing=()
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)

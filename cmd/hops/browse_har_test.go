@@ -254,21 +254,41 @@ func TestBrowseSequenceHTTP2(t *testing.T) {
 	}
 }
 
-// TestSequenceParsesInMermaid: Mermaid's own parser (mermaid 11 in a
-// jsdom window, scripts/mermaid, installed by scripts/test-deps.sh)
-// accepts the sequence diagrams of an HTTP/1.1 load, an HTTP/2 load and
-// two visits, and rejects a broken diagram (so the judge can fail). It
-// skips when node or the packages are missing, unless
-// HOPS_REQUIRE_MERMAID is set.
-func TestSequenceParsesInMermaid(t *testing.T) {
+// nodeJudge returns node and scripts/judges, where the judges written in
+// JavaScript by others (Mermaid's parser, har-validator) are installed by
+// scripts/test-deps.sh. It skips the test when they are missing, unless
+// HOPS_REQUIRE_NODE_JUDGES is set.
+func nodeJudge(t *testing.T) (node, dir string) {
+	t.Helper()
 	node, err := exec.LookPath("node")
-	judge := filepath.Join("..", "..", "scripts", "mermaid")
-	if _, serr := os.Stat(filepath.Join(judge, "node_modules", "mermaid")); err != nil || serr != nil {
-		if os.Getenv("HOPS_REQUIRE_MERMAID") != "" {
-			t.Fatalf("node or scripts/mermaid/node_modules missing (run scripts/test-deps.sh)")
+	dir = filepath.Join("..", "..", "scripts", "judges")
+	_, merr := os.Stat(filepath.Join(dir, "node_modules", "mermaid"))
+	_, herr := os.Stat(filepath.Join(dir, "node_modules", "har-validator"))
+	if err != nil || merr != nil || herr != nil {
+		if os.Getenv("HOPS_REQUIRE_NODE_JUDGES") != "" {
+			t.Fatalf("node or scripts/judges/node_modules missing (run scripts/test-deps.sh)")
 		}
-		t.Skip("node or scripts/mermaid/node_modules missing (scripts/test-deps.sh installs them)")
+		t.Skip("node or scripts/judges/node_modules missing (scripts/test-deps.sh installs them)")
 	}
+	return node, dir
+}
+
+// runJudge runs script (in dir) over files and reports whether it
+// accepted them all, with its output.
+func runJudge(node, dir, script string, files ...string) (bool, string) {
+	abs, _ := filepath.Abs(filepath.Join(dir, script))
+	cmd := exec.Command(node, append([]string{abs}, files...)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return err == nil, string(out)
+}
+
+// TestSequenceParsesInMermaid: Mermaid's own parser (mermaid 11 in a
+// jsdom window) accepts the sequence diagrams of an HTTP/1.1 load, an
+// HTTP/2 load and two visits, and rejects a broken diagram (so the judge
+// can fail).
+func TestSequenceParsesInMermaid(t *testing.T) {
+	node, judge := nodeJudge(t)
 	dir := t.TempDir()
 	var files []string
 	for i, args := range [][]string{{}, {"--http2"}, {"--visits", "2"}} {
@@ -279,17 +299,39 @@ func TestSequenceParsesInMermaid(t *testing.T) {
 		}
 		files = append(files, f)
 	}
-	check, _ := filepath.Abs(filepath.Join(judge, "check.mjs"))
-	cmd := exec.Command(node, append([]string{check}, files...)...)
-	cmd.Dir = judge
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("Mermaid rejects hops' diagrams: %v\n%s", err, out)
+	if ok, out := runJudge(node, judge, "check.mjs", files...); !ok {
+		t.Fatalf("Mermaid rejects hops' diagrams:\n%s", out)
 	}
 	broken := filepath.Join(dir, "broken.mmd")
 	os.WriteFile(broken, []byte("sequenceDiagram\n    laptop->>: GET /\n"), 0o644)
-	cmd = exec.Command(node, check, broken)
-	cmd.Dir = judge
-	if err := cmd.Run(); err == nil {
+	if ok, _ := runJudge(node, judge, "check.mjs", broken); ok {
 		t.Fatal("Mermaid's parser accepted a broken diagram: the judge judges nothing")
+	}
+}
+
+// TestHARPassesHarValidator: har-validator (with har-schema, HAR 1.2
+// schemas nobody here wrote) accepts the HARs of a cold and a warm
+// visit, of HTTP/2 with server push and of a lossy load, and rejects a
+// HAR without its creator (so the judge can fail).
+func TestHARPassesHarValidator(t *testing.T) {
+	node, judge := nodeJudge(t)
+	dir := t.TempDir()
+	var files []string
+	for i, args := range [][]string{{"browse", "--visits", "2"}, {"browse", "--http2", "--push"}, {"--seed", "3", "--link-set", "home-uplink:loss=5%", "browse"}} {
+		f := filepath.Join(dir, fmt.Sprintf("h%d.har", i))
+		a := append(append(args, "-q", "--har", f), "www.example.com")
+		if _, errs, code := hops(t, a...); code != 0 {
+			t.Fatal(errs)
+		}
+		files = append(files, f)
+	}
+	if ok, out := runJudge(node, judge, "harcheck.mjs", files...); !ok {
+		t.Fatalf("har-validator rejects hops' HAR:\n%s", out)
+	}
+	b, _ := os.ReadFile(files[0])
+	broken := filepath.Join(dir, "broken.har")
+	os.WriteFile(broken, bytes.Replace(b, []byte(`"creator"`), []byte(`"kreator"`), 1), 0o644)
+	if ok, _ := runJudge(node, judge, "harcheck.mjs", broken); ok {
+		t.Fatal("har-validator accepted a HAR without a creator: the judge judges nothing")
 	}
 }
