@@ -58,6 +58,12 @@ type Config struct {
 	ReorderDelay time.Duration // extra delay of a reordered packet (0 = 1ms)
 	Jitter       time.Duration // uniform extra delay in [0, Jitter]; never reorders
 	Corrupt      float64       // probability one random bit of a packet is flipped
+	// Ethernet makes the link carry Ethernet II frames instead of bare
+	// IPv4 datagrams: a cable between two Ethernet interfaces, or
+	// between an interface and a switch port. MTU still counts the IP
+	// datagram (the frame may be 14 bytes longer plus padding);
+	// serialization counts the whole frame.
+	Ethernet bool
 }
 
 // GilbertElliott is the two-state bursty loss model. Before each packet
@@ -112,6 +118,7 @@ type Link struct {
 	bus   *trace.Bus
 	rng   *sim.Rand
 	up    bool
+	hdr   int    // bytes a frame may have beyond the MTU: 14 + padding on Ethernet
 	epoch uint32 // bumped when the link goes down; older in-flight packets are lost
 	ends  [2]End
 	dir   [2]direction
@@ -218,7 +225,11 @@ func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, rng *sim.Rand, name s
 	if cfg.Reorder > 0 && cfg.ReorderDelay == 0 {
 		cfg.ReorderDelay = time.Millisecond
 	}
-	return &Link{name: name, cfg: cfg, k: k, pool: pool, bus: bus, rng: rng, up: true}
+	l := &Link{name: name, cfg: cfg, k: k, pool: pool, bus: bus, rng: rng, up: true}
+	if cfg.Ethernet {
+		l.hdr = 14 // an Ethernet II header; IPv4's 68-byte minimum MTU needs no padding beyond it
+	}
+	return l
 }
 
 // Name returns the link's name.
@@ -317,7 +328,7 @@ func (l *Link) Send(side int, p *packet.Packet) (dropReason string) {
 	switch {
 	case !l.up:
 		return l.drop(now, side, p, trace.ReasonLinkDown)
-	case len(p.Data) > l.cfg.MTU:
+	case len(p.Data) > l.cfg.MTU+l.hdr:
 		return l.drop(now, side, p, trace.ReasonMTUExceeded)
 	}
 	idle := now >= d.busyUntil && d.q.len() == 0
@@ -624,7 +635,7 @@ func (l *Link) event(now sim.Time, k trace.Kind, side int, p *packet.Packet, rea
 	e.Iface = l.ends[side].Iface
 	e.Link = l.name
 	e.Reason = reason
-	e.Data = p.Data
+	e.SetBytes(p.Data, l.cfg.Ethernet)
 	return e
 }
 

@@ -14,7 +14,7 @@ import (
 // go only in the first fragment. p is consumed. If the link drops a
 // fragment at once, the rest are not sent (as Linux's ip_do_fragment
 // stops) and the drop reason is returned.
-func (n *Node) fragment(out *Iface, p *packet.Packet, mtu int) (dropReason string) {
+func (n *Node) fragment(out *Iface, nh netip.Addr, p *packet.Packet, mtu int) (dropReason string) {
 	h, payload, err := wire.ParseIPv4(p.Data)
 	if err != nil {
 		n.drop(out, p, trace.ReasonMalformed)
@@ -50,7 +50,7 @@ func (n *Node) fragment(out *Iface, p *packet.Packet, mtu int) (dropReason strin
 			e.Data = f.Data
 			n.bus.Emit()
 		}
-		if reason := out.link.Send(out.side, f); reason != "" {
+		if reason := n.xmit(out, nh, f); reason != "" {
 			n.pool.Put(p)
 			return reason
 		}

@@ -67,6 +67,7 @@ var (
 	ErrClosed          = errors.New("socket closed")
 	ErrNoBufferSpace   = errors.New("no buffer space available") // the first link's queue is full (ENOBUFS)
 	ErrBadDatagram     = errors.New("datagram too large for IPv4")
+	ErrNotEthernet     = errors.New("not an Ethernet interface")
 	errNotIPv4Source   = errors.New("source address is not IPv4")
 )
 
@@ -80,6 +81,7 @@ type Iface struct {
 	link   *link.Link
 	side   int
 	subnet netip.Prefix // Prefix, masked
+	eth    *ether       // the MAC address and ARP cache on an Ethernet link; nil on a point-to-point IP link
 }
 
 // PeerAddr returns the address of the interface at the other end of the
@@ -95,7 +97,7 @@ func (i *Iface) PeerAddr() netip.Addr {
 // own subnet that the peer does not have: on a point-to-point link nobody
 // would answer for it.
 func (i *Iface) noNeighbour(r Route, dst netip.Addr) bool {
-	return r.Prefix == i.subnet && dst != i.PeerAddr()
+	return i.eth == nil && r.Prefix == i.subnet && dst != i.PeerAddr()
 }
 
 // Addr returns the interface's address.
@@ -123,7 +125,13 @@ func (i *Iface) Peer() (node, iface string) {
 }
 
 // Receive is called by the link when a packet arrives.
-func (i *Iface) Receive(now sim.Time, p *packet.Packet) { i.node.receive(now, i, p) }
+func (i *Iface) Receive(now sim.Time, p *packet.Packet) {
+	if i.eth != nil {
+		i.node.receiveFrame(now, i, p)
+		return
+	}
+	i.node.receive(now, i, p)
+}
 
 // Stats counts what a node did with packets.
 type Stats struct {
@@ -171,6 +179,7 @@ type Node struct {
 	udp        map[uint16]*UDPConn
 	icmpListen []*ICMPListener
 	reasm      reassembler
+	nat        *natGateway // nil unless SetNAT
 	loop       loopback
 	scratch    []byte // SendICMP's message
 	icmpBuf    []byte // ICMP errors and echo replies
@@ -250,6 +259,9 @@ func (n *Node) AddIface(name string, prefix netip.Prefix, l *link.Link, side int
 	i := &Iface{Name: name, Prefix: prefix, Index: len(n.ifaces), node: n, link: l, side: side, subnet: prefix.Masked()}
 	n.ifaces = append(n.ifaces, i)
 	l.Attach(side, link.End{Node: n.Name, Iface: name, Recv: i})
+	if l.Config().Ethernet {
+		n.newEther(i)
+	}
 	return i
 }
 
@@ -309,7 +321,7 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	if n.HasAddr(dst) {
 		return n.sendLocal(proto, dst, payload, opt), nil
 	}
-	_, out, err := n.route(dst)
+	r, out, err := n.route(dst)
 	if err != nil {
 		return 0, err
 	}
@@ -345,7 +357,7 @@ func (n *Node) SendIP(proto uint8, dst netip.Addr, payload []byte, opt SendOptio
 	n.stats.Sent++
 	n.emit(trace.Send, out, p, "")
 	id := p.ID
-	if reason := n.output(out, p, mtu); reason != "" {
+	if reason := n.output(out, r.via(dst), p, mtu); reason != "" {
 		return id, n.localDropError(out, reason)
 	}
 	return id, nil
@@ -464,7 +476,7 @@ func (n *Node) SendRaw(datagram []byte) (uint64, error) {
 	n.stats.Sent++
 	n.emit(trace.Send, out, p, "")
 	id := p.ID
-	if reason := out.link.Send(out.side, p); reason != "" {
+	if reason := n.xmit(out, r.via(ip.Dst()), p); reason != "" {
 		return id, n.localDropError(out, reason)
 	}
 	return id, nil
@@ -474,11 +486,11 @@ func (n *Node) SendRaw(datagram []byte) (uint64, error) {
 // (the interface's, or a smaller path MTU) as needed. It returns the
 // reason the link dropped it (or one of its fragments) at once, "" when
 // the link took it.
-func (n *Node) output(out *Iface, p *packet.Packet, mtu int) (dropReason string) {
+func (n *Node) output(out *Iface, nh netip.Addr, p *packet.Packet, mtu int) (dropReason string) {
 	if len(p.Data) > mtu {
-		return n.fragment(out, p, mtu)
+		return n.fragment(out, nh, p, mtu)
 	}
-	return out.link.Send(out.side, p)
+	return n.xmit(out, nh, p)
 }
 
 // localDropError is the error a sender gets when its own link drops its
@@ -498,10 +510,16 @@ func (n *Node) localDropError(out *Iface, reason string) error {
 // limitedBroadcast is 255.255.255.255.
 var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 
-// receive is the input path of every packet arriving at any interface.
+// receive is the input path of every packet arriving at a point-to-point
+// interface.
 func (n *Node) receive(now sim.Time, in *Iface, p *packet.Packet) {
 	n.stats.Received++
 	n.emit(trace.Receive, in, p, "")
+	n.receiveIP(now, in, p)
+}
+
+// receiveIP is the IP input path, after the link layer.
+func (n *Node) receiveIP(now sim.Time, in *Iface, p *packet.Packet) {
 	ip := wire.IPv4(p.Data)
 	if ip.Check() != nil {
 		n.drop(in, p, trace.ReasonMalformed)
@@ -513,8 +531,28 @@ func (n *Node) receive(now sim.Time, in *Iface, p *packet.Packet) {
 	}
 	// Anything after TotalLen is link padding; drop it.
 	p.Data = p.Data[:ip.TotalLen()]
+	hairpin := false
+	if g := n.nat; g != nil && (in == g.inside || in == g.outside) {
+		// Reassemble before translating, as Linux's nf_defrag does:
+		// only the first fragment has the ports.
+		if ip.MoreFragments() || ip.FragOffset() != 0 {
+			whole := n.reasm.add(now, in, p)
+			if whole == nil {
+				return
+			}
+			p, ip = whole, wire.IPv4(whole.Data)
+		}
+		ok, hp := n.natIn(now, in, p)
+		if !ok {
+			return
+		}
+		hairpin = hp
+	}
 	dst := ip.Dst()
-	if n.HasAddr(dst) || dst == limitedBroadcast {
+	// An Ethernet interface without an address takes what is sent to
+	// its MAC address, as a DHCP client's packet socket does before it
+	// has a lease.
+	if !hairpin && (n.HasAddr(dst) || dst == limitedBroadcast || (in.eth != nil && (!in.Prefix.IsValid() || in.broadcastFor(dst)))) {
 		n.deliver(now, in, p)
 		return
 	}
@@ -564,7 +602,10 @@ func (n *Node) forward(now sim.Time, in *Iface, p *packet.Packet) {
 	ip.DecTTL() // RFC 1624 incremental checksum update
 	n.stats.Forwarded++
 	n.emit(trace.Forward, out, p, "")
-	n.output(out, p, out.MTU())
+	if n.nat != nil && !n.natOut(now, in, out, p) {
+		return
+	}
+	n.output(out, r.via(ip.Dst()), p, out.MTU())
 }
 
 // deliver hands a datagram addressed to this node to its protocol, after

@@ -16,6 +16,15 @@ type Route struct {
 	Metric  int
 }
 
+// via returns the next hop of a datagram to dst on this route: the
+// gateway, or dst itself on a connected route.
+func (r Route) via(dst netip.Addr) netip.Addr {
+	if r.NextHop.IsValid() {
+		return r.NextHop
+	}
+	return dst
+}
+
 // String formats the route like `ip route`: "10.0.0.0/8 via 198.18.0.2 dev 1 metric 10".
 func (r Route) String() string {
 	s := r.Prefix.String()

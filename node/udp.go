@@ -22,6 +22,8 @@ type Datagram struct {
 	Src, Dst netip.AddrPort
 	TTL      uint8
 	Payload  []byte
+	// In is the interface the datagram arrived on (nil: the loopback).
+	In *Iface
 }
 
 // UDPConn is a UDP socket bound to a port on every address of its node.
@@ -152,6 +154,7 @@ func (n *Node) handleUDP(now sim.Time, d *Inbound) string {
 		Dst:     netip.AddrPortFrom(h.Dst, u.DstPort),
 		TTL:     h.TTL,
 		Payload: data,
+		In:      d.In,
 	}
 	c.handler(now, &n.curDgm)
 	return ""

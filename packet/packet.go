@@ -28,11 +28,18 @@ const (
 	LargeSize = 65536
 )
 
-// Packet is one IPv4 datagram in flight.
+// Headroom is the space kept in front of every packet's Data, so that a
+// link-layer header (Ethernet's 14 bytes) can be put in front of a
+// datagram without copying it (Prepend).
+const Headroom = 16
+
+// Packet is one IPv4 datagram in flight, or on an Ethernet link one
+// frame.
 type Packet struct {
 	// ID identifies the packet for tracing. It is unique within a Pool.
 	ID uint64
-	// Data is the datagram, starting at the IPv4 header.
+	// Data is the datagram, starting at the IPv4 header; on an Ethernet
+	// link, the frame, starting at the Ethernet header.
 	Data []byte
 	buf  []byte
 	// pooled is set by Put and cleared by Get: true while the packet
@@ -44,6 +51,22 @@ type Packet struct {
 // out again; such a packet must not be used. Owners can assert on it where
 // a freed packet would otherwise travel on silently.
 func (pk *Packet) InPool() bool { return pk.pooled }
+
+// Prepend grows Data by n bytes at the front, into the headroom, and
+// returns the new bytes (their contents are whatever was there). It
+// reports false, changing nothing, when the headroom is too small.
+func (pk *Packet) Prepend(n int) ([]byte, bool) {
+	off := cap(pk.buf) - cap(pk.Data)
+	if n > off {
+		return nil, false
+	}
+	pk.Data = pk.buf[off-n : off+len(pk.Data)]
+	return pk.Data[:n], true
+}
+
+// TrimFront drops the first n bytes of Data (a link-layer header that
+// has been read), leaving them as headroom for the next Prepend.
+func (pk *Packet) TrimFront(n int) { pk.Data = pk.Data[n:] }
 
 // Pool recycles packet buffers and numbers new packets. The zero Pool is
 // ready to use. It is not safe for concurrent use.
@@ -57,23 +80,23 @@ type Pool struct {
 func (p *Pool) Get(n int) *Packet {
 	var pk *Packet
 	switch {
-	case n <= SmallSize && len(p.small) > 0:
+	case n <= SmallSize-Headroom && len(p.small) > 0:
 		pk = p.small[len(p.small)-1]
 		p.small = p.small[:len(p.small)-1]
-	case n <= SmallSize:
+	case n <= SmallSize-Headroom:
 		pk = &Packet{buf: make([]byte, SmallSize)}
-	case n <= LargeSize && len(p.large) > 0:
+	case n <= LargeSize-Headroom && len(p.large) > 0:
 		pk = p.large[len(p.large)-1]
 		p.large = p.large[:len(p.large)-1]
-	case n <= LargeSize:
+	case n <= LargeSize-Headroom:
 		pk = &Packet{buf: make([]byte, LargeSize)}
 	default:
-		pk = &Packet{buf: make([]byte, n)}
+		pk = &Packet{buf: make([]byte, n+Headroom)}
 	}
 	p.nextID++
 	p.live++
 	pk.ID = p.nextID
-	pk.Data = pk.buf[:n]
+	pk.Data = pk.buf[Headroom : Headroom+n]
 	pk.pooled = false
 	return pk
 }

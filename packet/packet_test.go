@@ -98,3 +98,25 @@ func TestInvariantLiveNegative(t *testing.T) {
 	pk := a.Get(100)
 	mustViolate(t, "packet-live-negative", func() { b.Put(pk) })
 }
+
+func TestPrependTrimFront(t *testing.T) {
+	var p Pool
+	pk := p.Get(20)
+	copy(pk.Data, "0123456789abcdefghij")
+	h, ok := pk.Prepend(14)
+	if !ok || len(h) != 14 || len(pk.Data) != 34 || string(pk.Data[14:]) != "0123456789abcdefghij" {
+		t.Fatalf("Prepend: ok %v len %d data %q", ok, len(pk.Data), pk.Data[14:])
+	}
+	copy(h, "ETHERNETHEADER")
+	pk.TrimFront(14)
+	if string(pk.Data) != "0123456789abcdefghij" {
+		t.Fatalf("TrimFront: %q", pk.Data)
+	}
+	if _, ok := pk.Prepend(Headroom + 1); ok {
+		t.Fatal("Prepend beyond the headroom succeeded")
+	}
+	if h, ok := pk.Prepend(Headroom); !ok || len(pk.Data) != 20+Headroom || &h[0] != &pk.buf[0] {
+		t.Fatal("Prepend of the whole headroom")
+	}
+	p.Put(pk)
+}

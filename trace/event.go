@@ -40,9 +40,13 @@ const (
 	Reassemble
 	// LinkState: a link went down or up (no packet; Reason is "down"/"up").
 	LinkState
+	// Translate: a NAT rewrote the packet's addresses or ports; Reason is
+	// "snat", "dnat" or "hairpin" and the packet's summary before the
+	// rewrite, Data the packet after it.
+	Translate
 )
 
-var kindNames = [...]string{"", "send", "enqueue", "transmit", "impair", "receive", "forward", "deliver", "drop", "fragment", "hold", "reassemble", "link"}
+var kindNames = [...]string{"", "send", "enqueue", "transmit", "impair", "receive", "forward", "deliver", "drop", "fragment", "hold", "reassemble", "link", "nat"}
 
 // String returns the kind's lower-case name, as used in the event log.
 func (k Kind) String() string {
@@ -88,7 +92,24 @@ type Event struct {
 	Iface  string // node's interface, when there is one
 	Link   string // link name, when there is one
 	Reason string // for Drop and Impair
-	Data   []byte // the packet's bytes at this moment (may be nil)
+	Data   []byte // the IPv4 datagram's bytes at this moment (nil for none, or for an ARP frame)
+	// Frame is set for a packet on an Ethernet link: the whole frame,
+	// from the Ethernet header (Data is then the IPv4 datagram inside it,
+	// or nil when the frame carries something else, such as ARP).
+	Frame []byte
+}
+
+// SetBytes sets Data, and Frame when ethernet is true, from the bytes a
+// packet has at this moment: a datagram, or on an Ethernet link a frame.
+func (e *Event) SetBytes(b []byte, ethernet bool) {
+	if !ethernet {
+		e.Data = b
+		return
+	}
+	e.Frame = b
+	if len(b) >= 14 && b[12] == 0x08 && b[13] == 0x00 {
+		e.Data = b[14:]
+	}
 }
 
 // Observer receives events.

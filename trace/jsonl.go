@@ -50,6 +50,10 @@ func (j *JSONL) Observe(e *Event) {
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(len(e.Data)), 10)
 		b = appendField(b, "summary", Summary(e.Data))
+	} else if e.Frame != nil {
+		b = append(b, `,"len":`...)
+		b = strconv.AppendInt(b, int64(len(e.Frame)), 10)
+		b = appendField(b, "summary", FrameSummary(e.Frame))
 	}
 	b = append(b, "}\n"...)
 	j.buf = b
@@ -94,6 +98,35 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// FrameSummary describes an Ethernet frame that carries no IPv4
+// datagram in one line, like tcpdump: "ARP who-has 192.168.1.1 tell
+// 192.168.1.23", "ARP 192.168.1.1 is-at 02:…", "ARP announce …".
+func FrameSummary(b []byte) string {
+	h, payload, err := wire.ParseEthernet(b)
+	if err != nil {
+		return "malformed Ethernet frame"
+	}
+	switch h.EtherType {
+	case wire.EtherTypeIPv4:
+		return Summary(payload)
+	case wire.EtherTypeARP:
+		a, err := wire.ParseARP(payload)
+		if err != nil {
+			return "malformed ARP"
+		}
+		switch {
+		case a.Op == wire.ARPRequest && a.IsGratuitous():
+			return "ARP announce " + a.SenderIP.String() + " is-at " + a.SenderMAC.String()
+		case a.Op == wire.ARPRequest:
+			return "ARP who-has " + a.TargetIP.String() + " tell " + a.SenderIP.String()
+		case a.Op == wire.ARPReply:
+			return "ARP " + a.SenderIP.String() + " is-at " + a.SenderMAC.String()
+		}
+		return "ARP op " + strconv.Itoa(int(a.Op))
+	}
+	return "Ethernet type 0x" + strconv.FormatUint(uint64(h.EtherType), 16)
 }
 
 // Summary describes an IPv4 datagram in one line, like tcpdump: protocol,

@@ -159,3 +159,29 @@ func FuzzTCP(f *testing.F) {
 		}
 	})
 }
+
+func FuzzEthernetARP(f *testing.F) {
+	req := ARP{Op: ARPRequest, SenderMAC: LocalMAC(1), SenderIP: mustAddr("192.168.1.23"), TargetIP: mustAddr("192.168.1.1")}
+	h := EthernetHeader{Dst: BroadcastMAC, Src: LocalMAC(1), EtherType: EtherTypeARP}
+	f.Add(req.AppendTo(h.AppendTo(nil)))
+	f.Add([]byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, payload, err := ParseEthernet(data)
+		if err != nil {
+			if Ethernet(data).Check() == nil {
+				t.Fatal("ParseEthernet failed but Check passed")
+			}
+			return
+		}
+		if out := h.AppendTo(nil); !bytes.Equal(out, data[:EthernetHeaderLen]) {
+			t.Fatalf("header round trip: % x vs % x", out, data[:EthernetHeaderLen])
+		}
+		a, err := ParseARP(payload)
+		if err != nil {
+			return
+		}
+		if out := a.AppendTo(nil); !bytes.Equal(out, payload[:ARPLen]) {
+			t.Fatalf("ARP round trip: % x vs % x", out, payload[:ARPLen])
+		}
+	})
+}

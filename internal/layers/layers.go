@@ -89,6 +89,7 @@ var Table = []Layer{
 		DenyWhy: "the browser reaches the network only through its fetch interface"},
 	// The network: links, then hosts and routers.
 	{Pattern: "link", Rank: 70, StdOnly: true, Sim: true},
+	{Pattern: "lan", Rank: 75, StdOnly: true, Sim: true}, // Ethernet switches joining links into a LAN
 	{Pattern: "node", Rank: 80, StdOnly: true, Sim: true},
 	// Apps running on nodes (ping, traceroute, later DNS servers, web
 	// servers, the browser app).

@@ -22,9 +22,19 @@ type Capture struct {
 
 type key struct{ node, iface string }
 
-// Iface names one interface to declare up front.
+// Iface names one interface to declare up front. Ethernet interfaces
+// get the Ethernet link type (their packets are whole frames); the others
+// carry bare IPv4 (LINKTYPE_RAW), in the same file.
 type Iface struct {
 	Node, Iface, Description string
+	Ethernet                 bool
+}
+
+func linkType(ethernet bool) uint16 {
+	if ethernet {
+		return pcapng.LinkTypeEthernet
+	}
+	return pcapng.LinkTypeRaw
 }
 
 // New writes a pcapng section to w and declares ifaces in order, so that
@@ -40,7 +50,7 @@ func New(w io.Writer, ifaces []Iface, filter func(node string) bool) (*Capture, 
 		if filter != nil && !filter(i.Node) {
 			continue
 		}
-		id, err := pw.AddInterface(i.Node+":"+i.Iface, i.Description, pcapng.LinkTypeRaw, pcapng.MaxCaptureLen)
+		id, err := pw.AddInterface(i.Node+":"+i.Iface, i.Description, linkType(i.Ethernet), pcapng.MaxCaptureLen)
 		if err != nil {
 			return nil, err
 		}
@@ -69,13 +79,17 @@ func (c *Capture) Observe(e *trace.Event) {
 		if c.filter != nil && !c.filter(e.Node) {
 			return
 		}
-		id, c.err = c.w.AddInterface(e.Node+":"+e.Iface, "", pcapng.LinkTypeRaw, pcapng.MaxCaptureLen)
+		id, c.err = c.w.AddInterface(e.Node+":"+e.Iface, "", linkType(e.Frame != nil), pcapng.MaxCaptureLen)
 		if c.err != nil {
 			return
 		}
 		c.ids[k] = id
 	}
-	c.err = c.w.WritePacket(id, int64(e.At), e.Data, len(e.Data), dir, "")
+	b := e.Data
+	if e.Frame != nil {
+		b = e.Frame
+	}
+	c.err = c.w.WritePacket(id, int64(e.At), b, len(b), dir, "")
 	c.count++
 }
 

@@ -25,6 +25,10 @@ import (
 // LinkTypeRaw is LINKTYPE_RAW (101): packets begin with the IPv4 header.
 const LinkTypeRaw = 101
 
+// LinkTypeEthernet is LINKTYPE_ETHERNET (1): packets begin with an
+// Ethernet II header.
+const LinkTypeEthernet = 1
+
 // MaxCaptureLen is the largest captured length WritePacket accepts:
 // Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD. The format itself allows more,
 // but Wireshark refuses larger packets, so the writer does too.

@@ -1,0 +1,156 @@
+package node
+
+import (
+	"github.com/hopsnet/hops/nat"
+	"github.com/hopsnet/hops/packet"
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/trace"
+	"github.com/hopsnet/hops/wire"
+)
+
+// NAT on a router (Linux's MASQUERADE with conntrack, in the order
+// netfilter runs it):
+//
+//   - a datagram arriving on the outside interface goes through
+//     nat.Inbound before the routing decision (PREROUTING): a reply or a
+//     port-forwarded datagram is rewritten to its inside destination and
+//     routed there; one that matches no mapping stays as it is and is
+//     delivered to the router itself if it is for its address, and
+//     dropped if the filter refuses it;
+//   - a forwarded datagram leaving by the outside interface goes through
+//     nat.Outbound after the routing decision (POSTROUTING) and leaves
+//     with the public address and port;
+//   - a datagram from the inside for the router's public address goes
+//     through nat.Outbound too: a mapping there sends it back inside
+//     (hairpinning), otherwise it is for the router.
+//
+// Datagrams are reassembled before translation, as Linux's nf_defrag
+// does: only the first fragment carries the ports.
+
+// Trace reasons of the NAT.
+const (
+	ReasonNATFiltered = "nat-filtered" // the inbound filter refused it
+	ReasonNATRefused  = "nat-refused"  // no mapping could be made, or it cannot be translated
+)
+
+// natGateway is a node's NAT: the engine and the interfaces it joins.
+type natGateway struct {
+	t       *nat.NAT
+	inside  *Iface
+	outside *Iface
+}
+
+// SetNAT makes the node translate between inside and outside with t
+// (nil turns translation off). The engine's public address is the
+// outside interface's; the caller makes a new engine when it changes.
+func (n *Node) SetNAT(t *nat.NAT, inside, outside *Iface) {
+	if t == nil {
+		n.nat = nil
+		return
+	}
+	n.nat = &natGateway{t: t, inside: inside, outside: outside}
+}
+
+// NAT returns the node's translator, or nil.
+func (n *Node) NAT() *nat.NAT {
+	if n.nat == nil {
+		return nil
+	}
+	return n.nat.t
+}
+
+// natVerdictReason turns a refusing verdict into a trace reason.
+func natVerdictReason(v nat.Verdict) string {
+	switch v {
+	case nat.DropFiltered:
+		return ReasonNATFiltered
+	case nat.DropMalformed:
+		return trace.ReasonMalformed
+	case nat.DropChecksum:
+		return trace.ReasonBadChecksum
+	}
+	return ReasonNATRefused
+}
+
+// natIn runs PREROUTING for a datagram that arrived on in. It reports
+// whether the datagram goes on (rewritten or not); when it does not, p
+// has been dropped.
+func (n *Node) natIn(now sim.Time, in *Iface, p *packet.Packet) (ok, hairpin bool) {
+	g := n.nat
+	ip := wire.IPv4(p.Data)
+	switch in {
+	case g.outside:
+		before := n.natBefore(p)
+		v := g.t.Inbound(now, p.Data)
+		switch v {
+		case nat.Translated:
+			n.emitNAT(in, p, "dnat", before)
+		case nat.Pass, nat.NoMapping, nat.DropFragment:
+		default:
+			n.drop(in, p, natVerdictReason(v))
+			return false, false
+		}
+	case g.inside:
+		if ip.Dst() != g.outside.Addr() {
+			return true, false
+		}
+		before := n.natBefore(p)
+		v := g.t.Outbound(now, p.Data)
+		switch v {
+		case nat.Hairpin:
+			n.emitNAT(in, p, "hairpin", before)
+			return true, true
+		case nat.Pass, nat.Translated, nat.DropFragment:
+		default:
+			n.drop(in, p, natVerdictReason(v))
+			return false, false
+		}
+	}
+	return true, false
+}
+
+// natOut runs POSTROUTING for a forwarded datagram leaving by out. It
+// reports whether the datagram goes on; when it does not, p has been
+// dropped.
+func (n *Node) natOut(now sim.Time, in, out *Iface, p *packet.Packet) bool {
+	g := n.nat
+	if out != g.outside || in == g.outside {
+		return true
+	}
+	before := n.natBefore(p)
+	v := g.t.Outbound(now, p.Data)
+	switch v {
+	case nat.Translated:
+		n.emitNAT(out, p, "snat", before)
+		return true
+	case nat.Pass:
+		return true
+	}
+	n.drop(in, p, natVerdictReason(v))
+	return false
+}
+
+// natBefore keeps a copy of the addresses and ports of p before a
+// rewrite, for the trace (only when someone listens).
+func (n *Node) natBefore(p *packet.Packet) string {
+	if !n.bus.Active() {
+		return ""
+	}
+	return trace.Summary(p.Data)
+}
+
+// emitNAT reports a rewrite: Reason is "snat", "dnat" or "hairpin",
+// then " " and the datagram's summary before it; Data is the datagram
+// after.
+func (n *Node) emitNAT(i *Iface, p *packet.Packet, what, before string) {
+	if !n.bus.Active() {
+		return
+	}
+	e := n.bus.Begin(n.k.Now(), trace.Translate)
+	e.Packet = p.ID
+	e.Node = n.Name
+	e.Iface, e.Link = ifaceNames(i)
+	e.Reason = what + " " + before
+	e.Data = p.Data
+	n.bus.Emit()
+}
