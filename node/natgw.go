@@ -1,6 +1,8 @@
 package node
 
 import (
+	"net/netip"
+
 	"github.com/hopsnet/hops/nat"
 	"github.com/hopsnet/hops/packet"
 	"github.com/hopsnet/hops/sim"
@@ -15,8 +17,11 @@ import (
 //     nat.Inbound before the routing decision (PREROUTING): a reply or a
 //     port-forwarded datagram is rewritten to its inside destination and
 //     routed there; one that matches no mapping stays as it is and is
-//     delivered to the router itself if it is for its address, and
-//     dropped if the filter refuses it;
+//     delivered to the router itself if it is for its address and one of
+//     the router's own sockets wants it (an ICMP message, a reply to the
+//     router's DHCP client, a listener), and dropped silently otherwise,
+//     as a home router's firewall drops unsolicited input on its WAN
+//     side (nat-unsolicited); one the filter refuses is dropped too;
 //   - a forwarded datagram leaving by the outside interface goes through
 //     nat.Outbound after the routing decision (POSTROUTING) and leaves
 //     with the public address and port;
@@ -31,6 +36,9 @@ import (
 const (
 	ReasonNATFiltered = "nat-filtered" // the inbound filter refused it
 	ReasonNATRefused  = "nat-refused"  // no mapping could be made, or it cannot be translated
+	// ReasonNATUnsolicited: from outside, for the public address, matching
+	// no mapping, no port forward and no socket of the router.
+	ReasonNATUnsolicited = "nat-unsolicited"
 )
 
 // natGateway is a node's NAT: the engine and the interfaces it joins.
@@ -85,7 +93,12 @@ func (n *Node) natIn(now sim.Time, in *Iface, p *packet.Packet) (ok, hairpin boo
 		switch v {
 		case nat.Translated:
 			n.emitNAT(in, p, "dnat", before)
-		case nat.Pass, nat.NoMapping, nat.DropFragment:
+		case nat.NoMapping:
+			if !n.wantsLocally(ip) {
+				n.drop(in, p, ReasonNATUnsolicited)
+				return false, false
+			}
+		case nat.Pass, nat.DropFragment:
 		default:
 			n.drop(in, p, natVerdictReason(v))
 			return false, false
@@ -107,6 +120,36 @@ func (n *Node) natIn(now sim.Time, in *Iface, p *packet.Packet) (ok, hairpin boo
 		}
 	}
 	return true, false
+}
+
+// wantsLocally reports whether the node itself takes ip (for one of its
+// addresses): ICMP always (echo requests, errors about what it sent);
+// UDP and TCP when one of its sockets is bound to the port (a TCP
+// connection, or a listener for a SYN).
+func (n *Node) wantsLocally(ip wire.IPv4) bool {
+	if ip.Check() != nil || ip.FragOffset() != 0 {
+		return true // the ordinary input path judges it
+	}
+	body := ip.Payload()
+	switch ip.Protocol() {
+	case wire.ProtoUDP:
+		if len(body) < 8 {
+			return true
+		}
+		c := n.udp[uint16(body[2])<<8|uint16(body[3])]
+		return c != nil && c.handler != nil
+	case wire.ProtoTCP:
+		if len(body) < 14 {
+			return true
+		}
+		sport, dport := uint16(body[0])<<8|uint16(body[1]), uint16(body[2])<<8|uint16(body[3])
+		key := tcpKey{netip.AddrPortFrom(ip.Dst(), dport), netip.AddrPortFrom(ip.Src(), sport)}
+		if n.tcp.conns[key] != nil {
+			return true
+		}
+		return n.tcp.listeners[dport] != nil
+	}
+	return true
 }
 
 // natOut runs POSTROUTING for a forwarded datagram leaving by out. It

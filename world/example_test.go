@@ -20,14 +20,22 @@ func Example_traceroute() {
 	if err != nil {
 		panic(err)
 	}
+	// The laptop takes its address from the home router by DHCP.
+	if err := w.Settle(); err != nil {
+		panic(err)
+	}
 	dst, _ := w.Resolve("www.example.com")
+	done := false
 	traceroute.Start(w.Node("laptop"), "www.example.com", dst, traceroute.Config{Queries: 1}, func(r *traceroute.Result) {
 		for _, h := range r.Hops {
 			n, _ := w.NodeByAddr(h.Probes[0].From)
 			fmt.Println(h.TTL, n.Name)
 		}
+		done = true
 	})
-	w.Kernel.Run()
+	// The world never runs dry (leases are renewed), so run until done.
+	for !done && w.Kernel.Step() {
+	}
 	// Output:
 	// 1 home-router
 	// 2 isp-a-edge

@@ -114,8 +114,8 @@ func (w *World) RootHints() []resolver.Hint {
 }
 
 // ResolverFor returns the recursive resolver node nodeName's stub asks:
-// its `resolver:` setting (a node name or an address), else the world's
-// first resolver node. ok is false when there is none.
+// its `resolver:` setting (a node name or an address), else the DNS
+// server of its DHCP lease, else the world's first resolver node. ok is false when there is none.
 func (w *World) ResolverFor(nodeName string) (addr netip.Addr, name string, ok bool) {
 	for _, sn := range w.Scenario.Nodes {
 		if sn.Name != nodeName || sn.Resolver == "" {
@@ -129,6 +129,14 @@ func (w *World) ResolverFor(nodeName string) (addr netip.Addr, name string, ok b
 		}
 		if n := w.Node(sn.Resolver); n != nil {
 			return n.Addr(), n.Name, true
+		}
+	}
+	if c := w.DHCPClient(nodeName); c != nil {
+		if b, ok := c.Binding(); ok && len(b.DNS) > 0 {
+			if n, _ := w.NodeByAddr(b.DNS[0]); n != nil {
+				return b.DNS[0], n.Name, true
+			}
+			return b.DNS[0], b.DNS[0].String(), true
 		}
 	}
 	if r := w.ResolverNode(); r != "" {

@@ -7,8 +7,8 @@ import (
 	"github.com/hopsnet/hops/world"
 )
 
-// The default world starts its name servers, resolver and web servers,
-// and knows its root servers.
+// The default world starts its name servers, resolver, web servers and
+// DHCP servers and clients, and knows its root servers.
 func TestDefaultServices(t *testing.T) {
 	w, err := world.FromYAML("default.yaml", world.DefaultYAML(), 1, world.Options{})
 	if err != nil {
@@ -24,8 +24,11 @@ func TestDefaultServices(t *testing.T) {
 	if w.ResolverNode() != "resolver.isp-a.net" {
 		t.Fatalf("resolver %q", w.ResolverNode())
 	}
-	if w.Kernel.Pending() != 0 {
-		t.Fatalf("%d events pending: starting services must send nothing", w.Kernel.Pending())
+	// Only the DHCP clients speak first: one DISCOVER each (the home
+	// router's on its WAN side, the laptop's, phone's and TV's on the LAN).
+	if len(w.DHCPServers) != 2 || len(w.DHCPClients) != 4 || w.Pool.Live() != 4 {
+		t.Fatalf("%d DHCP servers, %d clients, %d packets out; want 2, 4, 4 (the DISCOVERs): starting services must send nothing else",
+			len(w.DHCPServers), len(w.DHCPClients), w.Pool.Live())
 	}
 }
 

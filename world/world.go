@@ -19,6 +19,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hopsnet/hops/app/dhcpapp"
+	"github.com/hopsnet/hops/lan"
 	"github.com/hopsnet/hops/link"
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/packet"
@@ -81,6 +83,21 @@ type World struct {
 	linkIndex map[string]int
 	roles     []scenario.Role
 	pending   sim.Timer
+	adj       [][]edge          // the route oracle's graph, per node
+	dynamic   []bool            // per node: it has an interface addressed by DHCP
+	natInside map[ifaceKey]bool // inside interfaces of NATs: their subnets stay home
+
+	// Start is the instant the scenario's times count from: when every
+	// DHCP client got its lease (see Settle), or 0 in a world without
+	// DHCP. The scenario's link events happen at Start plus their time.
+	Start        sim.Time
+	clockStarted bool
+
+	// The LANs' switches, by the scenario's order.
+	Switches []*lan.Switch
+	// DHCP servers and clients (see home.go).
+	DHCPServers []*dhcpapp.Server
+	DHCPClients []*dhcpapp.Client
 
 	// The services the scenario's nodes run (see services.go).
 	NameServers []*dnsserver.Server
@@ -98,6 +115,7 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 		opts:      opts,
 		nodeIndex: map[string]int{},
 		linkIndex: map[string]int{},
+		natInside: map[ifaceKey]bool{},
 	}
 	for _, sn := range sc.Nodes {
 		n := node.New(w.Kernel, w.Pool, w.Bus, sn.Name)
@@ -112,7 +130,12 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 		w.nodeIndex[sn.Name] = len(w.Nodes)
 		w.Nodes = append(w.Nodes, n)
 		w.roles = append(w.roles, sn.Role)
+		if sn.NAT != nil {
+			w.natInside[ifaceKey{sn.Name, sn.NAT.Inside}] = true
+		}
 	}
+	w.adj = make([][]edge, len(w.Nodes))
+	w.dynamic = make([]bool, len(w.Nodes))
 	for _, sl := range sc.Links {
 		cfg := link.Config{
 			RateBps:      sl.RateBps,
@@ -126,6 +149,7 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 			ReorderDelay: sl.ReorderDelay,
 			Jitter:       sl.Jitter,
 			Corrupt:      sl.Corrupt,
+			Ethernet:     sl.Ethernet,
 		}
 		if sl.Burst != nil {
 			cfg.Burst = &link.GilbertElliott{P: sl.Burst.P, R: sl.Burst.R, LossGood: sl.Burst.LossGood, LossBad: sl.Burst.LossBad}
@@ -136,25 +160,49 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 			return nil, fmt.Errorf("%s: link %s names an unknown node", sc.File, sl.Name)
 		}
 		l := link.New(w.Kernel, w.Pool, w.Bus, w.Kernel.Rand("link:"+sl.Name), sl.Name, cfg)
-		w.Nodes[a].AddIface(sl.A.Iface, sl.A.Addr, l, 0)
-		w.Nodes[b].AddIface(sl.B.Iface, sl.B.Addr, l, 1)
+		ia := w.Nodes[a].AddIface(sl.A.Iface, sl.A.Addr, l, 0)
+		ib := w.Nodes[b].AddIface(sl.B.Iface, sl.B.Addr, l, 1)
 		w.linkIndex[sl.Name] = len(w.Links)
 		w.Links = append(w.Links, l)
 		l.Watch(w.linkChanged)
+		cost := w.cost(len(w.Links) - 1)
+		w.adj[a] = append(w.adj[a], edge{iface: ia, to: b, peer: ib, links: []*link.Link{l}, cost: cost})
+		w.adj[b] = append(w.adj[b], edge{iface: ib, to: a, peer: ia, links: []*link.Link{l}, cost: cost})
+	}
+	if err := w.buildLANs(); err != nil {
+		return nil, err
 	}
 	for _, ev := range sc.Events {
-		i, ok := w.linkIndex[ev.Link]
-		if !ok {
+		if _, ok := w.linkIndex[ev.Link]; !ok {
 			return nil, fmt.Errorf("%s: event names unknown link %q", sc.File, ev.Link)
 		}
-		l, up := w.Links[i], ev.Up
-		w.Kernel.Schedule(sim.Time(ev.At), sim.HandlerFunc(func(sim.Time, uint64) { l.SetUp(up) }), 0)
 	}
+	w.markDynamic()
 	w.ComputeRoutes()
 	if err := w.startServices(); err != nil {
 		return nil, err
 	}
+	if err := w.startHome(); err != nil {
+		return nil, err
+	}
+	if len(w.DHCPClients) == 0 {
+		w.startClock()
+	}
 	return w, nil
+}
+
+// startClock marks the world's start, the instant the scenario's times
+// count from, and schedules the scenario's link events from it.
+func (w *World) startClock() {
+	if w.clockStarted {
+		return
+	}
+	w.clockStarted = true
+	w.Start = w.Kernel.Now()
+	for _, ev := range w.Scenario.Events {
+		l, up := w.Links[w.linkIndex[ev.Link]], ev.Up
+		w.Kernel.Schedule(w.Start.Add(ev.At), sim.HandlerFunc(func(sim.Time, uint64) { l.SetUp(up) }), 0)
+	}
 }
 
 // Node returns the node called name, or nil.
@@ -239,11 +287,14 @@ func (w *World) cost(i int) int {
 }
 
 // ComputeRoutes fills every node's route table with shortest paths over
-// the links that are up. Every node gets a route to each link's subnet
-// that a router on it can reach, and a host route (/32) to each address on
-// a link without a router; a host with a single interface gets a default
-// route through it instead. Ties go to the
-// node that Dijkstra settles first (the lower node index), so the result is
+// the links that are up. Every node gets a route to each subnet that a
+// router on it can reach, and a host route (/32) to each address on a
+// link without a router; a host with a single interface gets a default
+// route through a router beside it instead. Subnets behind a NAT (on its
+// inside interface) are routed only on the nodes attached to them. Nodes
+// that take an address from DHCP get only their connected routes here:
+// their DHCP client installs the rest from its lease. Ties go to the node
+// that Dijkstra settles first (the lower node index), so the result is
 // deterministic.
 func (w *World) ComputeRoutes() {
 	subnets := w.subnets()
@@ -251,27 +302,34 @@ func (w *World) ComputeRoutes() {
 		n.Routes.Clear()
 		ifaces := n.Ifaces()
 		for _, i := range ifaces {
-			n.Routes.Insert(node.Route{Prefix: i.Prefix.Masked(), Iface: i.Index})
+			if i.Prefix.IsValid() {
+				n.Routes.Insert(node.Route{Prefix: i.Prefix.Masked(), Iface: i.Index})
+			}
+		}
+		if w.dynamic[s] {
+			continue
 		}
 		if !n.Forwarding && len(ifaces) == 1 {
-			peer := w.peerAddr(ifaces[0])
-			n.Routes.Insert(node.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Iface: 0, NextHop: peer})
+			if e := w.gateway(s); e != nil {
+				n.Routes.Insert(node.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Iface: e.iface.Index, NextHop: e.peer.Addr()})
+			}
 			continue
 		}
 		dist, first := w.shortestPaths(s)
 		route := func(prefix netip.Prefix, owners []int) {
-			best, bestIface := -1, -1
+			best, bestEdge := -1, -1
 			for _, owner := range owners {
 				if dist[owner] >= 0 && first[owner] >= 0 && (best < 0 || dist[owner] < best) {
-					best, bestIface = dist[owner], first[owner]
+					best, bestEdge = dist[owner], first[owner]
 				}
 			}
-			if bestIface >= 0 {
-				n.Routes.Insert(node.Route{Prefix: prefix, Iface: bestIface, NextHop: w.peerAddr(ifaces[bestIface]), Metric: best})
+			if bestEdge >= 0 {
+				e := &w.adj[s][bestEdge]
+				n.Routes.Insert(node.Route{Prefix: prefix, Iface: e.iface.Index, NextHop: e.peer.Addr(), Metric: best})
 			}
 		}
 		for _, sub := range subnets {
-			if connected(n, sub.prefix) {
+			if connected(n, sub.prefix) || (sub.hidden && !sub.has(s)) {
 				continue
 			}
 			// A subnet is reached through the routers on it; a host on it
@@ -289,15 +347,20 @@ func (w *World) ComputeRoutes() {
 				continue
 			}
 			for i, o := range sub.owners {
-				route(netip.PrefixFrom(sub.addrs[i], 32), []int{o})
+				if sub.addrs[i].IsValid() {
+					route(netip.PrefixFrom(sub.addrs[i], 32), []int{o})
+				}
 			}
 		}
+	}
+	for _, c := range w.DHCPClients {
+		c.Reinstall()
 	}
 }
 
 func connected(n *node.Node, p netip.Prefix) bool {
 	for _, i := range n.Ifaces() {
-		if i.Prefix.Masked() == p {
+		if i.Prefix.IsValid() && i.Prefix.Masked() == p {
 			return true
 		}
 	}
@@ -307,36 +370,87 @@ func connected(n *node.Node, p netip.Prefix) bool {
 type subnet struct {
 	prefix netip.Prefix
 	owners []int        // nodes attached to it
-	addrs  []netip.Addr // their addresses on it
+	addrs  []netip.Addr // their addresses on it (invalid: from DHCP)
+	hidden bool         // behind a NAT: routed only where attached
 }
 
+func (s *subnet) has(n int) bool {
+	for _, o := range s.owners {
+		if o == n {
+			return true
+		}
+	}
+	return false
+}
+
+// subnets lists the world's subnets: one per link and per LAN, with the
+// prefix of its statically addressed members.
 func (w *World) subnets() []subnet {
 	var out []subnet
+	add := func(eps []scenario.Endpoint) {
+		var sub subnet
+		for _, ep := range eps {
+			sub.owners = append(sub.owners, w.nodeIndex[ep.Node])
+			sub.addrs = append(sub.addrs, ep.Addr.Addr())
+			if !sub.prefix.IsValid() && ep.Addr.IsValid() {
+				sub.prefix = ep.Addr.Masked()
+			}
+			if w.natInside[ifaceKey{ep.Node, ep.Iface}] {
+				sub.hidden = true
+			}
+		}
+		if sub.prefix.IsValid() {
+			out = append(out, sub)
+		}
+	}
 	for _, sl := range w.Scenario.Links {
-		out = append(out, subnet{
-			prefix: sl.A.Addr.Masked(),
-			owners: []int{w.nodeIndex[sl.A.Node], w.nodeIndex[sl.B.Node]},
-			addrs:  []netip.Addr{sl.A.Addr.Addr(), sl.B.Addr.Addr()},
-		})
+		add([]scenario.Endpoint{sl.A, sl.B})
+	}
+	for _, sl := range w.Scenario.LANs {
+		add(sl.Members)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].prefix.Addr().Less(out[j].prefix.Addr()) })
 	return out
 }
 
-func (w *World) peerAddr(i *node.Iface) netip.Addr {
-	name, iface := i.Peer()
-	if p := w.Node(name); p != nil {
-		if pi := p.Iface(iface); pi != nil {
-			return pi.Addr()
-		}
-	}
-	return netip.Addr{}
+// edge is one neighbour of a node for the route oracle: out of iface to
+// the node at index to, whose interface there is peer, across links
+// (one for a point-to-point link, two cables through a LAN's switch).
+type edge struct {
+	iface *node.Iface
+	to    int
+	peer  *node.Iface
+	links []*link.Link
+	cost  int
 }
 
-// shortestPaths runs Dijkstra from node s over links that are up, never
+func (e *edge) up() bool {
+	for _, l := range e.links {
+		if !l.Up() {
+			return false
+		}
+	}
+	return true
+}
+
+// gateway returns the edge from host s to a router beside it: its
+// default route.
+func (w *World) gateway(s int) *edge {
+	for k := range w.adj[s] {
+		if e := &w.adj[s][k]; w.Nodes[e.to].Forwarding {
+			return e
+		}
+	}
+	if len(w.adj[s]) > 0 {
+		return &w.adj[s][0]
+	}
+	return nil
+}
+
+// shortestPaths runs Dijkstra from node s over edges that are up, never
 // passing through a node that does not forward. It returns each node's
-// distance (-1 if unreachable) and the index of s's interface on the first
-// hop towards it (-1 for s itself).
+// distance (-1 if unreachable) and the index in w.adj[s] of the first
+// edge towards it (-1 for s itself).
 func (w *World) shortestPaths(s int) (dist, first []int) {
 	nn := len(w.Nodes)
 	dist = make([]int, nn)
@@ -360,18 +474,17 @@ func (w *World) shortestPaths(s int) (dist, first []int) {
 		if u != s && !w.Nodes[u].Forwarding {
 			continue // hosts are destinations, never transit
 		}
-		for _, i := range w.Nodes[u].Ifaces() {
-			if !i.Up() {
+		for k := range w.adj[u] {
+			e := &w.adj[u][k]
+			if !e.up() {
 				continue
 			}
-			peerName, _ := i.Peer()
-			v := w.nodeIndex[peerName]
-			li := w.linkIndex[i.Link().Name()]
-			d := dist[u] + w.cost(li)
+			v := e.to
+			d := dist[u] + e.cost
 			if dist[v] < 0 || d < dist[v] {
 				dist[v] = d
 				if u == s {
-					first[v] = i.Index
+					first[v] = k
 				} else {
 					first[v] = first[u]
 				}

@@ -21,6 +21,9 @@ func defaultWorld(t *testing.T, opts world.Options) *world.World {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := w.Settle(); err != nil {
+		t.Fatal(err)
+	}
 	return w
 }
 
@@ -35,6 +38,11 @@ func nextHop(t *testing.T, w *world.World, n, dst string) string {
 	if !ok {
 		return "(no route)"
 	}
+	if r.NextHop.IsValid() {
+		if p, _ := w.NodeByAddr(r.NextHop); p != nil {
+			return p.Name
+		}
+	}
 	peer, _ := w.Node(n).Ifaces()[r.Iface].Peer()
 	return peer
 }
@@ -46,7 +54,7 @@ func TestDefaultWorldRoutes(t *testing.T) {
 		{"home-router", "www.example.com", "isp-a-edge"},
 		{"isp-a-core", "www.example.com", "ixp"},
 		{"isp-a-core", "a.gtld-servers.net", "ixp"}, // via isp-b-core, shorter than the carriers
-		{"dc-router", "laptop", "ixp"},
+		{"dc-router", "198.51.100.2", "ixp"},        // the home's public address; the LAN behind it is private
 		{"isp-b-core", "api.example.com", "ixp"},
 		{"carrier-2", "www.example.com", "dc-router"},
 		{"ixp", "resolver.isp-a.net", "isp-a-core"},
@@ -93,7 +101,7 @@ func TestPartitionLeavesNoRoute(t *testing.T) {
 
 func TestResolve(t *testing.T) {
 	w := defaultWorld(t, world.Options{})
-	for in, want := range map[string]string{"www.example.com": "203.0.113.10", "198.18.1.2": "198.18.1.2", "laptop": "192.168.1.100"} {
+	for in, want := range map[string]string{"www.example.com": "203.0.113.10", "198.18.1.2": "198.18.1.2", "laptop": w.Node("laptop").Iface("wlan0").Addr().String()} {
 		if a, err := w.Resolve(in); err != nil || a.String() != want {
 			t.Errorf("Resolve(%q) = %v, %v; want %s", in, a, err, want)
 		}

@@ -25,6 +25,9 @@ func browser(t testing.TB, seed uint64) (*world.World, *browse.Browser) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := w.Settle(); err != nil {
+		t.Fatal(err)
+	}
 	laptop := w.Node("laptop")
 	addr, _, ok := w.ResolverFor("laptop")
 	if !ok {

@@ -73,6 +73,9 @@ func TestStubAsksTwiceAfterAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := w.Settle(); err != nil {
+		t.Fatal(err)
+	}
 	queries := 0
 	w.Bus.Subscribe(trace.ObserverFunc(func(e *trace.Event) {
 		ip := wire.IPv4(e.Data)
@@ -84,7 +87,8 @@ func TestStubAsksTwiceAfterAnError(t *testing.T) {
 	var got dnsserver.StubAnswer
 	done := false
 	st.LookupA("www.example.com", func(a dnsserver.StubAnswer) { got, done = a, true })
-	w.Kernel.Run()
+	for !done && w.Kernel.Step() {
+	}
 	if !done || !errors.Is(got.Err, dnsserver.ErrTemporary) || queries != 2 {
 		t.Fatalf("done %v, err %v, %d queries; want a temporary failure after 2 queries", done, got.Err, queries)
 	}

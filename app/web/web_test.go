@@ -36,6 +36,9 @@ func newFixture(t *testing.T, links ...string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := w.Settle(); err != nil {
+		t.Fatal(err)
+	}
 	if len(w.WebServers) != 2 {
 		t.Fatalf("the default world runs %d web servers, want 2", len(w.WebServers))
 	}

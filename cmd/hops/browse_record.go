@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/netip"
+	"strings"
 
 	"github.com/hopsnet/hops/dns/resolver"
 	"github.com/hopsnet/hops/sim"
@@ -20,7 +21,33 @@ type pktRec struct {
 	arrived sim.Time
 	ttlIn   uint8 // TTL on arrival
 	data    []byte
-	dropped string // why it was dropped, or ""
+	dropped string   // why it was dropped, or ""
+	nat     []natRec // the rewrites NATs made on its way, in order
+}
+
+// natRec is one NAT rewrite of a packet.
+type natRec struct {
+	node string // the router that rewrote it
+	kind string // "snat", "dnat" or "hairpin"
+	data []byte // the packet after the rewrite
+}
+
+// delivered returns the packet as its receiver got it: after the last
+// NAT rewrite, if any.
+func (p *pktRec) delivered() wire.IPv4 {
+	if n := len(p.nat); n > 0 {
+		return p.nat[n-1].data
+	}
+	return p.data
+}
+
+// views returns the packet as sent and after each rewrite.
+func (p *pktRec) views() []wire.IPv4 {
+	out := []wire.IPv4{p.data}
+	for _, n := range p.nat {
+		out = append(out, n.data)
+	}
+	return out
 }
 
 func (p *pktRec) ip() wire.IPv4 { return wire.IPv4(p.data) }
@@ -92,6 +119,11 @@ func (r *recorder) Observe(e *trace.Event) {
 				p.ttlIn = e.Data[8]
 			}
 		}
+	case trace.Translate:
+		if p := r.byID[e.Packet]; p != nil {
+			kind, _, _ := strings.Cut(e.Reason, " ")
+			p.nat = append(p.nat, natRec{node: e.Node, kind: kind, data: append([]byte(nil), e.Data...)})
+		}
 	case trace.LinkState:
 		r.links = append(r.links, linkEvent{at: e.At, link: e.Link, up: e.Reason == "up"})
 	case trace.Drop:
@@ -102,19 +134,26 @@ func (r *recorder) Observe(e *trace.Event) {
 }
 
 // flow returns the TCP packets between a and b (either way), in the
-// order they were sent.
+// order they were sent. A packet belongs to the flow if it does as sent
+// or after a NAT rewrote it: behind a home router, the server's replies
+// leave it addressed to the router's public address.
 func (r *recorder) flow(a, b netip.AddrPort) []*pktRec {
 	var out []*pktRec
 	for _, p := range r.order {
-		t, ok := p.tcp()
-		if !ok {
+		if _, ok := p.tcp(); !ok {
 			continue
 		}
-		ip := p.ip()
-		src := netip.AddrPortFrom(ip.Src(), t.SrcPort())
-		dst := netip.AddrPortFrom(ip.Dst(), t.DstPort())
-		if src == a && dst == b || src == b && dst == a {
-			out = append(out, p)
+		for _, ip := range p.views() {
+			if ip.Check() != nil || ip.Protocol() != wire.ProtoTCP || len(ip.Payload()) < 4 {
+				continue
+			}
+			t := wire.TCP(ip.Payload())
+			src := netip.AddrPortFrom(ip.Src(), t.SrcPort())
+			dst := netip.AddrPortFrom(ip.Dst(), t.DstPort())
+			if src == a && dst == b || src == b && dst == a {
+				out = append(out, p)
+				break
+			}
 		}
 	}
 	return out

@@ -141,8 +141,9 @@ func (r *browseRun) seqText(p *pktRec) string {
 		return fmt.Sprintf("SYN seq=%d", t.Seq())
 	case f&wire.SYN != 0:
 		// The handshake's last ACK is the browser's next bare ACK of
-		// seq+1 on this connection.
-		ip := p.ip()
+		// seq+1 on this connection (as the browser sees the SYN-ACK:
+		// after the home router's NAT rewrote it back).
+		ip := p.delivered()
 		r.handshakes[segKey{netip.AddrPortFrom(ip.Dst(), t.DstPort()), netip.AddrPortFrom(ip.Src(), t.SrcPort()), t.Seq() + 1, false}] = true
 		return fmt.Sprintf("SYN-ACK seq=%d ack=%d", t.Seq(), t.Ack())
 	case f == wire.ACK && len(pl) == 0:

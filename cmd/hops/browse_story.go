@@ -444,8 +444,14 @@ func (vt *visitTeller) path(syn *pktRec, x *web.Exchange) {
 		return
 	}
 	way := append(append([]string{syn.from}, syn.hops...), syn.to)
-	vt.say([]int{2}, "It crossed %d routers: %s, arriving %s after it left, with TTL %d: each router took one off.",
-		len(syn.hops), strings.Join(way, " → "), ms(syn.arrived.Sub(syn.sent)), syn.ttlIn)
+	routers, lans := vt.splitHops(syn.hops)
+	l2 := ""
+	if len(lans) > 0 {
+		l2 = " and " + strings.Join(lans, " and ") + ", which forwards Ethernet frames by MAC address and leaves the TTL alone"
+	}
+	vt.say([]int{2}, "It crossed %d routers%s: %s, arriving %s after it left, with TTL %d: each router took one off.",
+		routers, l2, strings.Join(way, " → "), ms(syn.arrived.Sub(syn.sent)), syn.ttlIn)
+	vt.home(syn, x)
 	var steps []string
 	for _, r := range syn.hops {
 		n := vt.r.s.w.Node(r)
@@ -485,6 +491,85 @@ func (vt *visitTeller) path(syn *pktRec, x *web.Exchange) {
 		break
 	}
 	vt.otherWays(syn, way)
+}
+
+// splitHops counts the routers among hops and describes the LAN
+// segments (switches, access points) it crossed.
+func (vt *visitTeller) splitHops(hops []string) (routers int, lans []string) {
+	w := vt.r.s.w
+	for _, h := range hops {
+		if w.Node(h) != nil {
+			routers++
+			continue
+		}
+		what := "the switch " + h
+		for _, l := range w.Scenario.LANs {
+			if l.Name == h && l.Kind == "wifi" {
+				what = "the Wi-Fi access point " + h
+			}
+		}
+		lans = append(lans, what)
+	}
+	return routers, lans
+}
+
+// home tells where the browsing host's address came from (DHCP) and
+// what the NAT routers on the SYN's way rewrote (claim 5).
+func (vt *visitTeller) home(syn *pktRec, x *web.Exchange) {
+	w := vt.r.s.w
+	src := vt.r.src
+	if c := w.DHCPClient(src.Name); c != nil {
+		if b, ok := c.Binding(); ok {
+			srv := vt.r.s.nameOf(b.Server)
+			kind := "public"
+			if b.Addr.IsPrivate() {
+				kind = "private (RFC 1918), usable only inside the home"
+			}
+			vt.say([]int{5}, "The %s's address, %s, is %s: %s's DHCP server leased it to the %s for %s when it joined the network (DISCOVER, OFFER, REQUEST, ACK), with the default router %s and the resolver %s.",
+				src.Name, b.Prefix, kind, srv, src.Name, fmtDur(b.LeaseTime), joinAddrs(b.Router), joinAddrs(b.DNS))
+		}
+	}
+	for i, n := range syn.nat {
+		before := wire.IPv4(syn.data)
+		if i > 0 {
+			before = syn.nat[i-1].data
+		}
+		after := wire.IPv4(n.data)
+		bt, at := wire.TCP(before.Payload()), wire.TCP(after.Payload())
+		from := netip.AddrPortFrom(before.Src(), bt.SrcPort())
+		to := netip.AddrPortFrom(after.Src(), at.SrcPort())
+		port := "kept the port, as it was free (port preservation, RFC 4787)"
+		if from.Port() != to.Port() {
+			port = fmt.Sprintf("chose port %d, as %d was taken", to.Port(), from.Port())
+		}
+		pub := ""
+		if c := w.DHCPClient(n.node); c != nil {
+			if b, ok := c.Binding(); ok && b.Addr == to.Addr() {
+				pub = fmt.Sprintf(", which %s's DHCP server gave it", vt.r.s.nameOf(b.Server))
+			}
+		}
+		vt.say([]int{5, 1}, "On its way out, %s rewrote the SYN (NAPT, RFC 3022): source %s became %s, the router's one public address%s; it %s, recomputed the IPv4 header checksum (0x%04x → 0x%04x) and the TCP checksum (0x%04x → 0x%04x), and remembered the mapping. No router outside the home ever sees %s.",
+			n.node, from, to, pub, port, before.HeaderChecksum(), after.HeaderChecksum(), bt.Checksum(), at.Checksum(), from.Addr())
+		// The SYN-ACK: translated back by the same mapping.
+		for _, p := range vt.r.rec.flow(x.Local, x.Remote) {
+			t, _ := p.tcp()
+			if t.Flags() != wire.SYN|wire.ACK || len(p.nat) == 0 {
+				continue
+			}
+			in := wire.IPv4(p.data)
+			for _, m := range p.nat {
+				if m.node != n.node {
+					continue
+				}
+				out := wire.IPv4(m.data)
+				it, ot := wire.TCP(in.Payload()), wire.TCP(out.Payload())
+				vt.say([]int{5}, "%s sent its SYN-ACK to %s; %s found the mapping and rewrote the destination back to %s before passing it into the home.",
+					vt.r.s.nameOf(in.Src()), netip.AddrPortFrom(in.Dst(), it.DstPort()), n.node, netip.AddrPortFrom(out.Dst(), ot.DstPort()))
+				break
+			}
+			break
+		}
+	}
 }
 
 // otherWays tells the first later packet of the visit from this node to

@@ -70,14 +70,14 @@ func (b browseJSON) has(t *testing.T, c int, want ...string) {
 // value the narration gives against an independent record of the same
 // run: tshark's decoding of the capture (the laptop's and the resolver's
 // interfaces) and the JSON Lines event log. Claims 4 (rerouting) is in
-// TestBrowseReroute; 5 (DHCP and NAT) and 10 (HTTP/2) wait for the home
-// network and the HTTP/2 client.
+// TestBrowseReroute; 5 (DHCP and NAT) in TestBrowseClaimHome; 10 (HTTP/2)
+// in TestBrowseHTTP2.
 func TestBrowseClaims(t *testing.T) {
 	tsharkcheck.Require(t)
 	dir := t.TempDir()
 	pcap, events := filepath.Join(dir, "load.pcapng"), filepath.Join(dir, "events.jsonl")
 	b := runBrowseJSON(t, "--pcap", pcap, "--capture", "laptop,resolver.isp-a.net", "--events", events, "browse", "http://www.example.com/")
-	for _, c := range []int{1, 2, 3, 6, 7, 8, 9, 11, 12} {
+	for _, c := range []int{1, 2, 3, 5, 6, 7, 8, 9, 11, 12} {
 		if len(b.claim(c)) == 0 {
 			t.Errorf("claim %d: no narration line shows it", c)
 		}
@@ -114,7 +114,7 @@ func TestBrowseClaims(t *testing.T) {
 		code
 		ctype
 	)
-	const laptop, resolverAddr = "192.168.1.100", "192.0.2.53"
+	const laptop, resolverAddr = "192.168.1.102", "192.0.2.53"
 	var synRow, synackRow, stubQ []string
 	var resolverQs [][]string
 	var gets []string
@@ -152,11 +152,12 @@ func TestBrowseClaims(t *testing.T) {
 	}
 	path := forwardedBy(t, events, m[1])
 	want := "laptop → " + strings.Join(path, " → ") + " → www.example.com"
-	if strings.Join(path, ",") != "home-router,isp-a-edge,isp-a-core,ixp,dc-router" {
+	if strings.Join(path, ",") != "home-wifi,home-router,isp-a-edge,isp-a-core,ixp,dc-router" {
 		t.Errorf("event log path %v", path)
 	}
-	b.has(t, 2, want, fmt.Sprintf("It crossed %d routers", len(path)))
-	b.has(t, 2, "The SYN-ACK came back", "www.example.com → dc-router → ixp → isp-a-core → isp-a-edge → home-router → laptop")
+	// The access point forwards too, but it is no router.
+	b.has(t, 2, want, fmt.Sprintf("It crossed %d routers and the Wi-Fi access point home-wifi", len(path)-1))
+	b.has(t, 2, "The SYN-ACK came back", "www.example.com → dc-router → ixp → isp-a-core → isp-a-edge → home-router → home-wifi → laptop")
 
 	// 3: each router's choice.
 	b.has(t, 3, "home-router: ", "→ isp-a-edge", "dc-router: ", "→ www.example.com")
@@ -303,9 +304,9 @@ func TestBrowseSecondVisit(t *testing.T) {
 // TestBrowseLossy: with loss on the home uplink, the narration tells the
 // segments sent again, and the summary counts them.
 func TestBrowseLossy(t *testing.T) {
-	b := runBrowseJSON(t, "--seed", "3", "--link-set", "home-uplink:loss=5%", "browse", "www.example.com")
+	b := runBrowseJSON(t, "--seed", "145", "--link-set", "home-uplink:loss=5%", "browse", "www.example.com")
 	if b.Summary[0].Retransmitted == 0 {
-		t.Fatalf("no retransmission with 5%% loss and seed 3: %+v", b.Summary[0])
+		t.Fatalf("no retransmission with 5%% loss and seed 145: %+v", b.Summary[0])
 	}
 	b.has(t, 6, "sent again", "the first copy was dropped (loss at")
 	b.has(t, 7, "The stub sent the query 1 more time(s)", "5000.0 ms after the first")
@@ -315,19 +316,19 @@ func TestBrowseLossy(t *testing.T) {
 // the carriers instead, and the narration's path says so.
 func TestBrowseReroute(t *testing.T) {
 	b := runBrowseJSON(t, "--link-down", "isp-a-core--ixp@0s", "browse", "www.example.com")
-	b.has(t, 2, "laptop → home-router → isp-a-edge → isp-a-core → carrier-1 → carrier-2 → dc-router → www.example.com")
+	b.has(t, 2, "laptop → home-wifi → home-router → isp-a-edge → isp-a-core → carrier-1 → carrier-2 → dc-router → www.example.com")
 	if b.Summary[0].Status != 200 {
 		t.Errorf("summary %+v", b.Summary[0])
 	}
 }
 
 // TestBrowseCutMidLoad (claims 3 and 4): the IXP link of ISP A goes
-// down 60 ms into the load, after the SYN crossed it: later packets take
+// down 70 ms into the load, after the SYN crossed it: later packets take
 // the carriers, and the narration says so with the link's name and time.
 func TestBrowseCutMidLoad(t *testing.T) {
-	b := runBrowseJSON(t, "--link-down", "isp-a-core--ixp@60ms", "browse", "www.example.com")
-	b.has(t, 2, "laptop → home-router → isp-a-edge → isp-a-core → ixp → dc-router → www.example.com")
-	b.has(t, 4, "Not every packet took that way", "isp-a-core → carrier-1 → carrier-2 → dc-router", "the link isp-a-core--ixp went down at 60.0 ms")
+	b := runBrowseJSON(t, "--link-down", "isp-a-core--ixp@70ms", "browse", "www.example.com")
+	b.has(t, 2, "laptop → home-wifi → home-router → isp-a-edge → isp-a-core → ixp → dc-router → www.example.com")
+	b.has(t, 4, "Not every packet took that way", "isp-a-core → carrier-1 → carrier-2 → dc-router", "the link isp-a-core--ixp went down at 70.0 ms")
 	if b.Summary[0].Status != 200 {
 		t.Errorf("summary %+v", b.Summary[0])
 	}
@@ -514,5 +515,65 @@ func TestBrowseServerPush(t *testing.T) {
 	}
 	if _, errs, code := hops(t, "browse", "--push", "www.example.com"); code != 2 || !strings.Contains(errs, "--push needs --http2") {
 		t.Errorf("--push without --http2: %d %s", code, errs)
+	}
+}
+
+// TestBrowseClaimHome (claim 5): the laptop's address came by DHCP and
+// is private; the home router rewrote the SYN's source to its public
+// address and the SYN-ACK's destination back. tshark, reading the same
+// flow captured on the laptop and on both sides of the router, is the
+// judge of every address, port and checksum the narration gives.
+func TestBrowseClaimHome(t *testing.T) {
+	tsharkcheck.Require(t)
+	pcap := filepath.Join(t.TempDir(), "home.pcapng")
+	b := runBrowseJSON(t, "--pcap", pcap, "--capture", "laptop,home-router", "browse", "http://www.example.com/")
+	if p, err := tsharkcheck.ProblemsPerInterface(pcap, "warning"); err != nil || len(p) > 0 {
+		t.Fatalf("tshark: %v %s", err, strings.Join(p, "\n"))
+	}
+	rows, err := tsharkcheck.Fields(pcap, "frame.interface_name", "ip.src", "ip.dst", "tcp.srcport", "tcp.dstport",
+		"tcp.flags.syn", "tcp.flags.ack", "ip.checksum", "tcp.checksum", "dhcp.option.dhcp", "dhcp.ip.your")
+	if err != nil {
+		t.Fatal(err)
+	}
+	isSet := func(v string) bool { return v == "1" || v == "True" }
+	// The first SYN and SYN-ACK on each interface, and the laptop's ACK.
+	syn, synack := map[string][]string{}, map[string][]string{}
+	var ack string
+	for _, r := range rows {
+		if r[5] == "" {
+			if r[0] == "laptop:wlan0" && r[9] == "5" && ack == "" { // DHCPACK
+				ack = r[10]
+			}
+			continue
+		}
+		if isSet(r[5]) && !isSet(r[6]) && syn[r[0]] == nil {
+			syn[r[0]] = r
+		}
+		if isSet(r[5]) && isSet(r[6]) && synack[r[0]] == nil {
+			synack[r[0]] = r
+		}
+	}
+	in, out := syn["home-router:lan0"], syn["home-router:wan0"]
+	if in == nil || out == nil || syn["laptop:wlan0"] == nil || synack["home-router:wan0"] == nil || synack["laptop:wlan0"] == nil {
+		t.Fatalf("capture lacks the SYN or SYN-ACK on an interface: %v %v", syn, synack)
+	}
+	if ack == "" || ack != in[1] {
+		t.Fatalf("tshark: the laptop's DHCPACK gave %q, its SYN came from %s", ack, in[1])
+	}
+	if out[1] != "198.51.100.2" || out[2] != in[2] || out[4] != in[4] {
+		t.Fatalf("tshark: the SYN inside %v, outside %v", in, out)
+	}
+	b.has(t, 5, fmt.Sprintf("The laptop's address, %s/24, is private (RFC 1918)", ack), "home-router's DHCP server leased it", "the default router 192.168.1.1")
+	hex := func(s string) string { return "0x" + strings.TrimPrefix(s, "0x") }
+	b.has(t, 5, fmt.Sprintf("source %s:%s became %s:%s", in[1], in[3], out[1], out[3]), "which isp-a-edge's DHCP server gave it",
+		fmt.Sprintf("IPv4 header checksum (%s → %s)", hex(in[7]), hex(out[7])), fmt.Sprintf("TCP checksum (%s → %s)", hex(in[8]), hex(out[8])))
+	back := synack["laptop:wlan0"]
+	b.has(t, 5, fmt.Sprintf("SYN-ACK to %s:%s", synack["home-router:wan0"][2], synack["home-router:wan0"][4]),
+		fmt.Sprintf("rewrote the destination back to %s:%s", back[2], back[4]))
+	// No private address outside the home, by tshark.
+	for _, r := range rows {
+		if r[0] == "home-router:wan0" && (strings.HasPrefix(r[1], "192.168.") || strings.HasPrefix(r[2], "192.168.")) {
+			t.Fatalf("tshark: a private address on the WAN side: %v", r)
+		}
 	}
 }

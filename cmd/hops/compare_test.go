@@ -35,7 +35,7 @@ func TestCompare(t *testing.T) {
 		t.Errorf("cold %+v\nwarm %+v", c.A, c.B)
 	}
 	// --link-set of the compare run applies to both.
-	out, errs, code := hops(t, "--json", "--seed", "3", "--link-set", "home-uplink:loss=5%", "compare", "--b", "--cc newreno", "browse", "www.example.com")
+	out, errs, code := hops(t, "--json", "--seed", "145", "--link-set", "home-uplink:loss=5%", "compare", "--b", "--cc newreno", "browse", "www.example.com")
 	var l compareJSON
 	if code != 0 || json.Unmarshal([]byte(out), &l) != nil {
 		t.Fatalf("exit %d: %s", code, errs)

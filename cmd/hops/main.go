@@ -98,6 +98,8 @@ type globals struct {
 	linkSet  []string
 	// onBrowse, when set, receives a finished browse run (hops compare).
 	onBrowse func(*browseRun)
+	// onClose, when set, sees the session as the command ends (hops nat).
+	onClose func(*session)
 }
 
 func newRoot(stdout, stderr io.Writer, intr *interrupt) *cobra.Command {
@@ -139,7 +141,7 @@ Without --world, hops uses its embedded default internet (see 'hops world').`,
 	pf.StringArrayVar(&g.linkUp, "link-up", nil, "bring `LINK@TIME` back up during the run; repeatable")
 	pf.StringArrayVar(&g.linkSet, "link-set", nil, "change a link before the run: `LINK:KEY=VALUE,...` with the keys of a scenario file's links (rate, delay, loss, duplicate, reorder, reorder-delay, jitter, corrupt, queue, mtu, cost), e.g. home-uplink:loss=5%,rate=10Mbps; repeatable")
 	pf.BoolVar(&g.staticRt, "static-routes", false, "keep the initial routes when links fail (no rerouting)")
-	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g), newTransferCmd(g), newDigCmd(g), newCurlCmd(g), newRenderCmd(g), newBenchCmd(g), newBrowseCmd(g), newCompareCmd(g))
+	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g), newTransferCmd(g), newDigCmd(g), newCurlCmd(g), newRenderCmd(g), newBenchCmd(g), newBrowseCmd(g), newCompareCmd(g), newDHCPCmd(g), newNATCmd(g))
 	return root
 }
 

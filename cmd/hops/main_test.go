@@ -97,7 +97,9 @@ func TestTracerouteDefaultWorldPath(t *testing.T) {
 }
 
 func TestTracerouteJSON(t *testing.T) {
-	out, errs, code := hops(t, "--json", "traceroute", "--from", "api.example.com", "laptop")
+	// To the ISP's edge router (the home behind it drops unsolicited
+	// probes, and its LAN is private).
+	out, errs, code := hops(t, "--json", "traceroute", "--from", "api.example.com", "198.51.100.1")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -124,11 +126,25 @@ func TestTracerouteJSON(t *testing.T) {
 			t.Fatalf("line %d type %q, want %q", i+1, v.Type, want)
 		}
 	}
-	if !r.Reached || len(r.Hops) != 6 || r.Hops[5].Probes[0].From.String() != "192.168.1.100" {
+	if !r.Reached || len(r.Hops) != 4 || r.Hops[3].Probes[0].From.String() != "198.51.100.1" {
 		t.Fatalf("result %+v", r)
 	}
 	if got := r.Hops[0].Probes[0].From.String(); got != "203.0.113.13" {
 		t.Fatalf("first hop %s, want the datacenter router 203.0.113.13", got)
+	}
+}
+
+// TestTracerouteToPrivateAddress: from outside, the laptop's private
+// address (RFC 1918) is routed nowhere; the first router says so (!N),
+// as a default-free router on the real internet would.
+func TestTracerouteToPrivateAddress(t *testing.T) {
+	out, errs, code := hops(t, "traceroute", "--from", "api.example.com", "laptop")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	want := "traceroute to laptop (192.168.1.102), 30 hops max, 60 byte packets\n 1  dc-router (203.0.113.13)  0.200 ms !N  0.200 ms !N  0.200 ms !N\n"
+	if out != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", out, want)
 	}
 }
 
@@ -328,18 +344,19 @@ func TestEventLog(t *testing.T) {
 		if echo == 0 && e.Kind == "send" && e.Node == "laptop" && strings.Contains(e.Summary, "echo request") {
 			echo = e.Packet
 		}
-		if echo == 0 && e.Node == "laptop" && (e.Kind == "send" || e.Kind == "deliver") {
+		// Before it: the DHCP exchange and ARP, then the name lookup.
+		if echo == 0 && e.Node == "laptop" && (e.Kind == "send" || e.Kind == "deliver") && strings.Contains(e.Summary, ":53") {
 			before = append(before, e.Kind+" "+e.Summary)
 		}
 		if echo != 0 && e.Packet == echo && (e.Kind == "send" || e.Kind == "forward" || e.Kind == "deliver") {
 			path = append(path, e.Kind+" "+e.Node)
 		}
 	}
-	if len(before) != 2 || !strings.HasPrefix(before[0], "send UDP 192.168.1.100:") || !strings.Contains(before[0], " > 192.0.2.53:53 ") ||
-		!strings.HasPrefix(before[1], "deliver UDP 192.0.2.53:53 > 192.168.1.100:") {
+	if len(before) != 2 || !strings.HasPrefix(before[0], "send UDP 192.168.1.102:") || !strings.Contains(before[0], " > 192.0.2.53:53 ") ||
+		!strings.HasPrefix(before[1], "deliver UDP 192.0.2.53:53 > 192.168.1.102:") {
 		t.Fatalf("the laptop before its first echo request:\n%s\nwant a DNS query to the resolver and its answer", strings.Join(before, "\n"))
 	}
-	want := "send laptop, forward home-router, forward isp-a-edge, forward isp-a-core, forward ixp, forward dc-router, deliver www.example.com"
+	want := "send laptop, forward home-wifi, forward home-router, forward isp-a-edge, forward isp-a-core, forward ixp, forward dc-router, deliver www.example.com"
 	if got := strings.Join(path, ", "); got != want {
 		t.Fatalf("path %s\nwant %s", got, want)
 	}
@@ -430,11 +447,14 @@ func TestTracerouteAfterCutGoesAround(t *testing.T) {
 
 func TestWorldCommands(t *testing.T) {
 	out, _, code := hops(t, "world")
-	if code != 0 || !strings.Contains(out, "world default: 15 nodes, 16 links") || !strings.Contains(out, "ixp--dc-router") {
+	if code != 0 || !strings.Contains(out, "world default: 17 nodes, 15 links, 1 LAN") || !strings.Contains(out, "ixp--dc-router") ||
+		!strings.Contains(out, "home-wifi  home-router:lan0 laptop:wlan0 phone:wlan0 tv:wlan0  wifi, 300Mbps, 500µs, jitter 750µs per member") ||
+		!strings.Contains(out, "nat (lan0 to wan0)  wan0 dhcp, lan0 192.168.1.1/24") {
 		t.Fatalf("hops world:\n%s", out)
 	}
 	out, _, code = hops(t, "world", "--dot")
-	if code != 0 || !strings.HasPrefix(out, `graph "default" {`) || !strings.Contains(out, `"ixp" -- "dc-router"`) {
+	if code != 0 || !strings.HasPrefix(out, `graph "default" {`) || !strings.Contains(out, `"ixp" -- "dc-router"`) ||
+		!strings.Contains(out, `"home-wifi" -- "laptop" [headlabel="dhcp"];`) {
 		t.Fatalf("hops world --dot:\n%s", out)
 	}
 }

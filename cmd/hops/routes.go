@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hopsnet/hops/node"
-	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/world/scenario"
 	"github.com/spf13/cobra"
 )
@@ -56,7 +55,7 @@ With --json, the tables are JSON in the shape of ip -j route.`,
 			}
 			// Let the link events up to then, and the route recomputations
 			// they cause, happen. Nothing else runs: no app has started.
-			s.w.Kernel.RunUntil(sim.Time(at))
+			s.w.Kernel.RunUntil(s.w.Start.Add(at))
 			instant := routesInstant{At: at, Why: routesWhy(asked, at, events)}
 			if g.json {
 				return s.printJSON(routesJSON(instant, nodes))

@@ -27,6 +27,7 @@ import (
 type session struct {
 	g      *globals
 	w      *world.World
+	boot   *settleLog // the events of the DHCP phase, for the outputs
 	closer []func() error
 
 	// Set by start: out carries the command's own output (stdout, or
@@ -64,6 +65,12 @@ func newSession(g *globals) (*session, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
+	boot, err := settle(w)
+	if err != nil {
+		// A world whose hosts cannot all get a lease still runs: the
+		// user may be studying exactly that (a lossy or cut uplink).
+		fmt.Fprintf(g.stderr, "hops: warning: %v\n", err)
+	}
 	for _, name := range g.capture {
 		if w.Node(name) == nil {
 			return nil, usageError{fmt.Errorf("--capture: unknown node %q", name)}
@@ -83,7 +90,7 @@ func newSession(g *globals) (*session, error) {
 			}
 		}
 	}
-	return &session{g: g, w: w}, nil
+	return &session{g: g, w: w, boot: boot}, nil
 }
 
 // loadScenario loads the scenario (--world, or the default world) and
@@ -107,8 +114,8 @@ func scheduleLink(w *world.World, flag, spec string, up bool) error {
 	if !ok {
 		return fmt.Errorf("%s %q: want LINK@TIME, e.g. isp-a-core--ixp@1.5s", flag, spec)
 	}
-	l := w.Link(name)
-	if l == nil {
+	ls := w.LinksNamed(name)
+	if len(ls) == 0 {
 		return fmt.Errorf("%s: unknown link %q (try `hops world`)", flag, name)
 	}
 	d, err := scenario.ParseDuration(at)
@@ -118,7 +125,20 @@ func scheduleLink(w *world.World, flag, spec string, up bool) error {
 	if d < 0 {
 		return fmt.Errorf("%s %q: the time must not be negative", flag, spec)
 	}
-	w.Kernel.Schedule(sim.Time(d), sim.HandlerFunc(func(sim.Time, uint64) { l.SetUp(up) }), 0)
+	// Times count from the world's start (after the hosts got their
+	// DHCP leases), which is when the command starts; at 0 the link
+	// changes before the command sends anything.
+	set := func() {
+		for _, l := range ls {
+			l.SetUp(up)
+		}
+	}
+	when := w.Start.Add(d)
+	if when <= w.Kernel.Now() {
+		set()
+		return nil
+	}
+	w.Kernel.Schedule(when, sim.HandlerFunc(func(sim.Time, uint64) { set() }), 0)
 	return nil
 }
 
@@ -189,7 +209,9 @@ func (s *session) start() error {
 		if err != nil {
 			return err
 		}
-		var filter func(string) bool
+		// Nodes' interfaces only: a LAN's switch ports would repeat
+		// what its members' interfaces capture.
+		filter := func(n string) bool { return w.Node(n) != nil }
 		if len(g.capture) > 0 {
 			filter = func(n string) bool { return slices.Contains(g.capture, n) }
 		}
@@ -197,8 +219,12 @@ func (s *session) start() error {
 		for _, n := range w.Nodes {
 			for _, i := range n.Ifaces() {
 				peer, pi := i.Peer()
-				ifaces = append(ifaces, capture.Iface{Node: n.Name, Iface: i.Name,
-					Description: fmt.Sprintf("%s on %s to %s:%s", i.Prefix, i.Link().Name(), peer, pi)})
+				addr := "dhcp"
+				if i.Prefix.IsValid() {
+					addr = i.Prefix.String()
+				}
+				ifaces = append(ifaces, capture.Iface{Node: n.Name, Iface: i.Name, Ethernet: i.Ethernet(),
+					Description: fmt.Sprintf("%s on %s to %s:%s", addr, i.Link().Name(), peer, pi)})
 			}
 		}
 		c, err := capture.New(f, ifaces, filter)
@@ -206,6 +232,7 @@ func (s *session) start() error {
 			closeFile()
 			return err
 		}
+		s.boot.replay(c)
 		w.Bus.Subscribe(c)
 		s.closer = append(s.closer, c.Close, closeFile)
 	}
@@ -216,6 +243,7 @@ func (s *session) start() error {
 		}
 		bw := bufio.NewWriter(f)
 		j := trace.NewJSONL(bw)
+		s.boot.replay(j)
 		w.Bus.Subscribe(j)
 		s.closer = append(s.closer, j.Flush, bw.Flush, closeFile)
 	}
@@ -323,6 +351,10 @@ func (s *session) limitAfter(plan time.Duration) {
 
 // close flushes and closes the outputs.
 func (s *session) close() error {
+	if s.g.onClose != nil {
+		s.g.onClose(s)
+		s.g.onClose = nil
+	}
 	s.flush()
 	if s.g.stats {
 		s.writeLinkStats(s.g.stderr)

@@ -60,7 +60,7 @@ func TestTransferCaptureAgreesWithTshark(t *testing.T) {
 	}
 	resent := 0
 	for _, r := range rows {
-		if r[0] == "192.168.1.100" && r[1] != "0" && r[1] != "" && (r[2] != "" || r[3] != "" || r[4] != "" || r[5] != "") {
+		if r[0] == "192.168.1.102" && r[1] != "0" && r[1] != "" && (r[2] != "" || r[3] != "" || r[4] != "" || r[5] != "") {
 			resent++
 		}
 	}

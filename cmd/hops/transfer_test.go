@@ -237,8 +237,8 @@ func TestTransferRefusedJSON(t *testing.T) {
 // TestTransferFromTo: --from and DEST pick the ends; the reverse path
 // works too.
 func TestTransferFromTo(t *testing.T) {
-	r := transferJSONRun(t, "transfer", "-u", "--from", "api.example.com", "--to", "laptop", "-t", "1")
-	if r.Summary.Src.Addr().String() != "203.0.113.14" || r.Summary.Dst.String() != "192.168.1.100:5201" ||
+	r := transferJSONRun(t, "transfer", "-u", "--from", "api.example.com", "--to", "www.example.com", "-t", "1")
+	if r.Summary.Src.Addr().String() != "203.0.113.14" || r.Summary.Dst.String() != "203.0.113.10:5201" ||
 		r.Summary.Receiver.Datagrams != r.Summary.Sender.Datagrams {
 		t.Fatalf("%+v", r.Summary)
 	}
@@ -320,9 +320,16 @@ func TestTransferCaptureDecodes(t *testing.T) {
 // TestLinkSet: --link-set changes a link for every command that runs the
 // world, checked like a scenario file.
 func TestLinkSet(t *testing.T) {
-	out, _, code := hops(t, "--link-set", "home-uplink:loss=100%", "ping", "-c", "5", "203.0.113.10") // a name's lookup would fail first
+	out, errs, code := hops(t, "--link-set", "isp-a-edge--isp-a-core:loss=100%", "ping", "-c", "5", "203.0.113.10") // a name's lookup would fail first
 	if code != 1 || !strings.Contains(out, "5 packets transmitted, 0 received, 100% packet loss") {
 		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	// With the home's uplink lost, the home router never gets its public
+	// address: hops warns, and the router has no route out.
+	out, errs, code = hops(t, "--link-set", "home-uplink:loss=100%", "ping", "-c", "2", "203.0.113.10")
+	if code != 1 || !strings.Contains(errs, "hops: warning: no DHCP lease after 2m0s for: home-router:wan0") ||
+		!strings.Contains(out, "From 192.168.1.1 icmp_seq=1 Destination Net Unreachable") {
+		t.Fatalf("exit %d:\n%s\nstderr:\n%s", code, out, errs)
 	}
 	// A higher cost on the IXP link sends isp-a-core's traffic for the
 	// datacenter over the carriers.
@@ -332,10 +339,11 @@ func TestLinkSet(t *testing.T) {
 		!strings.Contains(after, "203.0.113.8/30 via 198.18.2.2") {
 		t.Fatalf("exit %d %s; before:\n%s\nafter:\n%s", code, errs, before, after)
 	}
-	// Later settings win; a delay shows in ping's times.
-	out, _, _ = hops(t, "--link-set", "home-wifi:jitter=0,delay=50ms", "--link-set", "home-uplink:jitter=0", "ping", "-c", "1", "www.example.com")
+	// Later settings win; a delay shows in ping's times. A LAN's delay
+	// is per member cable: laptop to router crosses two.
+	out, _, _ = hops(t, "--link-set", "home-wifi:jitter=0,delay=25ms", "--link-set", "home-uplink:jitter=0", "ping", "-c", "1", "www.example.com")
 	if !strings.Contains(out, "time=1") || !strings.Contains(out, "rtt min/avg/max/mdev = 1") {
-		t.Fatalf("a 50ms wifi delay each way should give a round trip over 100ms:\n%s", out)
+		t.Fatalf("a 25ms wifi delay on each of two cables each way should give a round trip over 100ms:\n%s", out)
 	}
 	// hops world shows the world as --link-set changed it.
 	if out, _, code := hops(t, "--link-set", "home-uplink:loss=1%,rate=10Mbps", "world"); code != 0 || !strings.Contains(out, "10Mbps, 5ms, loss 1%, jitter 300µs") {

@@ -129,17 +129,58 @@ func formatRate(bps int64) string {
 	return fmt.Sprintf("%dbps", bps)
 }
 
+// endpointAddr is an endpoint's address as the world file gives it: a
+// prefix, or "dhcp".
+func endpointAddr(ep scenario.Endpoint) string {
+	if ep.DHCP {
+		return "dhcp"
+	}
+	return ep.Addr.String()
+}
+
+// lanSummary describes a LAN's properties in a few words.
+func lanSummary(l *scenario.LAN) string {
+	parts := []string{string(l.Kind)}
+	if l.RateBps > 0 {
+		parts = append(parts, formatRate(l.RateBps))
+	}
+	parts = append(parts, l.Delay.String())
+	if l.MTU != scenario.DefaultMTU {
+		parts = append(parts, fmt.Sprintf("mtu %d", l.MTU))
+	}
+	if l.Loss > 0 {
+		parts = append(parts, fmt.Sprintf("loss %g%%", l.Loss*100))
+	}
+	if l.Jitter > 0 {
+		parts = append(parts, "jitter "+l.Jitter.String())
+	}
+	return strings.Join(parts, ", ") + " per member"
+}
+
 func writeWorld(w io.Writer, sc *scenario.Scenario) {
 	addrs := map[string][]string{}
 	for _, l := range sc.Links {
-		addrs[l.A.Node] = append(addrs[l.A.Node], l.A.Iface+" "+l.A.Addr.String())
-		addrs[l.B.Node] = append(addrs[l.B.Node], l.B.Iface+" "+l.B.Addr.String())
+		addrs[l.A.Node] = append(addrs[l.A.Node], l.A.Iface+" "+endpointAddr(l.A))
+		addrs[l.B.Node] = append(addrs[l.B.Node], l.B.Iface+" "+endpointAddr(l.B))
 	}
-	fmt.Fprintf(w, "world %s: %d nodes, %d links\n\nNODES\n", sc.Name, len(sc.Nodes), len(sc.Links))
+	for _, l := range sc.LANs {
+		for _, ep := range l.Members {
+			addrs[ep.Node] = append(addrs[ep.Node], ep.Iface+" "+endpointAddr(ep))
+		}
+	}
+	fmt.Fprintf(w, "world %s: %d nodes, %d links", sc.Name, len(sc.Nodes), len(sc.Links))
+	if n := len(sc.LANs); n > 0 {
+		fmt.Fprintf(w, ", %d LAN%s", n, map[bool]string{true: "", false: "s"}[n == 1])
+	}
+	fmt.Fprint(w, "\n\nNODES\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NAME\tROLE\tSERVICES\tINTERFACES")
 	for _, n := range sc.Nodes {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", n.Name, n.Role, servicesSummary(n.Services), strings.Join(addrs[n.Name], ", "))
+		svcs := servicesSummary(n.Services)
+		if n.NAT != nil {
+			svcs = strings.TrimPrefix(svcs+", nat ("+n.NAT.Inside+" to "+n.NAT.Outside+")", ", ")
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", n.Name, n.Role, svcs, strings.Join(addrs[n.Name], ", "))
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nLINKS")
@@ -150,6 +191,20 @@ func writeWorld(w io.Writer, sc *scenario.Scenario) {
 		fmt.Fprintf(tw, "  %s\t%s:%s\t%s:%s\t%s\n", l.Name, l.A.Node, l.A.Iface, l.B.Node, l.B.Iface, linkSummary(l))
 	}
 	tw.Flush()
+	if len(sc.LANs) > 0 {
+		fmt.Fprintln(w, "\nLANS")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  NAME\tMEMBERS\tPROPERTIES")
+		for i := range sc.LANs {
+			l := &sc.LANs[i]
+			var ms []string
+			for _, ep := range l.Members {
+				ms = append(ms, ep.Node+":"+ep.Iface)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.Name, strings.Join(ms, " "), lanSummary(l))
+		}
+		tw.Flush()
+	}
 	if len(sc.Events) > 0 {
 		fmt.Fprintln(w, "\nEVENTS")
 		for _, e := range sc.Events {
@@ -181,9 +236,26 @@ func writeDOT(w io.Writer, sc *scenario.Scenario) {
 	for i := range sc.Links {
 		l := &sc.Links[i]
 		fmt.Fprintf(w, "  %q -- %q [label=%q, taillabel=%q, headlabel=%q];\n", l.A.Node, l.B.Node,
-			linkSummary(l), l.A.Addr.Addr().String(), l.B.Addr.Addr().String())
+			linkSummary(l), dotAddr(l.A), dotAddr(l.B))
+	}
+	// A LAN is a point, the switch or access point, with an edge to each
+	// member.
+	for i := range sc.LANs {
+		l := &sc.LANs[i]
+		fmt.Fprintf(w, "  %q [shape=point, width=0.15, xlabel=%q];\n", l.Name, l.Name+"\n"+lanSummary(l))
+		for _, ep := range l.Members {
+			fmt.Fprintf(w, "  %q -- %q [headlabel=%q];\n", l.Name, ep.Node, dotAddr(ep))
+		}
 	}
 	fmt.Fprintln(w, "}")
+}
+
+// dotAddr labels an edge's end with the endpoint's address, or "dhcp".
+func dotAddr(ep scenario.Endpoint) string {
+	if ep.DHCP {
+		return "dhcp"
+	}
+	return ep.Addr.Addr().String()
 }
 
 // servicesSummary lists a node's services: "dns (com. net.), web (www.example.com)".
@@ -191,6 +263,9 @@ func servicesSummary(svcs []scenario.Service) string {
 	var out []string
 	for _, svc := range svcs {
 		s := string(svc.Kind)
+		if svc.Kind == "dhcp" {
+			s += fmt.Sprintf(" (%s %s-%s)", svc.Iface, svc.PoolStart, svc.PoolEnd)
+		}
 		if args := append(append([]string(nil), svc.Zones...), svc.Sites...); len(args) > 0 {
 			s += " (" + strings.Join(args, " ") + ")"
 		}

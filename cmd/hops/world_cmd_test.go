@@ -36,7 +36,8 @@ func TestWorldJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sc); err != nil {
 		t.Fatal(err)
 	}
-	if sc.Name != "default" || len(sc.Nodes) != 15 || len(sc.Links) != 16 || sc.Links[0].A.Node != "laptop" {
+	if sc.Name != "default" || len(sc.Nodes) != 17 || len(sc.Links) != 15 || sc.Links[0].A.Node != "home-router" || !sc.Links[0].A.DHCP ||
+		len(sc.LANs) != 1 || len(sc.LANs[0].Members) != 4 || !sc.LANs[0].Members[1].DHCP {
 		t.Fatalf("world %+v", sc)
 	}
 	for _, bad := range []string{`"pos"`, `"RateBps"`, `"Delay"`, `"QueuePackets"`} {
@@ -44,13 +45,13 @@ func TestWorldJSON(t *testing.T) {
 			t.Errorf("JSON holds %s", bad)
 		}
 	}
-	for _, want := range []string{`"rate_bps": 300000000`, `"delay_ns": 1000000`, `"jitter_ns": 1500000`} {
+	for _, want := range []string{`"rate_bps": 300000000`, `"delay_ns": 500000`, `"jitter_ns": 750000`, `"dhcp": true`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("JSON lacks %s", want)
 		}
 	}
 	out, _, _ = hops(t, "--json", "world", "--positions")
-	if !strings.Contains(out, `"pos": {`) || !strings.Contains(out, `"line": 17`) {
+	if !strings.Contains(out, `"pos": {`) || !strings.Contains(out, `"line": 21`) {
 		t.Errorf("--positions gave no positions:\n%.400s", out)
 	}
 }

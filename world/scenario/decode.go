@@ -53,6 +53,22 @@ type linkInfo struct {
 type endInfo struct {
 	nodePos, ifacePos, addrPos Pos
 	hasNode, hasIface, addrOK  bool
+	dhcp                       bool // the address is "dhcp"
+}
+
+// failed reports whether a part of the endpoint was reported as bad.
+func (e *endInfo) failed() bool {
+	return !e.hasNode || !e.addrOK && !e.dhcp || e.ifacePos.Line > 0 && !e.hasIface
+}
+
+// lanInfo is a parsed LAN with the positions validation needs.
+type lanInfo struct {
+	LAN
+	namePos    Pos
+	named      bool
+	ends       []endInfo // one per member
+	membersPos Pos       // the value of "members"
+	membersOK  bool      // every member was read without error
 }
 
 // eventInfo is a parsed event with the positions validation needs.
@@ -104,6 +120,7 @@ func (d *decoder) decode(data []byte) *Scenario {
 	s := &Scenario{File: d.file}
 	var nodes []nodeInfo
 	var links []linkInfo
+	var lans []lanInfo
 	var events []eventInfo
 	top := d.decodeStruct(root, s, map[string]func(*field){
 		"nodes": func(f *field) {
@@ -126,6 +143,13 @@ func (d *decoder) decode(data []byte) *Scenario {
 				}
 			}
 		},
+		"lans": func(f *field) {
+			for _, item := range d.list(f.val, `"lans"`) {
+				if l, ok := d.lan(item); ok {
+					lans = append(lans, l)
+				}
+			}
+		},
 		"events": func(f *field) {
 			for _, item := range d.list(f.val, `"events"`) {
 				if e, ok := d.event(item); ok {
@@ -141,7 +165,7 @@ func (d *decoder) decode(data []byte) *Scenario {
 		d.errorf(f.val.pos, "scenario name must not be empty")
 	}
 
-	d.validate(nodes, links, events)
+	d.validate(nodes, links, lans, events)
 
 	s.Nodes = nil
 	for _, n := range nodes {
@@ -149,6 +173,9 @@ func (d *decoder) decode(data []byte) *Scenario {
 	}
 	for _, l := range links {
 		s.Links = append(s.Links, l.Link)
+	}
+	for _, l := range lans {
+		s.LANs = append(s.LANs, l.LAN)
 	}
 	for _, e := range events {
 		s.Events = append(s.Events, e.Event)
@@ -233,7 +260,253 @@ func (d *decoder) link(v value) (linkInfo, bool) {
 	if l.Reorder > 0 && l.ReorderDelay == 0 {
 		l.ReorderDelay = DefaultReorderDelay
 	}
+	if l.A.DHCP || l.B.DHCP {
+		if f := o.get("ethernet"); f != nil && !o.failed[f.key] && !l.Ethernet {
+			d.errorf(f.val.pos, "ethernet: false does not work with an end that takes its address from DHCP (DHCP needs Ethernet framing; leave ethernet out)")
+		}
+		l.Ethernet = true
+	}
 	return l, true
+}
+
+// lan reads one entry of "lans": the keys with a plain syntax by the
+// schema (the tags of LAN), the members by hand.
+func (d *decoder) lan(v value) (lanInfo, bool) {
+	var l lanInfo
+	o := d.decodeStruct(v, &l.LAN, map[string]func(*field){
+		"members": func(f *field) { d.members(f, &l) },
+	})
+	if o == nil {
+		return lanInfo{}, false
+	}
+	if f := o.get("name"); f != nil && l.Name != "" {
+		l.namePos, l.named = f.val.pos, true
+	}
+	return l, true
+}
+
+// minMembers is the least number of members of a LAN.
+const minMembers = 2
+
+// members reads a LAN's "members": a list of endpoints.
+func (d *decoder) members(f *field, l *lanInfo) {
+	l.membersPos = f.val.pos
+	what := "LAN"
+	if l.Name != "" {
+		what = fmt.Sprintf("LAN %q", l.Name)
+	}
+	if f.val.isNull() {
+		d.errorf(f.keyPos, "%s needs at least %d members (e.g. members: [\"r1:lan0 192.168.1.1/24\", \"laptop dhcp\"])", what, minMembers)
+		return
+	}
+	if _, isSeq := f.val.node.(*ast.SequenceNode); !isSeq {
+		d.errorf(f.val.pos, `"members" must be a list of endpoints (e.g. members: ["r1:lan0 192.168.1.1/24", "laptop dhcp"]), got %s`, describe(f.val.node))
+		return
+	}
+	before := len(d.errs)
+	items := d.list(f.val, `"members"`)
+	for _, item := range items {
+		var ep Endpoint
+		var info endInfo
+		if item.isNull() {
+			ep.Pos = item.pos
+			d.errorf(item.pos, `empty member (e.g. - "r1:lan0 192.168.1.1/24" or - "laptop dhcp")`)
+		} else {
+			d.endpoint(&field{key: "members", keyPos: item.pos, val: item}, &ep, &info)
+		}
+		l.Members = append(l.Members, ep)
+		l.ends = append(l.ends, info)
+	}
+	l.membersOK = len(d.errs) == before
+	if len(l.Members) < minMembers {
+		d.errorf(f.val.pos, "%s needs at least %d members, got %d", what, minMembers, len(l.Members))
+	}
+}
+
+// structHooks returns the hand-written decoders of the custom keys of the
+// struct at ptr, for structs that decodeStruct reads from their tags
+// alone: the items of a list, a mapping.
+func (d *decoder) structHooks(ptr any) map[string]func(*field) {
+	switch p := ptr.(type) {
+	case *Service:
+		return map[string]func(*field){
+			"iface": func(f *field) { p.Iface, _ = d.ifaceName(f) },
+			"pool":  func(f *field) { d.pool(f, p) },
+		}
+	case *NAT:
+		return map[string]func(*field){
+			"inside":   func(f *field) { p.Inside, _ = d.ifaceName(f) },
+			"outside":  func(f *field) { p.Outside, _ = d.ifaceName(f) },
+			"forwards": func(f *field) { d.forwards(f, p) },
+		}
+	}
+	return nil
+}
+
+// objKey identifies a mapping read by decodeStruct: its type and
+// position.
+type objKey struct {
+	typ reflect.Type
+	pos Pos
+}
+
+// remember keeps the mapping o read as a struct of type t, so that
+// validation can find where its keys are written (see at).
+func (d *decoder) remember(t reflect.Type, o *object) {
+	if d.objects == nil {
+		d.objects = make(map[objKey]*object)
+	}
+	d.objects[objKey{t, o.pos}] = o
+}
+
+// keyOf returns the key of the mapping of type T read at pos, or nil if
+// it is absent or its value was reported as bad.
+func keyOf[T any](d *decoder, pos Pos, key string) *field {
+	o := d.objects[objKey{reflect.TypeFor[T](), pos}]
+	if o == nil || o.failed[key] {
+		return nil
+	}
+	return o.get(key)
+}
+
+// ifaceName reads an interface name.
+func (d *decoder) ifaceName(f *field) (string, bool) {
+	name, ok := d.text(f)
+	if !ok || !d.checkName(f.val.pos, "interface", name) {
+		return "", false
+	}
+	return name, true
+}
+
+// poolForm is the syntax of a dhcp pool, for messages.
+const poolForm = "expected FIRST-LAST, two IPv4 addresses, e.g. 192.168.1.100-192.168.1.199"
+
+// pool reads a dhcp service's "pool": "FIRST-LAST", inclusive.
+func (d *decoder) pool(f *field, svc *Service) {
+	s, ok := d.text(f)
+	if !ok {
+		return
+	}
+	firstText, lastText, ok := strings.Cut(s, "-")
+	if !ok {
+		d.errorf(f.val.pos, "bad pool %s: %s", quoteShort(s), poolForm)
+		return
+	}
+	var ends [2]netip.Addr
+	for i, text := range []string{firstText, lastText} {
+		text = strings.TrimSpace(text)
+		a, err := netip.ParseAddr(text)
+		if err != nil || !a.Is4() {
+			d.errorf(f.val.pos, "bad pool %s: %s is not an IPv4 address (%s)", quoteShort(s), quoteShort(text), poolForm)
+			return
+		}
+		ends[i] = a
+	}
+	if ends[1].Less(ends[0]) {
+		d.errorf(f.val.pos, "bad pool %s: the first address is after the last (write the lower one first: %s-%s)", quoteShort(s), ends[1], ends[0])
+		return
+	}
+	svc.PoolStart, svc.PoolEnd = ends[0], ends[1]
+}
+
+// forwardForm is the syntax of a port forward, for messages.
+const forwardForm = `expected "PROTO PORT ADDR:PORT", e.g. "tcp 8080 192.168.1.10:80"`
+
+// forwards reads a NAT's "forwards": a list of "PROTO PORT ADDR:PORT"
+// (or one such string on its own). It checks that no (protocol, port)
+// is forwarded twice and remembers where each forward is written.
+func (d *decoder) forwards(f *field, n *NAT) {
+	items := []value{f.val}
+	if _, seq := f.val.node.(*ast.SequenceNode); seq || f.val.isNull() {
+		items = d.list(f.val, `"forwards"`)
+	}
+	type key struct {
+		proto string
+		port  uint16
+	}
+	first := make(map[key]Pos)
+	add := func(pf PortForward, pos Pos) {
+		k := key{pf.Proto, pf.Port}
+		if p, dup := first[k]; dup {
+			d.errorf(pos, "%s port %d is forwarded twice (first at %s)", pf.Proto, pf.Port, p)
+			return
+		}
+		first[k] = pos
+		n.Forwards = append(n.Forwards, pf)
+		if d.forwardPos == nil {
+			d.forwardPos = make(map[Pos][]Pos)
+		}
+		d.forwardPos[n.Pos] = append(d.forwardPos[n.Pos], pos)
+	}
+	for _, item := range items {
+		s, ok := adjacentPair(item)
+		if ok {
+			if pf, ok := d.forward(item, s); ok {
+				add(pf, item.pos)
+			}
+			continue
+		}
+		if _, isMap := mappingValues(item.node); isMap || item.isNull() {
+			d.errorf(item.pos, "forward must be a string \"PROTO PORT ADDR:PORT\" (e.g. \"tcp 8080 192.168.1.10:80\"), got %s", describe(item.node))
+			continue
+		}
+		s, ok = d.text(&field{key: "forwards", keyPos: f.keyPos, val: item})
+		if !ok {
+			continue
+		}
+		if pf, ok := d.forward(item, s); ok {
+			add(pf, item.pos)
+		}
+	}
+}
+
+// forward parses one port forward "PROTO PORT ADDR:PORT", reporting at
+// the offending word.
+func (d *decoder) forward(v value, s string) (PortForward, bool) {
+	ws := words(s)
+	if len(ws) != 3 {
+		d.errorf(v.pos, "bad forward %s: %s", quoteShort(s), forwardForm)
+		return PortForward{}, false
+	}
+	var pf PortForward
+	switch p := strings.ToLower(ws[0].text); p {
+	case "tcp", "udp":
+		pf.Proto = p
+	default:
+		d.errorf(subPos(v, ws[0].off), "bad forward %s: protocol must be tcp or udp, got %s (%s)", quoteShort(s), quoteShort(ws[0].text), forwardForm)
+		return PortForward{}, false
+	}
+	port, ok := parsePort(ws[1].text)
+	if !ok {
+		d.errorf(subPos(v, ws[1].off), "bad forward %s: public port must be a number from 1 to 65535, got %s (%s)", quoteShort(s), quoteShort(ws[1].text), forwardForm)
+		return PortForward{}, false
+	}
+	pf.Port = port
+	addrText, portText, _ := strings.Cut(ws[2].text, ":")
+	a, err := netip.ParseAddr(addrText)
+	if err != nil || !a.Is4() || !strings.Contains(ws[2].text, ":") {
+		d.errorf(subPos(v, ws[2].off), "bad forward %s: %s is not an inside IPv4 address and port ADDR:PORT, e.g. 192.168.1.10:80", quoteShort(s), quoteShort(ws[2].text))
+		return PortForward{}, false
+	}
+	toPort, ok := parsePort(portText)
+	if !ok {
+		d.errorf(subPos(v, ws[2].off+len([]rune(addrText))+1), "bad forward %s: inside port must be a number from 1 to 65535, got %s (%s)", quoteShort(s), quoteShort(portText), forwardForm)
+		return PortForward{}, false
+	}
+	pf.To = netip.AddrPortFrom(a, toPort)
+	return pf, true
+}
+
+// parsePort parses a port number from 1 to 65535.
+func parsePort(s string) (uint16, bool) {
+	if !allDigits(s) || s == "" || len(s) > 5 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, false
+	}
+	return uint16(n), true
 }
 
 // probability reads a probability.
@@ -344,6 +617,10 @@ func (d *decoder) queuePackets(f *field) (int, bool) {
 func (d *decoder) endpoint(f *field, ep *Endpoint, info *endInfo) {
 	v := f.val
 	ep.Pos = v.pos
+	if s, ok := adjacentPair(v); ok {
+		d.endpointCompact(v, s, ep, info)
+		return
+	}
 	if _, isMap := mappingValues(v.node); isMap {
 		d.endpointMapping(v, ep, info)
 		return
@@ -374,6 +651,9 @@ func (d *decoder) endpointCompact(v value, s string, ep *Endpoint, info *endInfo
 	switch {
 	case len(ws) == 0:
 		d.errorf(v.pos, "empty endpoint (%s)", endpointForm)
+		return
+	case len(ws) == 1 && ws[0].text == "dhcp":
+		d.errorf(v.pos, `endpoint "dhcp" is missing the node name (expected "NODE[:IFACE] dhcp", e.g. "laptop:wlan0 dhcp")`)
 		return
 	case len(ws) == 1 && looksLikeAddr(ws[0].text):
 		d.errorf(v.pos, "endpoint %s is missing the node name (%s)", quoteShort(s), endpointForm)
@@ -436,8 +716,16 @@ func (d *decoder) endpointMapping(v value, ep *Endpoint, info *endInfo) {
 	}
 }
 
-// address parses and checks an interface address.
+// address parses and checks an interface address, or the word dhcp.
 func (d *decoder) address(pos Pos, s string, ep *Endpoint, info *endInfo) {
+	if s == "dhcp" {
+		ep.DHCP, info.dhcp = true, true
+		return
+	}
+	if strings.EqualFold(s, "dhcp") {
+		d.errorf(pos, "bad address %s (did you mean %q?)", quoteShort(s), "dhcp")
+		return
+	}
 	p, err := parseAddr(s)
 	if err != nil {
 		d.errorf(pos, "%v", err)

@@ -70,3 +70,52 @@ func ExampleParseRate() {
 	// 1500000000 <nil>
 	// 0 bad rate "10 Mbit": unknown unit "Mbit" (use bps, kbps, Mbps, Gbps)
 }
+
+// A home network: a LAN whose members take their addresses from the
+// router's DHCP server, and NAT between the LAN and the uplink.
+func ExampleParse_home() {
+	src := `nodes:
+  - {name: laptop, role: laptop}
+  - {name: phone, role: host}
+  - name: r1
+    role: home-router
+    services: [{kind: dhcp, iface: lan0, pool: 192.168.1.100-192.168.1.199}]
+    nat: {inside: lan0, outside: wan0, forwards: ["tcp 8080 192.168.1.100:80"]}
+  - {name: isp, role: isp}
+lans:
+  - name: home
+    kind: wifi
+    members: [r1:lan0 192.168.1.1/24, laptop dhcp, phone:wlan0 dhcp]
+    rate: 300Mbps
+links:
+  - {a: r1:wan0 203.0.113.2/30, b: isp 203.0.113.1/30}
+`
+	s, err := scenario.Parse("home.yaml", []byte(src))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, l := range s.LANs {
+		fmt.Printf("LAN %s (%s, %d bit/s):\n", l.Name, l.Kind, l.RateBps)
+		for _, m := range l.Members {
+			if m.DHCP {
+				fmt.Printf("  %s:%s dhcp\n", m.Node, m.Iface)
+			} else {
+				fmt.Printf("  %s:%s %s\n", m.Node, m.Iface, m.Addr)
+			}
+		}
+	}
+	r1 := s.Nodes[2]
+	svc := r1.Services[0]
+	fmt.Printf("%s serves %s: %s-%s for %v\n", svc.Kind, svc.Iface, svc.PoolStart, svc.PoolEnd, svc.Lease)
+	fmt.Printf("nat %s -> %s (%s), forwards %v\n", r1.NAT.Inside, r1.NAT.Outside, r1.NAT.Filtering, r1.NAT.Forwards)
+	fmt.Printf("link %s, ethernet %v\n", s.Links[0].Name, s.Links[0].Ethernet)
+	// Output:
+	// LAN home (wifi, 300000000 bit/s):
+	//   r1:lan0 192.168.1.1/24
+	//   laptop:eth0 dhcp
+	//   phone:wlan0 dhcp
+	// dhcp serves lan0: 192.168.1.100-192.168.1.199 for 1h0m0s
+	// nat lan0 -> wan0 (endpoint-independent), forwards [{tcp 8080 192.168.1.100:80}]
+	// link r1--isp, ethernet false
+}

@@ -1,7 +1,9 @@
 package scenario
 
 import (
+	"net/netip"
 	"testing"
+	"time"
 )
 
 // FuzzParse checks that Parse never panics and that its results keep their
@@ -9,6 +11,10 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(exampleYAML))
 	for _, c := range errorCases {
+		f.Add([]byte(c.src))
+	}
+	f.Add([]byte(homeYAML))
+	for _, c := range homeErrorCases {
 		f.Add([]byte(c.src))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -39,22 +45,26 @@ func checkScenario(t *testing.T, s *Scenario) {
 	}
 	links := map[string]bool{}
 	ifaces := map[string]bool{}
+	checkEnd := func(ep Endpoint) {
+		if !nodes[ep.Node] || ep.Iface == "" || ep.DHCP == ep.Addr.IsValid() || ep.Addr.IsValid() && !ep.Addr.Addr().Is4() || ep.Pos.Line < 1 {
+			t.Fatalf("bad endpoint %+v", ep)
+		}
+		key := ep.Node + ":" + ep.Iface
+		if ifaces[key] {
+			t.Fatalf("duplicate interface %s", key)
+		}
+		ifaces[key] = true
+	}
 	for _, l := range s.Links {
 		if l.Name == "" || links[l.Name] {
 			t.Fatalf("bad or duplicate link name %q", l.Name)
 		}
 		links[l.Name] = true
-		for _, ep := range []Endpoint{l.A, l.B} {
-			if !nodes[ep.Node] || ep.Iface == "" || !ep.Addr.IsValid() || !ep.Addr.Addr().Is4() || ep.Pos.Line < 1 {
-				t.Fatalf("bad endpoint %+v", ep)
-			}
-			key := ep.Node + ":" + ep.Iface
-			if ifaces[key] {
-				t.Fatalf("duplicate interface %s", key)
-			}
-			ifaces[key] = true
-		}
-		if l.A.Node == l.B.Node || l.A.Addr.Masked() != l.B.Addr.Masked() || l.A.Addr.Addr() == l.B.Addr.Addr() {
+		checkEnd(l.A)
+		checkEnd(l.B)
+		static := !l.A.DHCP && !l.B.DHCP
+		if l.A.Node == l.B.Node || static && (l.A.Addr.Masked() != l.B.Addr.Masked() || l.A.Addr.Addr() == l.B.Addr.Addr()) ||
+			l.A.DHCP && l.B.DHCP || !static && !l.Ethernet {
 			t.Fatalf("bad link %+v", l)
 		}
 		if l.RateBps < 0 || l.Delay < 0 || l.Jitter < 0 || l.MTU < MinMTU || l.MTU > MaxMTU ||
@@ -74,9 +84,51 @@ func checkScenario(t *testing.T, s *Scenario) {
 			t.Fatalf("reorder without delay in %+v", l)
 		}
 	}
+	for _, l := range s.LANs {
+		if l.Name == "" || links[l.Name] || len(l.Members) < 2 || l.MTU < MinMTU || l.MTU > MaxMTU ||
+			l.RateBps < 0 || l.Delay < 0 || l.Jitter < 0 || !(l.Loss >= 0 && l.Loss <= 1) || (l.Kind != LANSwitch && l.Kind != LANWiFi) {
+			t.Fatalf("bad LAN %+v", l)
+		}
+		links[l.Name] = true
+		var subnet netip.Prefix
+		members := map[string]bool{}
+		for _, ep := range l.Members {
+			checkEnd(ep)
+			if members[ep.Node] {
+				t.Fatalf("node %s twice in LAN %+v", ep.Node, l)
+			}
+			members[ep.Node] = true
+			if ep.DHCP {
+				continue
+			}
+			if !subnet.IsValid() {
+				subnet = ep.Addr.Masked()
+			}
+			if ep.Addr.Masked() != subnet {
+				t.Fatalf("LAN %+v spans subnets", l)
+			}
+		}
+		if !subnet.IsValid() {
+			t.Fatalf("LAN %+v without a static address", l)
+		}
+	}
 	for _, e := range s.Events {
 		if e.At < 0 || !links[e.Link] {
 			t.Fatalf("bad event %+v", e)
+		}
+	}
+	for _, n := range s.Nodes {
+		for _, svc := range n.Services {
+			if svc.Kind == ServiceDHCP && (svc.Iface == "" || !ifaces[n.Name+":"+svc.Iface] || !svc.PoolStart.Is4() || svc.PoolEnd.Less(svc.PoolStart) || svc.Lease < time.Second) {
+				t.Fatalf("bad dhcp service %+v", svc)
+			}
+			if svc.Kind != ServiceDHCP && (svc.Iface != "" || svc.PoolStart.IsValid() || svc.Lease != 0) {
+				t.Fatalf("dhcp keys on %+v", svc)
+			}
+		}
+		if c := n.NAT; c != nil && (!n.Role.IsRouter() || c.Inside == c.Outside || !ifaces[n.Name+":"+c.Inside] || !ifaces[n.Name+":"+c.Outside] ||
+			(c.Filtering != NATEndpointIndependent && c.Filtering != NATAddressDependent)) {
+			t.Fatalf("bad nat %+v on %+v", c, n)
 		}
 	}
 }

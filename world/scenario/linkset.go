@@ -19,7 +19,8 @@ const LinkSetForm = "LINK:KEY=VALUE,... (e.g. home-uplink:loss=5%,rate=10Mbps)"
 var LinkSetKeys = []string{"rate", "delay", "queue", "mtu", "loss", "duplicate", "reorder", "reorder-delay", "jitter", "corrupt", "cost"}
 
 // SetLink changes the link settings spec names, "LINK:KEY=VALUE,...",
-// in s, before a world is built from it. Keys and values are those of
+// in s, before a world is built from it. LINK may name a LAN, whose
+// rate, delay, jitter, loss and mtu then change for every member. Keys and values are those of
 // the file's links, read and checked by the same schema code (units,
 // ranges, "did you mean" hints, reorder-delay only with reorder, a
 // byte queue no smaller than the MTU), so "loss=1" is as ambiguous here
@@ -40,13 +41,27 @@ func SetLink(s *Scenario, spec string) error {
 			i = j
 		}
 	}
-	if i < 0 {
+	lanIdx := -1
+	for j := range s.LANs {
+		names = append(names, s.LANs[j].Name)
+		if i < 0 && s.LANs[j].Name == name {
+			lanIdx = j
+		}
+	}
+	if i < 0 && lanIdx < 0 {
 		if hint := suggest(name, names); hint != "" {
 			return fmt.Errorf("unknown link %q (did you mean %q?)", name, hint)
 		}
 		return fmt.Errorf("unknown link %q (`hops world` lists the links)", name)
 	}
-	l := s.Links[i]
+	var l Link
+	if i >= 0 {
+		l = s.Links[i]
+	} else {
+		// A LAN: its settings apply to every member's cable.
+		n := s.LANs[lanIdx]
+		l = Link{RateBps: n.RateBps, Delay: n.Delay, Jitter: n.Jitter, Loss: n.Loss, MTU: n.MTU, QueuePackets: DefaultQueuePackets}
+	}
 	sp := specFor(reflect.TypeFor[Link]())
 	rv := reflect.ValueOf(&l).Elem()
 	d := &decoder{}
@@ -125,9 +140,23 @@ func SetLink(s *Scenario, spec string) error {
 	if l.QueuePackets == 0 && l.QueueBytes == 0 {
 		l.QueuePackets = DefaultQueuePackets
 	}
+	if lanIdx >= 0 {
+		for key := range seen {
+			if !contains(LANSetKeys, key) {
+				return fmt.Errorf("LAN %s: %q cannot be changed on a LAN (the keys are %s)", name, key, strings.Join(LANSetKeys, ", "))
+			}
+		}
+		n := &s.LANs[lanIdx]
+		n.RateBps, n.Delay, n.Jitter, n.Loss, n.MTU = l.RateBps, l.Delay, l.Jitter, l.Loss, l.MTU
+		return nil
+	}
 	s.Links[i] = l
 	return nil
 }
+
+// LANSetKeys are the keys SetLink changes on a LAN (for every member's
+// cable): those a LAN has.
+var LANSetKeys = []string{"rate", "delay", "jitter", "loss", "mtu"}
 
 // linkSetError joins the messages of errs; positions in a one-line flag
 // value say little, so they are left out.

@@ -70,25 +70,31 @@ func valueSyntax(fs *fieldSpec) string {
 		}
 		return "integer"
 	case "enum":
-		values := enumValues(fs.typ)
+		values := fs.enumValues()
 		if len(values) == 0 {
 			return "none defined yet"
 		}
 		return "one of " + strings.Join(values, ", ")
 	case "list":
 		return "list of mappings"
+	case "bool":
+		return "true or false"
 	}
 	return fs.unit
 }
 
-// jsonName is the key's name in `hops world --json`.
+// jsonName is the key's name in `hops world --json`, with the names of
+// the other fields it fills ("`queue_packets`, `queue_bytes`").
 func jsonName(sp *structSpec, fs *fieldSpec) string {
-	tag := sp.typ.Field(fs.index).Tag.Get("json")
-	name, _, _ := strings.Cut(tag, ",")
-	if name == "" || name == "-" {
-		return ""
+	var names []string
+	for _, i := range append([]int{fs.index}, fs.more...) {
+		tag := sp.typ.Field(i).Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name != "" && name != "-" {
+			names = append(names, "`"+name+"`")
+		}
 	}
-	return "`" + name + "`"
+	return strings.Join(names, ", ")
 }
 
 // mdEscape keeps a table cell in one piece.

@@ -3,22 +3,31 @@
 //
 // A scenario file names the nodes of a simulated network, the
 // point-to-point links between them (with addresses and impairments such
-// as rate, delay, loss and reordering) and timed events such as a link
-// going down:
+// as rate, delay, loss and reordering), the LANs that join several
+// interfaces through a switch or Wi-Fi access point, the software the
+// nodes run (name servers, web servers, DHCP servers), NAT on routers,
+// and timed events such as a link going down:
 //
 //	name: tiny
 //	nodes:
 //	  - {name: laptop, role: laptop}
-//	  - {name: r1, role: router}
+//	  - {name: phone, role: host}
+//	  - name: r1
+//	    role: home-router
+//	    services: [{kind: dhcp, iface: lan0, pool: 192.168.1.100-192.168.1.199}]
+//	    nat: {inside: lan0, outside: wan0}
 //	  - {name: server, role: server}
+//	lans:
+//	  - name: home                  # a switch with a cable to each member
+//	    members:
+//	      - r1:lan0 192.168.1.1/24  # "NODE[:IFACE] ADDR/LEN"
+//	      - laptop dhcp             # "NODE[:IFACE] dhcp": an address from r1
+//	      - phone:wlan0 dhcp
+//	    rate: 1Gbps
 //	links:
-//	  - a: laptop 192.168.1.100/24        # compact form "NODE[:IFACE] ADDR/LEN"
-//	    b: r1:lan0 192.168.1.1/24
-//	    rate: 100Mbps
-//	    delay: 2ms
 //	  - name: core
-//	    a: {node: r1, iface: wan0, addr: 198.18.0.1/30}   # mapping form
-//	    b: {node: server, addr: 198.18.0.2/30}
+//	    a: r1:wan0 198.18.0.1/30    # compact form
+//	    b: {node: server, addr: 198.18.0.2/30}   # mapping form
 //	    rate: 1Gbps
 //	    delay: 10ms
 //	    queue: 100 packets    # or a byte size such as 64KB
@@ -63,7 +72,8 @@ type Scenario struct {
 	File   string  `json:"file"`                                                                                                             // file name used in error messages
 	Name   string  `yaml:"name" json:"name" hops:"doc=The world's name, shown by hops world. Default: the file name without its extension."` // defaults to File's base name without extension
 	Nodes  []Node  `yaml:"nodes" json:"nodes" hops:"required; custom; value=list of nodes; missing=the list of hosts and routers; alias=hosts|routers; doc=The hosts and routers, at least one."`
-	Links  []Link  `yaml:"links" json:"links" hops:"custom; value=list of links; alias=edges|connections; doc=The links between them."`
+	Links  []Link  `yaml:"links" json:"links" hops:"custom; value=list of links; alias=edges|connections; doc=The point-to-point links between them."`
+	LANs   []LAN   `yaml:"lans" json:"lans,omitempty" hops:"custom; value=list of LANs; alias=lan|segments|switches|networks; doc=Shared Ethernet segments: a switch or Wi-Fi access point with a cable or radio link to each member (see lans[])."`
 	Events []Event `yaml:"events" json:"events" hops:"custom; value=list of events; doc=Links going down and up during the run, in any order."`
 }
 
@@ -77,17 +87,31 @@ type Node struct {
 	Resolver string `yaml:"resolver" json:"resolver,omitempty" hops:"alias=nameserver|dns|resolv; doc=The recursive resolver the node's stub resolver asks, as resolv.conf's nameserver: a node name or an IPv4 address. Default: the first node with a resolver service."`
 	// ICMPLimit overrides Linux's limits on the ICMP errors the node sends.
 	ICMPLimit *ICMPRateLimit `yaml:"icmp-ratelimit" json:"icmp_ratelimit,omitempty" hops:"alias=icmp-rate-limit|ratelimit|rate-limit; doc=Limits on the ICMP errors (unreachable, time exceeded) the node sends, as Linux's sysctls (see nodes[].icmp-ratelimit). Default: Linux's, 1 per second per destination in bursts of 6, 1000 per second in all in bursts of 50."`
-	Pos       Pos            `json:"pos,omitzero"` // position of the node's entry in the file
+	// NAT translates addresses and ports between two of the node's
+	// interfaces; routers only.
+	NAT *NAT `yaml:"nat" json:"nat,omitempty" hops:"alias=napt|masquerade|snat; doc=For routers: network address and port translation between an inside and an outside interface (see nodes[].nat). Default: none."`
+	Pos Pos  `json:"pos,omitzero"` // position of the node's entry in the file
 }
 
 // Service is one piece of software a node runs. Its Kind selects what it
 // is; Zones belong to kind dns, Sites to kind web (the world checks
-// that, and that the names are ones hops ships).
+// that, and that the names are ones hops ships); Iface, the pool and
+// Lease to kind dhcp (Parse checks those, and fills in Lease).
 type Service struct {
-	Kind  ServiceKind `yaml:"kind" json:"kind" hops:"required; alias=type|name; doc=What the software is: dns (an authoritative name server on UDP and TCP port 53), resolver (a recursive resolver on port 53, starting from the world's root servers: the nodes whose dns serves the root zone), web (an HTTP/1.1 server on port 80)."`
+	Kind  ServiceKind `yaml:"kind" json:"kind" hops:"required; alias=type|name; doc=What the software is: dns (an authoritative name server on UDP and TCP port 53), resolver (a recursive resolver on port 53, starting from the world's root servers: the nodes whose dns serves the root zone), web (an HTTP/1.1 server on port 80), dhcp (a DHCP server, RFC 2131, on UDP port 67 of one interface, leasing addresses from a pool; it offers the node as router and the node's resolver as DNS server)."`
 	Zones []string    `yaml:"zones" json:"zones,omitempty" hops:"alias=zone; doc=For dns: the zones it serves, by origin, from the zone files hops ships: . com. net. example.com. example.net."`
 	Sites []string    `yaml:"sites" json:"sites,omitempty" hops:"alias=site|hosts; doc=For web: the sites it serves, by host name: www.example.com (a small static site: HTML, CSS, an image, a script) and api.example.com (a JSON API at /items). The first is also served for any other Host."`
-	Pos   Pos         `json:"pos,omitzero"` // position of the service's entry in the file
+	// Iface is the interface a dhcp service serves: one of the node's,
+	// with a static address.
+	Iface string `yaml:"iface" json:"iface,omitempty" hops:"custom; value=name; alias=interface|if|dev; doc=For dhcp, required: the interface it serves, one of the node's with a static address (on a link or a LAN)."`
+	// PoolStart and PoolEnd are the first and last address a dhcp service
+	// leases (inclusive), inside Iface's subnet.
+	PoolStart netip.Addr `yaml:"pool" json:"pool_start,omitzero" hops:"custom; value=FIRST-LAST; alias=range|addresses|dhcp-range; doc=For dhcp, required: the addresses it leases, an inclusive range of IPv4 addresses in the interface's subnet, e.g. 192.168.1.100-192.168.1.199 (not the network or broadcast address; the interface's own address is skipped if it falls inside)."`
+	PoolEnd   netip.Addr `json:"pool_end,omitzero"`
+	// Lease is how long a dhcp service's leases last (DefaultLease if the
+	// file names none).
+	Lease time.Duration `yaml:"lease" json:"lease_ns,omitempty" hops:"positive; alias=lease-time|leasetime|lease-duration; doc=For dhcp: how long a lease lasts, at least 1s. Default: 1h."`
+	Pos   Pos           `json:"pos,omitzero"` // position of the service's entry in the file
 }
 
 // The kinds of service.
@@ -95,13 +119,44 @@ const (
 	ServiceDNS      ServiceKind = "dns"
 	ServiceResolver ServiceKind = "resolver"
 	ServiceWeb      ServiceKind = "web"
+	ServiceDHCP     ServiceKind = "dhcp"
 )
 
 // ServiceKind names a kind of service. The valid kinds are ServiceKinds.
 type ServiceKind string
 
 // ServiceKinds lists the known kinds of service.
-var ServiceKinds = []ServiceKind{ServiceDNS, ServiceResolver, ServiceWeb}
+var ServiceKinds = []ServiceKind{ServiceDNS, ServiceResolver, ServiceWeb, ServiceDHCP}
+
+// NAT is a node's network address and port translation (NAPT, RFC
+// 4787/5382) between an inside and an outside interface. Zero timeouts
+// mean the engine's defaults.
+type NAT struct {
+	Inside         string        `yaml:"inside" json:"inside" hops:"required; custom; value=name; missing=the interface towards the private network, e.g. inside: lan0; alias=in|lan|private|internal; doc=The interface towards the private network: one of the node's, with a static address; its subnet is the inside network, whose addresses are translated."`
+	Outside        string        `yaml:"outside" json:"outside" hops:"required; custom; value=name; missing=the interface towards the internet, e.g. outside: wan0; alias=out|wan|public|external; doc=The interface towards the internet: one of the node's; its address (static or from DHCP) is the public address every mapping uses."`
+	Filtering      string        `yaml:"filtering" json:"filtering" hops:"values=endpoint-independent|address-dependent; default=endpoint-independent; subject=NAT filtering behaviour; alias=filter|filter-mode|mode; doc=Which outside endpoints may send to a mapping (RFC 4787): endpoint-independent (any, once the inside host has sent out through it: full cone) or address-dependent (only addresses the inside host has sent to: restricted cone)."`
+	Forwards       []PortForward `yaml:"forwards" json:"forwards,omitempty" hops:"custom; value=list of \"PROTO PORT ADDR:PORT\"; alias=forward|port-forwards|port-forwarding|portforwards; doc=Port forwards: a TCP or UDP port of the public address that leads to an inside address and port, e.g. \"tcp 8080 192.168.1.10:80\". Default: none."`
+	UDPTimeout     time.Duration `yaml:"udp-timeout" json:"udp_timeout_ns,omitempty" hops:"positive; alias=udp|udp-mapping-timeout; doc=How long a UDP mapping lives after its last outbound packet. Default: 2m (RFC 4787's minimum)."`
+	TCPEstablished time.Duration `yaml:"tcp-established-timeout" json:"tcp_established_timeout_ns,omitempty" hops:"positive; alias=tcp-timeout|tcp-established; doc=How long an idle established TCP connection's mapping lives. Default: 2h4m (RFC 5382)."`
+	TCPTransitory  time.Duration `yaml:"tcp-transitory-timeout" json:"tcp_transitory_timeout_ns,omitempty" hops:"positive; alias=tcp-transitory; doc=How long a TCP mapping lives while the connection is being opened or closed. Default: 4m (RFC 5382)."`
+	ICMPTimeout    time.Duration `yaml:"icmp-timeout" json:"icmp_timeout_ns,omitempty" hops:"positive; alias=icmp; doc=How long an ICMP query (echo) mapping lives. Default: 60s (RFC 5508)."`
+	Pos            Pos           `json:"pos,omitzero"` // position of the nat mapping in the file
+}
+
+// PortForward is a NAT's static mapping: packets of Proto for Port of
+// the public address go to To, an address of the inside network. It is
+// written "PROTO PORT ADDR:PORT".
+type PortForward struct {
+	Proto string         `json:"proto"` // "tcp" or "udp"
+	Port  uint16         `json:"port"`  // public port, 1-65535
+	To    netip.AddrPort `json:"to"`    // inside endpoint
+}
+
+// The filtering behaviours of a NAT (NAT.Filtering).
+const (
+	NATEndpointIndependent = "endpoint-independent"
+	NATAddressDependent    = "address-dependent"
+)
 
 func (ServiceKind) enumValues() []string {
 	out := make([]string, len(ServiceKinds))
@@ -165,8 +220,8 @@ func (r Role) Valid() bool {
 // Link is a point-to-point link between two interfaces.
 type Link struct {
 	Name         string          `yaml:"name" json:"name" hops:"unit=name; doc=Unique. Default: the two nodes' names joined by \"--\" (\"r1--r2\")."` // unique
-	A            Endpoint        `yaml:"a" json:"a" hops:"required; custom; value=endpoint; missing=e.g. a: \"r1:eth0 10.0.0.1/30\"; doc=One end: \"NODE[:IFACE] ADDR/LEN\" or a mapping (see links[].a)."`
-	B            Endpoint        `yaml:"b" json:"b" hops:"required; custom; value=endpoint; missing=e.g. b: \"r1:eth0 10.0.0.2/30\"; doc=The other end, in the same subnet."`
+	A            Endpoint        `yaml:"a" json:"a" hops:"required; custom; value=endpoint; missing=e.g. a: \"r1:eth0 10.0.0.1/30\"; doc=One end: \"NODE[:IFACE] ADDR/LEN\", \"NODE[:IFACE] dhcp\" or a mapping (see links[].a)."`
+	B            Endpoint        `yaml:"b" json:"b" hops:"required; custom; value=endpoint; missing=e.g. b: \"r1:eth0 10.0.0.2/30\"; doc=The other end, in the same subnet (or dhcp, when the other end's node runs a dhcp service on it)."`
 	RateBps      int64           `yaml:"rate" json:"rate_bps" hops:"unit=bitrate; positive; hint=leave rate out for an unlimited link; alias=bandwidth|bw|speed; doc=Serialization rate. Default: unlimited (no serialization delay)."`
 	Delay        time.Duration   `yaml:"delay" json:"delay_ns" hops:"nonneg; alias=latency; doc=Propagation delay, each way. Default: 0."`
 	QueuePackets int             `yaml:"queue" json:"queue_packets" hops:"custom; value=packets or size; alias=queue-size|buffer; doc=Drop-tail queue limit of each direction: a packet count (100 or \"100 packets\"), a size (64KB, 1MiB), or both as {packets: N, bytes: SIZE}. Default: 1000 packets."`
@@ -180,8 +235,47 @@ type Link struct {
 	Jitter       time.Duration   `yaml:"jitter" json:"jitter_ns" hops:"nonneg; doc=Extra delay drawn uniformly from [0, jitter] per packet; packets stay in order. Default: 0."`
 	Corrupt      float64         `yaml:"corrupt" json:"corrupt" hops:"unit=probability; doc=Probability of flipping one bit of a packet; the next checksum check drops it. Default: 0%."`
 	Cost         int             `yaml:"cost" json:"cost" hops:"min=1; max=16777215; hint=leave cost out to derive it from the delay; alias=metric|weight; doc=Routing cost. Default (0 in JSON): derived from the delay, 1 per 10µs plus 1."`
+	Ethernet     bool            `yaml:"ethernet" json:"ethernet,omitempty" hops:"alias=eth|arp|l2|ethernet-ii; doc=Frame the link in Ethernet II and resolve addresses with ARP, like a LAN cable. Default: false, or true when an end takes its address from DHCP."`
 	Pos          Pos             `json:"pos,omitzero"` // position of the link's entry in the file
 }
+
+// LAN is a shared Ethernet segment: a switch (or a Wi-Fi access point)
+// with a cable (or radio link) to each member interface. Rate, delay,
+// jitter, loss and MTU apply to each member's cable or radio link, each
+// direction; a frame from one member to another crosses two of them.
+type LAN struct {
+	Name    string        `yaml:"name" json:"name" hops:"required; unit=name; missing=e.g. name: home-lan; alias=id; doc=Unique among links and LANs."`
+	Kind    LANKind       `yaml:"kind" json:"kind" hops:"default=switch; alias=type|medium; doc=What joins the members: switch (a learning Ethernet switch, a cable to each member) or wifi (an access point, a radio link to each member)."`
+	Members []Endpoint    `yaml:"members" json:"members" hops:"required; custom; value=list of endpoints; missing=at least two, e.g. members: [\"r1:lan0 192.168.1.1/24\", \"laptop dhcp\"]; alias=member|hosts|nodes|ports|interfaces|ends; doc=The interfaces on the LAN, at least two, each as a link's end: \"NODE[:IFACE] ADDR/LEN\", \"NODE[:IFACE] dhcp\" or a mapping (see links[].a). A node is a member at most once; the static addresses share one subnet, and at least one member has one."`
+	RateBps int64         `yaml:"rate" json:"rate_bps" hops:"unit=bitrate; positive; hint=leave rate out for an unlimited LAN; alias=bandwidth|bw|speed; doc=Serialization rate of each member's cable or radio link. Default: unlimited."`
+	Delay   time.Duration `yaml:"delay" json:"delay_ns" hops:"nonneg; alias=latency; doc=Propagation delay of each member's cable or radio link, each way. Default: 0."`
+	Jitter  time.Duration `yaml:"jitter" json:"jitter_ns" hops:"nonneg; doc=Extra delay drawn uniformly from [0, jitter] per packet on each member's cable or radio link. Default: 0."`
+	Loss    float64       `yaml:"loss" json:"loss" hops:"unit=probability; alias=drop|packet-loss; doc=Probability that a packet is lost on a member's cable or radio link, each direction. Default: 0%."`
+	MTU     int           `yaml:"mtu" json:"mtu" hops:"default=1500; min=68; max=65535; doc=Largest IPv4 datagram, in bytes."`
+	Pos     Pos           `json:"pos,omitzero"` // position of the LAN's entry in the file
+}
+
+// LANKind says what joins a LAN's members. The valid kinds are LANKinds.
+type LANKind string
+
+// The kinds of LAN.
+const (
+	LANSwitch LANKind = "switch"
+	LANWiFi   LANKind = "wifi"
+)
+
+// LANKinds lists the known kinds of LAN.
+var LANKinds = []LANKind{LANSwitch, LANWiFi}
+
+func (LANKind) enumValues() []string {
+	out := make([]string, len(LANKinds))
+	for i, k := range LANKinds {
+		out[i] = string(k)
+	}
+	return out
+}
+
+func (LANKind) enumNoun() string { return "LAN kind" }
 
 // GilbertElliott is the two-state bursty loss model: P = P(good→bad),
 // R = P(bad→good), LossBad = loss probability in the bad state (default 1),
@@ -202,12 +296,15 @@ type ICMPRateLimit struct {
 	GlobalBurst int           `yaml:"global-burst" json:"global_burst" hops:"min=1; max=1000000000; default=50; alias=icmp_msgs_burst; doc=How many errors in all may go at once (icmp_msgs_burst)."`
 }
 
-// Endpoint is one end of a link: an interface of a node and its address.
+// Endpoint is one end of a link, or a member of a LAN: an interface of a
+// node and its address. An interface that takes its address from DHCP
+// has DHCP set and the zero Addr.
 type Endpoint struct {
-	Node  string       `yaml:"node" json:"node" hops:"required; custom; value=name; alias=name|host; doc=The node."`                                                                            // node name
-	Iface string       `yaml:"iface" json:"iface" hops:"custom; value=name; alias=interface|if|dev; doc=The interface's name. Default: eth0, eth1 ... in the order the node appears in links."` // interface name
-	Addr  netip.Prefix `yaml:"addr" json:"addr" hops:"required; custom; value=IPv4 address/length; alias=address|ip|prefix; doc=The interface's address and prefix length, e.g. 10.0.0.1/30 (not the network or broadcast address)."`
-	Pos   Pos          `json:"pos,omitzero"` // position of the endpoint's value in the file
+	Node  string       `yaml:"node" json:"node" hops:"required; custom; value=name; alias=name|host; doc=The node."`                                                                                     // node name
+	Iface string       `yaml:"iface" json:"iface" hops:"custom; value=name; alias=interface|if|dev; doc=The interface's name. Default: eth0, eth1 ... in the order the node appears in links and LANs."` // interface name
+	Addr  netip.Prefix `yaml:"addr" json:"addr,omitzero" hops:"required; custom; value=IPv4 address/length or dhcp; alias=address|ip|prefix; doc=The interface's address and prefix length, e.g. 10.0.0.1/30 (not the network or broadcast address); or dhcp: the interface takes its address from a dhcp service that another node on the link or LAN runs on it."`
+	DHCP  bool         `json:"dhcp,omitempty"` // the address comes from DHCP; Addr is zero
+	Pos   Pos          `json:"pos,omitzero"`   // position of the endpoint's value in the file
 }
 
 // Event changes the world at a point in simulated time.
@@ -223,6 +320,7 @@ const (
 	DefaultMTU          = 1500
 	DefaultQueuePackets = 1000
 	DefaultReorderDelay = time.Millisecond
+	DefaultLease        = time.Hour // a dhcp service's lease
 	MinMTU              = 68
 	MaxMTU              = 65535
 )

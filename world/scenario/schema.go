@@ -20,10 +20,11 @@ import (
 //
 //	required        the key must be present
 //	unit=U          how the value is written: name, text, duration,
-//	                bitrate, size, probability, int; inferred from the Go
-//	                type when left out (string: text, time.Duration:
-//	                duration, a slice of structs: a list, a pointer to a
-//	                struct: a mapping, an enum type: one of its values)
+//	                bitrate, size, probability, int, bool; inferred from
+//	                the Go type when left out (string: text,
+//	                time.Duration: duration, bool: bool, a slice of
+//	                structs: a list, a pointer to a struct: a mapping, an
+//	                enum type or a string with values: one of its values)
 //	default=V       the value when the key is absent, written as in a file
 //	nonneg          a duration must not be negative
 //	positive        the value must be greater than 0
@@ -32,8 +33,13 @@ import (
 //	missing=T       added to the "missing required field" message
 //	subject=T       the value's name in messages (default: the key)
 //	alias=a|b       wrong keys people write for this one ("did you mean")
-//	custom          decoded by hand in decode.go (special syntax); the
-//	                schema still lists, documents and checks the key
+//	values=a|b      the values a plain string may take (an enum without
+//	                a type of its own; subject names it in messages)
+//	custom          decoded by hand in decode.go (special syntax), by the
+//	                hooks the caller of decodeStruct passes or, for
+//	                structs decoded from their tags alone (list items,
+//	                mappings), by structHooks; the schema still lists,
+//	                documents and checks the key
 //	value=T         the value's syntax in the reference, for custom keys
 //	doc=T           the description in the reference (hops world --schema)
 //
@@ -62,8 +68,10 @@ type fieldSpec struct {
 	missing  string
 	subject  string
 	aliases  []string
+	values   []string // the values of a plain string enum (values=)
 	value    string
 	doc      string
+	more     []int // indexes of the fields without a key of their own that this key also fills (QueueBytes for queue)
 }
 
 // structSpec is the schema of one kind of mapping.
@@ -111,9 +119,20 @@ var metas = []struct {
 	{reflect.TypeFor[Service](), structMeta{
 		what: "service", title: "nodes[].services[]",
 		intro: "Software a node runs, started when the world is built. `kind` says what it is; `zones` " +
-			"belong to dns, `sites` to web. Zones and sites are the ones hops ships (its own zone files and " +
-			"web content); a name server for the root zone makes its node a root server for every resolver.",
+			"belong to dns, `sites` to web, `iface`, `pool` and `lease` to dhcp. Zones and sites are the ones hops ships (its own zone files and " +
+			"web content); a name server for the root zone makes its node a root server for every resolver. " +
+			"A dhcp service serves the link or LAN of one interface (at most one dhcp service per interface): " +
+			"`{kind: dhcp, iface: lan0, pool: 192.168.1.100-192.168.1.199}`.",
 		example: " (e.g. {kind: dns, zones: [example.com.]})",
+	}},
+	{reflect.TypeFor[NAT](), structMeta{
+		what: "nat", title: "nodes[].nat",
+		intro: "Network address and port translation (NAPT, RFC 4787 and 5382) on a router, as a home router does: " +
+			"packets from the inside network out of the outside interface leave from the outside " +
+			"interface's address, on a port the NAT picks, and replies are translated back. Port forwards " +
+			"open ports of the public address to inside hosts. Timeouts left out keep the defaults (0 in JSON). " +
+			"For example `{inside: lan0, outside: wan0, forwards: [\"tcp 8080 192.168.1.10:80\"]}`.",
+		example: " (e.g. {inside: lan0, outside: wan0})",
 	}},
 	{reflect.TypeFor[ICMPRateLimit](), structMeta{
 		what: "icmp-ratelimit", title: "nodes[].icmp-ratelimit",
@@ -129,15 +148,25 @@ var metas = []struct {
 		example: ` (e.g. {a: "r1 10.0.0.1/30", b: "r2 10.0.0.2/30", rate: 100Mbps, delay: 5ms})`,
 	}},
 	{reflect.TypeFor[Endpoint](), structMeta{
-		what: "endpoint", title: "links[].a, links[].b",
-		intro: "One end of a link: either the string `\"NODE[:IFACE] ADDR/LEN\"` (`\"r1:eth0 10.0.0.1/30\"`) " +
-			"or a mapping with these keys.",
+		what: "endpoint", title: "links[].a, links[].b, lans[].members[]",
+		intro: "One end of a link, or a member of a LAN: either the string `\"NODE[:IFACE] ADDR/LEN\"` (`\"r1:eth0 10.0.0.1/30\"`), " +
+			"the string `\"NODE[:IFACE] dhcp\"` (`\"laptop:wlan0 dhcp\"`: the interface takes its address from " +
+			"DHCP, served by a dhcp service of another node on the same link or LAN), or a mapping with these keys.",
 		example: ` (e.g. {node: r1, iface: eth0, addr: 10.0.0.1/30})`,
 	}},
 	{reflect.TypeFor[GilbertElliott](), structMeta{
 		what: "burst-loss", title: "links[].burst-loss",
 		intro:   "Bursty loss, Gilbert–Elliott model: a good and a bad state, each with its own loss probability.",
 		example: " (e.g. {p: 1%, r: 25%})",
+	}},
+	{reflect.TypeFor[LAN](), structMeta{
+		what: "LAN", title: "lans[]",
+		intro: "A shared Ethernet segment: a switch (or a Wi-Fi access point) with its own cable (or radio " +
+			"link) to each member interface, which frames packets in Ethernet II and resolves addresses with ARP. " +
+			"The members' static addresses share one subnet; members may instead take their address from DHCP. " +
+			"Rate, delay, jitter, loss and MTU apply to each member's cable, so a packet from one member to " +
+			"another crosses two. A LAN's name is unique among links and LANs.",
+		example: ` (e.g. {name: home, members: ["r1:lan0 192.168.1.1/24", "laptop dhcp"]})`,
 	}},
 	{reflect.TypeFor[Event](), structMeta{
 		what: "event", title: "events[]",
@@ -189,6 +218,11 @@ func buildSpec(t reflect.Type, meta structMeta) *structSpec {
 			continue
 		}
 		if key == "" || key == "-" {
+			// A field without a key of its own is filled from the key
+			// before it (queue fills QueuePackets and QueueBytes).
+			if n := len(sp.fields); n > 0 && sf.IsExported() {
+				sp.fields[n-1].more = append(sp.fields[n-1].more, i)
+			}
 			continue
 		}
 		fs := parseFieldTag(t, sf, key)
@@ -242,6 +276,8 @@ func parseFieldTag(t reflect.Type, sf reflect.StructField, key string) fieldSpec
 			fs.value = val
 		case "alias":
 			fs.aliases = strings.Split(val, "|")
+		case "values":
+			fs.values = strings.Split(val, "|")
 		case "min", "max":
 			n, err := strconv.ParseInt(val, 10, 64)
 			if err != nil {
@@ -255,6 +291,12 @@ func parseFieldTag(t reflect.Type, sf reflect.StructField, key string) fieldSpec
 		default:
 			bad("unknown option %q in hops tag", name)
 		}
+	}
+	if len(fs.values) > 0 && (sf.Type.Kind() != reflect.String || sf.Type.Implements(enumType)) {
+		bad("values= needs a plain string field")
+	}
+	if fs.unit == "" && len(fs.values) > 0 {
+		fs.unit = "enum"
 	}
 	if fs.unit == "" && !fs.custom {
 		fs.unit = inferUnit(sf.Type)
@@ -275,6 +317,8 @@ func inferUnit(t reflect.Type) string {
 		return "enum"
 	case t == durationType:
 		return "duration"
+	case t.Kind() == reflect.Bool:
+		return "bool"
 	case t.Kind() == reflect.String:
 		return "text"
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
@@ -304,6 +348,10 @@ func (d *decoder) decodeStruct(v value, ptr any, hooks map[string]func(*field)) 
 	}
 	if sp.posIdx >= 0 {
 		rv.Field(sp.posIdx).Set(reflect.ValueOf(o.pos))
+		d.remember(rv.Type(), o)
+	}
+	if hooks == nil {
+		hooks = d.structHooks(ptr)
 	}
 	for i := range sp.fields {
 		fs := &sp.fields[i]
@@ -349,15 +397,27 @@ func (d *decoder) missingField(o *object, sp *structSpec, fs *fieldSpec, rv refl
 	switch {
 	case fs.missing != "":
 		extra = " (" + fs.missing + ")"
-	case fs.unit == "enum" && len(enumValues(fs.typ)) > 0:
-		extra = " (one of: " + strings.Join(enumValues(fs.typ), ", ") + ")"
+	case fs.unit == "enum" && len(fs.enumValues()) > 0:
+		extra = " (one of: " + strings.Join(fs.enumValues(), ", ") + ")"
 	}
 	d.errorf(o.pos, "%s is missing required field %q%s", what, fs.key, extra)
 }
 
-// enumValues returns the values of an enum type.
-func enumValues(t reflect.Type) []string {
-	return reflect.Zero(t).Interface().(enum).enumValues()
+// enumValues returns the values of an enum key: those of its type, or
+// of its values= option.
+func (fs *fieldSpec) enumValues() []string {
+	if len(fs.values) > 0 {
+		return fs.values
+	}
+	return reflect.Zero(fs.typ).Interface().(enum).enumValues()
+}
+
+// enumNoun names an enum key's values in messages ("role").
+func (fs *fieldSpec) enumNoun() string {
+	if len(fs.values) > 0 {
+		return fs.subject
+	}
+	return reflect.Zero(fs.typ).Interface().(enum).enumNoun()
 }
 
 // setDefault stores the default of fs, written as in a file, in dst.
@@ -433,6 +493,12 @@ func (d *decoder) decodeField(f *field, sp *structSpec, fs *fieldSpec, dst refle
 		return ok
 	case "int":
 		return d.decodeInt(f, fs, dst)
+	case "bool":
+		b, ok := d.boolean(f)
+		if ok {
+			dst.SetBool(b)
+		}
+		return ok
 	}
 	s, ok := d.text(f)
 	if !ok {
@@ -508,10 +574,9 @@ func (d *decoder) decodeInt(f *field, fs *fieldSpec, dst reflect.Value) bool {
 	return true
 }
 
-// decodeEnum reads one of an enum type's values.
+// decodeEnum reads one of an enum key's values.
 func (d *decoder) decodeEnum(f *field, fs *fieldSpec, s string, dst reflect.Value) bool {
-	e := reflect.Zero(fs.typ).Interface().(enum)
-	values, noun := e.enumValues(), e.enumNoun()
+	values, noun := fs.enumValues(), fs.enumNoun()
 	for _, x := range values {
 		if s == x {
 			dst.SetString(s)

@@ -19,7 +19,7 @@ func TestNodeKeysAreSchemaDriven(t *testing.T) {
 			t.Errorf("node key %q is decoded by hand; per-node keys must be decoded from their tags", fs.key)
 		}
 	}
-	if got := strings.Join(keys, ","); got != "name,role,services,resolver,icmp-ratelimit" {
+	if got := strings.Join(keys, ","); got != "name,role,services,resolver,icmp-ratelimit,nat" {
 		t.Errorf("node keys %s", got)
 	}
 }
@@ -61,7 +61,7 @@ func TestServices(t *testing.T) {
 		{"misspelt zones", head + ", services: [{kind: dns, zone: example.com}]}\n",
 			`s.yaml:2:50: unknown field "zone" in service (did you mean "zones"?)`},
 		{"no kind", head + ", services: [{zones: [example.com.]}]}\n",
-			`s.yaml:2:38: service is missing required field "kind" (one of: dns, resolver, web)`},
+			`s.yaml:2:38: service is missing required field "kind" (one of: dns, resolver, web, dhcp)`},
 		{"not a list", head + ", services: dns}\n",
 			`s.yaml:2:37: "services" must be a list, got the string "dns"`},
 		{"not a mapping", head + ", services: [dns]}\n",

@@ -24,6 +24,8 @@ type decoder struct {
 	errs       ErrorList
 	anchors    map[string][]anchorDef
 	badAliases map[*ast.AliasNode]bool
+	objects    map[objKey]*object // mappings read as structs with a Pos, by type and position
+	forwardPos map[Pos][]Pos      // where each of a NAT's forwards is written, by the NAT's position
 }
 
 // anchorDef is one "&name" definition.
@@ -323,6 +325,34 @@ func subPos(v value, off int) Pos {
 	return Pos{v.pos.Line, v.pos.Col + off}
 }
 
+// adjacentPair recognises a plain scalar holding a colon, such as
+// r1:lan0 10.0.0.1/24, that goccy/go-yaml reads as a one-pair mapping
+// {r1: lan0 10.0.0.1/24} when it is an item of a flow sequence inside a
+// flow mapping ({members: [r1:lan0 10.0.0.1/24]}), although YAML makes a
+// colon a separator only before a space. It returns the scalar as
+// written: the key, the colon and the value, with nothing between them.
+func adjacentPair(v value) (string, bool) {
+	m, ok := v.node.(*ast.MappingNode)
+	if !ok || m.IsFlowStyle || len(m.Values) != 1 || isNil(m.Values[0]) {
+		return "", false
+	}
+	mv := m.Values[0]
+	k, kok := mv.Key.(*ast.StringNode)
+	if !kok || isNil(mv.Value) {
+		return "", false
+	}
+	val, vok := scalarText(mv.Value)
+	kt, vt := k.GetToken(), mv.Value.GetToken()
+	if !vok || kt == nil || vt == nil || kt.Position == nil || vt.Position == nil || kt.Type != token.StringType {
+		return "", false
+	}
+	if strings.TrimSpace(kt.Origin) != k.Value || vt.Position.Line != kt.Position.Line ||
+		vt.Position.Column != kt.Position.Column+utf8.RuneCountInString(k.Value)+1 {
+		return "", false
+	}
+	return k.Value + ":" + val, true
+}
+
 // field is one key/value pair of a mapping.
 type field struct {
 	key    string
@@ -572,6 +602,25 @@ func (d *decoder) integer(f *field) (n int64, text string, ok bool) {
 	}
 	d.errorf(f.val.pos, "%q must be an integer, got %s", f.key, describe(f.val.node))
 	return 0, "", false
+}
+
+// boolean returns the value of f, true or false.
+func (d *decoder) boolean(f *field) (bool, bool) {
+	if b, ok := f.val.node.(*ast.BoolNode); ok {
+		return b.Value, true
+	}
+	s, ok := d.text(f)
+	if !ok {
+		return false, false
+	}
+	switch s {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	d.errorf(f.val.pos, "%q must be true or false, got %s", f.key, describe(f.val.node))
+	return false, false
 }
 
 // contains reports whether list holds s.

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hopsnet/hops/app/dhcpapp"
+	"github.com/hopsnet/hops/dhcp"
+	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/wire"
+	"github.com/spf13/cobra"
+)
+
+// hops dhcp and hops nat: the home network's DHCP exchanges and leases,
+// and a router's NAT table.
+
+func newDHCPCmd(g *globals) *cobra.Command {
+	var renew bool
+	cmd := &cobra.Command{
+		Use:   "dhcp [NODE...]",
+		Short: "Show how hosts got their addresses: the DHCP exchanges and the servers' leases",
+		Long: `dhcp starts the world, lets every DHCP client get its lease, and prints each
+client's exchange the way dhclient -v does (DISCOVER, OFFER, REQUEST, ACK, with
+virtual times) and the lease it holds, then each server's lease table.
+
+NODE limits the output to those clients and servers (default: all of them).
+--renew runs on until every lease has been renewed once, at its T1 (half the
+lease time), to show the unicast REQUEST and the ACK that extends it.`,
+		Example: `  hops dhcp
+  hops dhcp laptop
+  hops dhcp --renew laptop
+  hops dhcp --pcap dhcp.pcapng && tshark -r dhcp.pcapng -Y 'dhcp || arp'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := newSession(g)
+			if err != nil {
+				return err
+			}
+			want := map[string]bool{}
+			for _, a := range args {
+				if s.w.Node(a) == nil {
+					return usageError{fmt.Errorf("unknown node %q (try `hops world`)", a)}
+				}
+				want[a] = true
+			}
+			if len(s.w.DHCPClients) == 0 && len(s.w.DHCPServers) == 0 {
+				return usageError{errors.New("dhcp: no node of this world uses DHCP (give an interface the address \"dhcp\" and its router a dhcp service)")}
+			}
+			if err := s.start(); err != nil {
+				return err
+			}
+			if renew {
+				end := sim.Time(0)
+				for _, c := range s.w.DHCPClients {
+					if b, ok := c.Binding(); ok && b.T1 != sim.Never {
+						end = max(end, b.T1)
+					}
+				}
+				s.w.Kernel.RunUntil(end.Add(time.Second))
+			}
+			pick := func(name string) bool { return len(want) == 0 || want[name] }
+			first := true
+			for _, c := range s.w.DHCPClients {
+				if !pick(c.Node().Name) {
+					continue
+				}
+				if !first {
+					fmt.Fprintln(s.out)
+				}
+				first = false
+				writeDHCPClient(s.out, c)
+			}
+			for _, srv := range s.w.DHCPServers {
+				if !pick(srv.Node().Name) {
+					continue
+				}
+				for _, i := range srv.Ifaces() {
+					if !first {
+						fmt.Fprintln(s.out)
+					}
+					first = false
+					writeLeases(s.out, srv, i, s.w.Kernel.Now())
+				}
+			}
+			return s.close()
+		},
+	}
+	cmd.Flags().BoolVar(&renew, "renew", false, "run until every lease has been renewed once (at T1)")
+	return cmd
+}
+
+// writeDHCPClient prints a client's exchange like dhclient -v.
+func writeDHCPClient(w io.Writer, c *dhcpapp.Client) {
+	i := c.Iface()
+	fmt.Fprintf(w, "%s:%s (%s)\n", c.Node().Name, i.Name, i.MAC())
+	for _, ev := range c.Log() {
+		at := fmtClock(ev.At)
+		switch {
+		case ev.Message == 0:
+			b := ev.Binding
+			switch ev.Kind {
+			case "bound", "renewed":
+				verb := "bound to"
+				if ev.Kind == "renewed" {
+					verb = "renewed"
+				}
+				fmt.Fprintf(w, "  %14s  %s %s -- renewal in %s, rebinding in %s, lease %s\n", at, verb, b.Prefix,
+					fmtDur(time.Duration(b.T1-ev.At)), fmtDur(time.Duration(b.T2-ev.At)), fmtDur(b.LeaseTime))
+				fmt.Fprintf(w, "  %14s  router %s, dns %s, server %s\n", "", joinAddrs(b.Router), joinAddrs(b.DNS), b.Server)
+			default:
+				fmt.Fprintf(w, "  %14s  lease %s: %s released from %s\n", at, ev.Kind, b.Prefix, i.Name)
+			}
+		case ev.Sent:
+			what := fmt.Sprintf("%s on %s to %s port 67", ev.Message, i.Name, ev.Peer)
+			if ev.Addr.IsValid() && !ev.Addr.IsUnspecified() {
+				what = fmt.Sprintf("%s for %s on %s to %s port 67", ev.Message, ev.Addr, i.Name, ev.Peer)
+			}
+			fmt.Fprintf(w, "  %14s  %s\n", at, what)
+		default:
+			verb := "of"
+			if ev.Message == dhcp.Nak {
+				verb = "for"
+			}
+			fmt.Fprintf(w, "  %14s  %s %s %s from %s\n", at, ev.Message, verb, ev.Addr, ev.Peer)
+		}
+	}
+	if _, ok := c.Binding(); !ok {
+		fmt.Fprintf(w, "  no lease (state %s)\n", c.State())
+	}
+}
+
+// writeLeases prints a server's lease table for one interface, like a
+// dnsmasq leases file made readable.
+func writeLeases(w io.Writer, srv *dhcpapp.Server, i *node.Iface, now sim.Time) {
+	fmt.Fprintf(w, "%s:%s leases\n", srv.Node().Name, i.Name)
+	ls := srv.Leases(i)
+	if len(ls) == 0 {
+		fmt.Fprintln(w, "  (none)")
+		return
+	}
+	fmt.Fprintf(w, "  %-15s  %-17s  %-12s  %-8s  %s\n", "ADDRESS", "MAC", "HOSTNAME", "STATE", "EXPIRES IN")
+	for _, l := range ls {
+		var mac wire.MAC
+		copy(mac[:], l.HW)
+		host := l.Hostname
+		if host == "" {
+			host = "-"
+		}
+		fmt.Fprintf(w, "  %-15s  %-17s  %-12s  %-8s  %s\n", l.Addr, mac, host, l.State, fmtDur(time.Duration(l.Expires-now)))
+	}
+}
+
+func fmtMillis(t sim.Time) string {
+	return fmt.Sprintf("%.3f ms", float64(t)/1e6)
+}
+
+// fmtClock prints a virtual instant as h:mm:ss.micro, which stays
+// readable from the first milliseconds to a lease's renewal hours later.
+func fmtClock(t sim.Time) string {
+	d := time.Duration(t)
+	h, m := d/time.Hour, d%time.Hour/time.Minute
+	sec := float64(d%time.Minute) / 1e9
+	return fmt.Sprintf("%d:%02d:%09.6f", h, m, sec)
+}
+
+// fmtDur prints a duration rounded to the second (or the millisecond
+// below a second).
+func fmtDur(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	// 1h0m0s reads better as 1h, 30m0s as 30m.
+	t := d.Round(time.Second).String()
+	if strings.HasSuffix(t, "m0s") {
+		t = strings.TrimSuffix(t, "0s")
+	}
+	if strings.HasSuffix(t, "h0m") {
+		t = strings.TrimSuffix(t, "0m")
+	}
+	return t
+}
+
+func joinAddrs[T fmt.Stringer](as []T) string {
+	if len(as) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for k, a := range as {
+		if k > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(a.String())
+	}
+	return b.String()
+}
+
+func newNATCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "nat NODE [-- COMMAND [ARGS...]]",
+		Short: "Print a router's NAT table like conntrack -L, after running a command",
+		Long: `nat runs a hops COMMAND (ping, traceroute, dig, curl, browse, transfer …) in the
+world, then prints NODE's NAT table at the end of that run, the way
+conntrack -L does: each mapping's protocol, seconds left, TCP state, the
+original tuple (inside address and port, to the server) and the reply tuple
+(server to the public address and port), UNREPLIED or ASSURED.
+
+Without a command it prints the table once the world has settled: the
+port-forward rules only.`,
+		Example: `  hops nat home-router -- ping -c 2 www.example.com
+  hops nat home-router -- browse www.example.com
+  hops nat home-router -- ping --from phone -c 1 198.51.100.1`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 {
+				return usageError{errors.New("nat: name the router whose NAT table to print (e.g. hops nat home-router -- ping www.example.com)")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			router, inner := args[0], args[1:]
+			if len(inner) > 0 && inner[0] == "--" {
+				inner = inner[1:]
+			}
+			var table []byte
+			var when, start sim.Time
+			var found, hasNAT bool
+			var exit error
+			grab := func(s *session) {
+				n := s.w.Node(router)
+				if n == nil {
+					return
+				}
+				found = true
+				if t := n.NAT(); t != nil {
+					hasNAT = true
+					when, start = s.w.Kernel.Now(), s.w.Start
+					t.Expire(when)
+					table = t.AppendConntrack(nil, when)
+				}
+			}
+			if len(inner) == 0 {
+				s, err := newSession(g)
+				if err != nil {
+					return err
+				}
+				grab(s)
+			} else {
+				child := *g
+				child.onClose = grab
+				root := newRootWith(&child)
+				root.SetArgs(append(g.baseArgs(), inner...))
+				root.SetOut(g.stdout)
+				root.SetErr(g.stderr)
+				if err := root.Execute(); err != nil {
+					var se silentExit
+					if !errors.As(err, &se) {
+						return err
+					}
+					exit = err
+				}
+			}
+			switch {
+			case !found:
+				return usageError{fmt.Errorf("nat: unknown node %q (try `hops world`)", router)}
+			case !hasNAT:
+				return usageError{fmt.Errorf("nat: %s does not translate addresses (no nat: in the scenario, or its public side has no address)", router)}
+			}
+			fmt.Fprintf(g.stdout, "\n%s NAT table at %s (conntrack -L):\n", router, fmtMillis(when-start))
+			g.stdout.Write(table)
+			fmt.Fprintf(g.stdout, "conntrack v1.4.8 (conntrack-tools): %d flow entries have been shown.\n", strings.Count(string(table), "\n"))
+			return exit
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	return cmd
+}

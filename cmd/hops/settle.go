@@ -1,0 +1,64 @@
+package main
+
+import (
+	"github.com/hopsnet/hops/trace"
+	"github.com/hopsnet/hops/world"
+)
+
+// Before a command starts, the world settles: hosts that take their
+// address from DHCP get their leases (world.Settle). Outputs open later,
+// once every argument is checked, so the events of that phase are kept
+// here and replayed into the capture and the event log when they open:
+// the DISCOVER/OFFER/REQUEST/ACK exchanges and the first ARPs are in
+// every capture.
+
+// settleLog keeps copies of the events of the settling phase.
+type settleLog struct {
+	events []trace.Event
+	done   bool
+}
+
+// Observe copies e while the world settles.
+func (l *settleLog) Observe(e *trace.Event) {
+	if l.done {
+		return
+	}
+	c := *e
+	c.Data = clone(e.Data)
+	c.Frame = clone(e.Frame)
+	if e.Frame != nil && e.Data != nil && len(e.Frame) >= 14 {
+		c.Data = c.Frame[14 : 14+len(e.Data)]
+	}
+	l.events = append(l.events, c)
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+// replay hands the kept events to o, in order.
+func (l *settleLog) replay(o trace.Observer) {
+	if l == nil {
+		return
+	}
+	for i := range l.events {
+		o.Observe(&l.events[i])
+	}
+}
+
+// settle runs the world until its DHCP clients are bound, keeping the
+// events for the outputs.
+func settle(w *world.World) (*settleLog, error) {
+	l := &settleLog{}
+	if len(w.DHCPClients) == 0 {
+		l.done = true
+		return l, nil
+	}
+	w.Bus.Subscribe(l)
+	err := w.Settle()
+	l.done = true
+	return l, err
+}
