@@ -132,23 +132,24 @@ type ClientConfig struct {
 // the lease's first router; it announces the address with a gratuitous
 // ARP once bound.
 type Client struct {
-	n      *node.Node
-	i      *node.Iface
-	cfg    ClientConfig
-	eng    *dhcp.Client
-	sock   *node.UDPConn
-	timer  *node.Timer
-	bound  bool
-	bind   dhcp.Binding
-	routes []node.Route
-	log    []Event
-	out    []dhcp.Datagram
-	evs    []dhcp.Event
-	udp    []byte
+	n       *node.Node
+	i       *node.Iface
+	cfg     ClientConfig
+	eng     *dhcp.Client
+	sock    *node.UDPConn
+	timer   *node.Timer
+	bound   bool
+	started bool // the engine has started (on the first timer firing)
+	bind    dhcp.Binding
+	routes  []node.Route
+	log     []Event
+	out     []dhcp.Datagram
+	evs     []dhcp.Event
+	udp     []byte
 }
 
-// StartClient binds UDP port 68 on n and starts the client on i at once
-// (its first DISCOVER goes out now). Transaction IDs and retransmission
+// StartClient binds UDP port 68 on n and starts the client on i at this
+// instant (its first DISCOVER goes out when the kernel next runs). Transaction IDs and retransmission
 // jitter come from the node's stream "dhcp:IFACE".
 func StartClient(n *node.Node, i *node.Iface, cfg ClientConfig) (*Client, error) {
 	if !i.Ethernet() {
@@ -162,8 +163,9 @@ func StartClient(n *node.Node, i *node.Iface, cfg ClientConfig) (*Client, error)
 	}
 	c.sock = sock
 	c.timer = n.NewTimer(c.fire)
-	c.eng.Start(n.Now())
-	c.pump(n.Now())
+	// The engine starts when the kernel next runs, at this instant: what
+	// subscribes to the bus between now and then sees the first DISCOVER.
+	c.timer.ResetAt(n.Now())
 	return c, nil
 }
 
@@ -210,7 +212,12 @@ func (c *Client) datagram(now sim.Time, d *node.Datagram) {
 }
 
 func (c *Client) fire(now sim.Time) {
-	c.eng.Advance(now)
+	if !c.started {
+		c.started = true
+		c.eng.Start(now)
+	} else {
+		c.eng.Advance(now)
+	}
 	c.pump(now)
 }
 

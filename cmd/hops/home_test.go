@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hopsnet/hops/internal/tsharkcheck"
+)
+
+// TestDHCPCaptureTshark: the laptop's lease and its renewal, captured on
+// the laptop and the home router, decoded by tshark with no warning: the
+// four messages of the first exchange (broadcast DISCOVER and REQUEST,
+// OFFER and ACK to the laptop), ARP, and at T1 a unicast REQUEST from the
+// leased address (ciaddr set) answered by an ACK.
+func TestDHCPCaptureTshark(t *testing.T) {
+	tsharkcheck.Require(t)
+	pcap := filepath.Join(t.TempDir(), "dhcp.pcapng")
+	out, errs, code := hops(t, "--pcap", pcap, "--capture", "laptop,home-router", "dhcp", "--renew", "laptop")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "renewed 192.168.1.102/24") {
+		t.Fatalf("no renewal in:\n%s", out)
+	}
+	if p, err := tsharkcheck.ProblemsPerInterface(pcap, "warning"); err != nil || len(p) > 0 {
+		t.Fatalf("tshark: %v %s", err, strings.Join(p, "\n"))
+	}
+	// The laptop's MAC, from the first line: "laptop:wlan0 (MAC)".
+	first, _, _ := strings.Cut(out, "\n")
+	mac := strings.TrimSuffix(strings.TrimPrefix(first, "laptop:wlan0 ("), ")")
+	rows, err := tsharkcheck.Fields(pcap, "frame.interface_name", "dhcp.hw.mac_addr", "eth.dst", "arp.opcode", "dhcp.option.dhcp", "dhcp.ip.client", "dhcp.ip.your", "ip.src", "ip.dst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq []string
+	arps := 0
+	for _, r := range rows {
+		if r[0] != "laptop:wlan0" {
+			continue
+		}
+		if r[3] != "" {
+			arps++
+			continue
+		}
+		if r[4] == "" || r[1] != mac {
+			continue // not DHCP, or another client's broadcast
+		}
+		seq = append(seq, r[4]+" "+r[5]+" "+r[6]+" "+r[7]+">"+r[8])
+	}
+	want := []string{
+		"1 0.0.0.0 0.0.0.0 0.0.0.0>255.255.255.255",               // DISCOVER
+		"2 0.0.0.0 192.168.1.102 192.168.1.1>192.168.1.102",       // OFFER
+		"3 0.0.0.0 0.0.0.0 0.0.0.0>255.255.255.255",               // REQUEST (selecting)
+		"5 0.0.0.0 192.168.1.102 192.168.1.1>192.168.1.102",       // ACK
+		"3 192.168.1.102 0.0.0.0 192.168.1.102>192.168.1.1",       // REQUEST (renewing, unicast)
+		"5 192.168.1.102 192.168.1.102 192.168.1.1>192.168.1.102", // ACK
+	}
+	if strings.Join(seq, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("tshark: the laptop's DHCP messages:\n%s\nwant:\n%s", strings.Join(seq, "\n"), strings.Join(want, "\n"))
+	}
+	if arps == 0 {
+		t.Fatal("tshark: no ARP on the laptop's interface")
+	}
+}
+
+// TestNATCaptureTshark: ICMP (ping, and traceroute's time-exceeded
+// errors), UDP (the stub's DNS) and TCP (curl) from the laptop, captured
+// on both sides of the home router: tshark finds no warning, the inside
+// interface shows only the laptop's private address on the home side,
+// the outside only the public one, and the same seed gives the same
+// bytes.
+func TestNATCaptureTshark(t *testing.T) {
+	tsharkcheck.Require(t)
+	dir := t.TempDir()
+	run := func(name, seed string, args ...string) []byte {
+		p := filepath.Join(dir, name)
+		if _, errs, code := hops(t, append([]string{"--seed", seed, "--pcap", p, "--capture", "home-router"}, args...)...); code != 0 {
+			t.Fatalf("hops %v: exit %d: %s", args, code, errs)
+		}
+		if pr, err := tsharkcheck.ProblemsPerInterface(p, "warning"); err != nil || len(pr) > 0 {
+			t.Fatalf("tshark on %s: %v %s", name, err, strings.Join(pr, "\n"))
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	protos := map[string]map[string]bool{} // interface → protocols seen
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"ping.pcapng", []string{"ping", "-c", "2", "www.example.com"}},
+		{"trace.pcapng", []string{"traceroute", "-q", "1", "www.example.com"}},
+		{"curl.pcapng", []string{"curl", "http://www.example.com/"}},
+	} {
+		run(c.name, "1", c.args...)
+		rows, err := tsharkcheck.Fields(filepath.Join(dir, c.name), "frame.interface_name", "ip.src", "ip.dst", "ip.proto", "icmp.type", "udp.dstport")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r[1] == "" || r[5] == "67" || r[5] == "68" {
+				continue // ARP, DHCP
+			}
+			if protos[r[0]] == nil {
+				protos[r[0]] = map[string]bool{}
+			}
+			protos[r[0]][r[3]] = true
+			if r[4] == "11" {
+				protos[r[0]]["time-exceeded"] = true
+			}
+			// ICMP errors give the outer and the quoted header's addresses.
+			addrs := strings.Split(r[1]+","+r[2], ",")
+			private, public := false, false
+			for _, a := range addrs {
+				private = private || strings.HasPrefix(a, "192.168.")
+				public = public || a == "198.51.100.2"
+			}
+			switch r[0] {
+			case "home-router:wan0":
+				if private {
+					t.Fatalf("%s: a private address outside: %v", c.name, r)
+				}
+				if !public {
+					t.Fatalf("%s: outside, neither end is the public address: %v", c.name, r)
+				}
+			case "home-router:lan0":
+				if public {
+					t.Fatalf("%s: the public address inside: %v", c.name, r)
+				}
+			}
+		}
+	}
+	for _, ifc := range []string{"home-router:lan0", "home-router:wan0"} {
+		for _, p := range []string{"1", "17", "6", "time-exceeded"} {
+			if !protos[ifc][p] {
+				t.Errorf("tshark: no %s on %s (saw %v)", p, ifc, protos[ifc])
+			}
+		}
+	}
+	a := run("a.pcapng", "7", "curl", "http://www.example.com/")
+	b := run("b.pcapng", "7", "curl", "http://www.example.com/")
+	c := run("c.pcapng", "8", "curl", "http://www.example.com/")
+	if !bytes.Equal(a, b) {
+		t.Fatal("same seed, different captures")
+	}
+	if bytes.Equal(a, c) {
+		t.Fatal("another seed, the same capture")
+	}
+}
