@@ -3,7 +3,7 @@ package node
 import (
 	"encoding/binary"
 	"net/netip"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/hopsnet/hops/packet"
@@ -104,6 +104,7 @@ type ether struct {
 	rng    *sim.Rand
 	timer  sim.Timer
 	timeAt sim.Time
+	due    []*neighbour // Fire's scratch list
 	stats  EtherStats
 }
 
@@ -151,7 +152,7 @@ func (i *Iface) Neighbours() []Neighbour {
 	for _, nb := range i.eth.neigh {
 		out = append(out, Neighbour{Addr: nb.addr, MAC: nb.mac, State: nb.state, Queued: len(nb.queue)})
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Addr.Less(out[b].Addr) })
+	slices.SortFunc(out, func(a, b Neighbour) int { return a.Addr.Compare(b.Addr) })
 	return out
 }
 
@@ -424,13 +425,16 @@ func (e *ether) setDue(nb *neighbour, at sim.Time) {
 // next.
 func (e *ether) Fire(now sim.Time, _ uint64) {
 	e.timeAt = sim.Never
-	var due []*neighbour
+	due := e.due[:0]
 	for _, nb := range e.neigh {
 		if nb.due <= now {
 			due = append(due, nb)
 		}
 	}
-	sort.Slice(due, func(a, b int) bool { return due[a].addr.Less(due[b].addr) })
+	// Map order is random: sort, so that the same seed sends the same
+	// solicitations in the same order.
+	slices.SortFunc(due, func(a, b *neighbour) int { return a.addr.Compare(b.addr) })
+	e.due = due
 	for _, nb := range due {
 		nb.due = neighbourNever
 		switch nb.state {
@@ -455,6 +459,7 @@ func (e *ether) Fire(now sim.Time, _ uint64) {
 			}
 		}
 	}
+	clear(due) // keep no forgotten neighbour alive
 	next := sim.Never
 	for _, nb := range e.neigh {
 		next = min(next, nb.due)

@@ -152,6 +152,53 @@ func (n *Node) wantsLocally(ip wire.IPv4) bool {
 	return true
 }
 
+// natQuote returns the quote for an ICMP error the router sends about
+// datagram, which arrived on in: when a port forward rewrote its
+// destination to an inside host (PREROUTING came first), the quote gets
+// back the public address and port the sender used, as Linux's
+// nf_nat_icmp_reply_translation does, so that the sender can match the
+// error and no private address leaves the home. The rewritten copy lives
+// in the node's buffer; other quotes come back unchanged.
+func (n *Node) natQuote(in *Iface, quote []byte) []byte {
+	g := n.nat
+	if g == nil || in != g.outside || len(quote) < wire.IPv4HeaderLen {
+		return quote
+	}
+	ip := wire.IPv4(quote)
+	cfg := g.t.Config()
+	hl := ip.HeaderLen()
+	if !cfg.Inside.Contains(ip.Dst()) || ip.FragOffset() != 0 || len(quote) < hl+4 {
+		return quote
+	}
+	proto := ip.Protocol()
+	if proto != wire.ProtoUDP && proto != wire.ProtoTCP {
+		return quote
+	}
+	t := quote[hl:]
+	inside := netip.AddrPortFrom(ip.Dst(), uint16(t[2])<<8|uint16(t[3]))
+	m, ok := g.t.Lookup(n.k.Now(), proto, inside)
+	if !ok {
+		return quote
+	}
+	n.natQuoteBuf = append(n.natQuoteBuf[:0], quote...)
+	q := wire.IPv4(n.natQuoteBuf)
+	q.SetDst(m.Public.Addr())
+	t = n.natQuoteBuf[hl:]
+	switch {
+	case proto == wire.ProtoUDP && len(t) >= wire.UDPHeaderLen:
+		u := wire.UDP(t)
+		u.UpdatePseudoAddr(inside.Addr(), m.Public.Addr())
+		u.SetDstPort(m.Public.Port())
+	case proto == wire.ProtoTCP && len(t) >= 18: // the checksum quoted too
+		s := wire.TCP(t)
+		s.UpdatePseudoAddr(inside.Addr(), m.Public.Addr())
+		s.SetDstPort(m.Public.Port())
+	default:
+		t[2], t[3] = byte(m.Public.Port()>>8), byte(m.Public.Port())
+	}
+	return n.natQuoteBuf
+}
+
 // natOut runs POSTROUTING for a forwarded datagram leaving by out. It
 // reports whether the datagram goes on; when it does not, p has been
 // dropped.

@@ -175,15 +175,16 @@ type Node struct {
 	limit       rateLimiter
 	stats       Stats
 
-	protos     map[uint8]*Protocol
-	udp        map[uint16]*UDPConn
-	icmpListen []*ICMPListener
-	reasm      reassembler
-	nat        *natGateway // nil unless SetNAT
-	loop       loopback
-	scratch    []byte // SendICMP's message
-	icmpBuf    []byte // ICMP errors and echo replies
-	quoteBuf   []byte // a truncated quote, fixed up for parsing
+	protos      map[uint8]*Protocol
+	udp         map[uint16]*UDPConn
+	icmpListen  []*ICMPListener
+	reasm       reassembler
+	nat         *natGateway // nil unless SetNAT
+	loop        loopback
+	scratch     []byte // SendICMP's message
+	icmpBuf     []byte // ICMP errors and echo replies
+	natQuoteBuf []byte // a quote a NAT translated back (natQuote)
+	quoteBuf    []byte // a truncated quote, fixed up for parsing
 	// Per-delivery scratch values handed to handlers by pointer, so that
 	// delivering a datagram does not allocate.
 	inbound Inbound
@@ -660,8 +661,8 @@ func (n *Node) icmpError(in *Iface, p *packet.Packet, typ, code uint8, mtu uint1
 	// RFC 1812 4.3.2.3: quote as much of the datagram as fits in a
 	// 576-byte ICMP datagram (as Linux does), at least the header and 8
 	// bytes (RFC 792).
-	m.Data = p.Data[:min(len(p.Data), maxICMPQuote)]
-	n.sendError(ip.Src(), ip.Dst(), ip.TOS(), in, &m)
+	m.Data = n.natQuote(in, p.Data[:min(len(p.Data), maxICMPQuote)])
+	n.sendError(ip.Src(), wire.IPv4(m.Data).Dst(), ip.TOS(), in, &m)
 }
 
 // errorAllowed reports whether datagram may be answered with an ICMP

@@ -254,20 +254,17 @@ func (d *dropWatch) Observe(e *trace.Event) {
 	}
 }
 
-// TestNATUnsolicitedAndPortForward: from outside, a datagram and a SYN
-// for the public address on ports no mapping or forward covers are
-// dropped by the home router (nothing reaches inside, nothing answers);
-// a port forward leads a web request on 8080 to a server inside.
-func TestNATUnsolicitedAndPortForward(t *testing.T) {
-	sc, err := world.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+// forwardWorld is the default world with a NAS at 192.168.1.10 on the
+// home LAN, reachable from outside by port forwards: TCP 8080 to its web
+// server, UDP 5000 to its port 5000.
+func forwardWorld(t *testing.T) *world.World {
+	t.Helper()
 	y := string(world.DefaultYAML())
-	y = strings.Replace(y, "nat: {inside: lan0, outside: wan0}", `nat: {inside: lan0, outside: wan0, forwards: ["tcp 8080 192.168.1.10:80"]}`, 1)
+	y = strings.Replace(y, "nat: {inside: lan0, outside: wan0}", `nat: {inside: lan0, outside: wan0, forwards: ["tcp 8080 192.168.1.10:80", "udp 5000 192.168.1.10:5000"]}`, 1)
 	y = strings.Replace(y, "  - {name: tv, role: host}", "  - {name: tv, role: host}\n  - {name: nas, role: server, services: [{kind: web, sites: [www.example.com]}]}", 1)
 	y = strings.Replace(y, "tv:wlan0 dhcp]", "tv:wlan0 dhcp, nas:eth0 192.168.1.10/24]", 1)
-	if sc, err = scenario.Parse("forward.yaml", []byte(y)); err != nil {
+	sc, err := scenario.Parse("forward.yaml", []byte(y))
+	if err != nil {
 		t.Fatal(err)
 	}
 	w, err := world.Build(sc, 1, world.Options{})
@@ -277,6 +274,55 @@ func TestNATUnsolicitedAndPortForward(t *testing.T) {
 	if err := w.Settle(); err != nil {
 		t.Fatal(err)
 	}
+	return w
+}
+
+// TestNATErrorsQuoteThePublicEndpoint: a datagram forwarded to the NAS
+// whose TTL runs out at the home router (after the forward rewrote its
+// destination) is answered with a time-exceeded error that quotes the
+// public address and port the sender used, not the NAS's (Linux's
+// nf_nat_icmp_reply_translation; RFC 5508 REQ-4 asks it of errors
+// crossing a NAT), so the sender's socket gets it and nothing private
+// leaves the home.
+func TestNATErrorsQuoteThePublicEndpoint(t *testing.T) {
+	w := forwardWorld(t)
+	watch := &privateWatch{t: t}
+	w.Bus.Subscribe(watch)
+	api := w.Node("api.example.com")
+	var got []*node.ICMPError
+	c, err := api.DialUDP(netip.MustParseAddrPort("198.51.100.2:5000"), func(sim.Time, *node.Datagram) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.OnError(func(now sim.Time, e *node.ICMPError) { c := *e; got = append(got, &c) })
+	c.TTL = 5 // dc-router, ixp, isp-a-core, isp-a-edge, home-router: 0 there
+	c.Send([]byte("ping?"))
+	w.Kernel.RunUntil(w.Kernel.Now().Add(time.Second))
+	if len(got) != 1 || got[0].Type != wire.ICMPTimeExceeded || got[0].From.String() != "198.51.100.2" {
+		t.Fatalf("errors %+v; want one time exceeded from the home router", got)
+	}
+	if q := got[0].Quoted; q.Dst.String() != "198.51.100.2" {
+		t.Fatalf("the error quotes destination %v", q.Dst)
+	}
+	if len(watch.leaks) > 0 {
+		t.Fatalf("leaks:\n%s", strings.Join(watch.leaks, "\n"))
+	}
+	// Without the TTL limit it reaches the NAS.
+	nas := listenEcho(t, w.Node("nas"), 5000)
+	c.TTL = 0
+	c.Send([]byte("ping!"))
+	w.Kernel.RunUntil(w.Kernel.Now().Add(time.Second))
+	if len(nas.from) != 1 {
+		t.Fatalf("the NAS got %v", nas.from)
+	}
+}
+
+// TestNATUnsolicitedAndPortForward: from outside, a datagram and a SYN
+// for the public address on ports no mapping or forward covers are
+// dropped by the home router (nothing reaches inside, nothing answers);
+// a port forward leads a web request on 8080 to a server inside.
+func TestNATUnsolicitedAndPortForward(t *testing.T) {
+	w := forwardWorld(t)
 	watch := &dropWatch{drops: map[string]int{}, delivered: map[string]int{}}
 	w.Bus.Subscribe(watch)
 	api := w.Node("api.example.com")
