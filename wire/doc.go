@@ -1,5 +1,6 @@
 // Package wire holds byte-exact codecs for the protocols hops puts on the
-// wire: IPv4, ICMPv4, UDP and TCP, plus the Internet checksum.
+// wire: Ethernet II and ARP (RFC 826) on LAN interfaces, IPv4, ICMPv4, UDP
+// and TCP, plus the Internet checksum.
 //
 // Every protocol is offered in two shapes, after smoltcp's wire module:
 //

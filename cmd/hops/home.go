@@ -42,7 +42,7 @@ lease time), to show the unicast REQUEST and the ACK that extends it.`,
 			want := map[string]bool{}
 			for _, a := range args {
 				if s.w.Node(a) == nil {
-					return usageError{fmt.Errorf("unknown node %q (try `hops world`)", a)}
+					return usageError{fmt.Errorf("dhcp: unknown node %q (try `hops world`)", a)}
 				}
 				want[a] = true
 			}

@@ -153,3 +153,31 @@ func TestNATCaptureTshark(t *testing.T) {
 		t.Fatal("another seed, the same capture")
 	}
 }
+
+// TestHomeCommandErrors: mistakes with hops dhcp and hops nat are usage
+// errors (exit 2) that say what is wrong.
+func TestHomeCommandErrors(t *testing.T) {
+	tiny := writeFile(t, "tiny.yaml", "nodes: [{name: a, role: host}, {name: b, role: host}]\nlinks:\n  - {a: a 10.0.0.1/30, b: b 10.0.0.2/30}\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nat"}, "hops: nat: name the router whose NAT table to print"},
+		{[]string{"nat", "nosuch"}, `hops: nat: unknown node "nosuch" (try ` + "`hops world`)"},
+		{[]string{"nat", "isp-a-edge", "--", "ping", "-c", "1", "www.example.com"}, "hops: nat: isp-a-edge does not translate addresses"},
+		{[]string{"nat", "home-router", "--", "nosuchcmd"}, `unknown command "nosuchcmd"`},
+		{[]string{"dhcp", "nosuch"}, `hops: dhcp: unknown node "nosuch"`},
+		{[]string{"--world", tiny, "dhcp"}, "hops: dhcp: no node of this world uses DHCP"},
+	} {
+		_, errs, code := hops(t, c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("hops %s: exit %d, stderr %q; want 2 and %q", strings.Join(c.args, " "), code, errs, c.want)
+		}
+	}
+	// The inner command's own failure is the exit status, and the table
+	// still prints.
+	out, _, code := hops(t, "nat", "home-router", "--", "ping", "-c", "1", "-W", "1", "198.51.100.77")
+	if code != 1 || !strings.Contains(out, "home-router NAT table at") || !strings.Contains(out, "[UNREPLIED]") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
