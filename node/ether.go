@@ -205,6 +205,9 @@ func (n *Node) xmit(out *Iface, nh netip.Addr, p *packet.Packet) string {
 	if out.broadcastFor(nh) {
 		return n.sendFrame(out, wire.BroadcastMAC, wire.EtherTypeIPv4, p)
 	}
+	if nh.IsMulticast() {
+		return n.sendFrame(out, wire.IPv4MulticastMAC(nh), wire.EtherTypeIPv4, p)
+	}
 	nb := e.neigh[nh]
 	now := n.k.Now()
 	switch {
@@ -283,7 +286,7 @@ func (n *Node) receiveFrame(now sim.Time, in *Iface, p *packet.Packet) {
 	switch {
 	case err != nil:
 		n.dropFrame(in, p, trace.ReasonMalformed)
-	case h.Dst != in.eth.mac && !h.Dst.IsBroadcast():
+	case h.Dst != in.eth.mac && !h.Dst.IsBroadcast() && !(h.Dst.IsMulticast() && n.groupMAC(h.Dst)):
 		n.dropFrame(in, p, ReasonOtherMAC)
 	case h.EtherType == wire.EtherTypeARP:
 		n.receiveARP(now, in, p, payload)

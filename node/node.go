@@ -176,6 +176,7 @@ type Node struct {
 	stats       Stats
 
 	protos      map[uint8]*Protocol
+	groups      map[netip.Addr]bool // joined link-local multicast groups (multicast.go)
 	udp         map[uint16]*UDPConn
 	icmpListen  []*ICMPListener
 	reasm       reassembler
@@ -553,7 +554,7 @@ func (n *Node) receiveIP(now sim.Time, in *Iface, p *packet.Packet) {
 	// An Ethernet interface without an address takes what is sent to
 	// its MAC address, as a DHCP client's packet socket does before it
 	// has a lease.
-	if !hairpin && (n.HasAddr(dst) || dst == limitedBroadcast || (in.eth != nil && (!in.Prefix.IsValid() || in.broadcastFor(dst)))) {
+	if !hairpin && (n.HasAddr(dst) || dst == limitedBroadcast || (in.eth != nil && (!in.Prefix.IsValid() || in.broadcastFor(dst))) || n.groups[dst]) {
 		n.deliver(now, in, p)
 		return
 	}

@@ -14,6 +14,9 @@ type Route struct {
 	Iface   int
 	NextHop netip.Addr
 	Metric  int
+	// Proto is who installed the route, as `ip route` shows it ("ospf");
+	// empty for connected routes and routes the world computed.
+	Proto string
 }
 
 // via returns the next hop of a datagram to dst on this route: the
@@ -30,6 +33,9 @@ func (r Route) String() string {
 	s := r.Prefix.String()
 	if r.NextHop.IsValid() {
 		s += " via " + r.NextHop.String()
+	}
+	if r.Proto != "" {
+		return fmt.Sprintf("%s dev %d proto %s metric %d", s, r.Iface, r.Proto, r.Metric)
 	}
 	return fmt.Sprintf("%s dev %d metric %d", s, r.Iface, r.Metric)
 }

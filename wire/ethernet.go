@@ -25,6 +25,13 @@ type MAC [6]byte
 // BroadcastMAC is ff:ff:ff:ff:ff:ff.
 var BroadcastMAC = MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
+// IPv4MulticastMAC is the Ethernet address of IPv4 multicast group g
+// (RFC 1112 section 6.4): 01:00:5e followed by the group's low 23 bits.
+func IPv4MulticastMAC(g netip.Addr) MAC {
+	a := g.As4()
+	return MAC{0x01, 0x00, 0x5e, a[1] & 0x7f, a[2], a[3]}
+}
+
 // IsBroadcast reports whether m is the broadcast address.
 func (m MAC) IsBroadcast() bool { return m == BroadcastMAC }
 

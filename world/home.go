@@ -223,7 +223,8 @@ func (w *World) DHCPClient(nodeName string) *dhcpapp.Client {
 // SettleLimit bounds how long Settle waits for DHCP.
 const SettleLimit = 2 * time.Minute
 
-// Settle runs the world until every DHCP client holds a lease (at most
+// Settle runs the world until every DHCP client holds a lease and, in a
+// world routed by OSPF, every router has a route to every subnet (at most
 // SettleLimit of virtual time; a DISCOVER unanswered is retried after
 // 4 s, 8 s …), so that a command starts on a configured network. Then
 // it starts the world's clock (Start): the scenario's link events are
@@ -242,11 +243,15 @@ func (w *World) Settle() error {
 		}
 		return true
 	}
+	converged := func() bool { ok, _ := w.routingConverged(); return ok }
 	deadline := w.Kernel.Now().Add(SettleLimit)
-	for !bound() && w.Kernel.Now() < deadline {
+	for !(bound() && converged()) && w.Kernel.Now() < deadline {
 		if !w.Kernel.Step() {
 			break
 		}
+	}
+	if ok, why := w.routingConverged(); !ok {
+		return fmt.Errorf("routing has not converged after %v: %s", SettleLimit, why)
 	}
 	if !bound() {
 		var missing string

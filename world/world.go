@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hopsnet/hops/app/dhcpapp"
+	"github.com/hopsnet/hops/app/ospfd"
 	"github.com/hopsnet/hops/lan"
 	"github.com/hopsnet/hops/link"
 	"github.com/hopsnet/hops/node"
@@ -67,6 +68,9 @@ type Options struct {
 	// Convergence is how long after a link changes state the new routes
 	// take effect (0: at once).
 	Convergence time.Duration
+	// Routing overrides the scenario's routing: RoutingOracle or
+	// RoutingOSPF ("": the scenario's, oracle by default).
+	Routing string
 }
 
 // World is a built simulation.
@@ -95,6 +99,11 @@ type World struct {
 
 	// The LANs' switches, by the scenario's order.
 	Switches []*lan.Switch
+	// OSPF daemons, by node order, when the world routes by OSPF (see
+	// routing.go).
+	OSPF       []*ospfd.Daemon
+	ospfByNode map[*node.Node]*ospfd.Daemon
+	ospfOn     []bool // per node: it runs OSPF
 	// DHCP servers and clients (see home.go).
 	DHCPServers []*dhcpapp.Server
 	DHCPClients []*dhcpapp.Client
@@ -108,14 +117,15 @@ type World struct {
 // Build creates the world described by sc with random streams from seed.
 func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 	w := &World{
-		Kernel:    sim.NewKernel(seed),
-		Pool:      &packet.Pool{},
-		Bus:       &trace.Bus{},
-		Scenario:  sc,
-		opts:      opts,
-		nodeIndex: map[string]int{},
-		linkIndex: map[string]int{},
-		natInside: map[ifaceKey]bool{},
+		Kernel:     sim.NewKernel(seed),
+		Pool:       &packet.Pool{},
+		Bus:        &trace.Bus{},
+		Scenario:   sc,
+		opts:       opts,
+		nodeIndex:  map[string]int{},
+		ospfByNode: map[*node.Node]*ospfd.Daemon{},
+		linkIndex:  map[string]int{},
+		natInside:  map[ifaceKey]bool{},
 	}
 	for _, sn := range sc.Nodes {
 		n := node.New(w.Kernel, w.Pool, w.Bus, sn.Name)
@@ -178,6 +188,9 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 		}
 	}
 	w.markDynamic()
+	if err := w.markOSPF(); err != nil {
+		return nil, fmt.Errorf("%s: %v", sc.File, err)
+	}
 	w.ComputeRoutes()
 	if err := w.startServices(); err != nil {
 		return nil, err
@@ -185,7 +198,10 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 	if err := w.startHome(); err != nil {
 		return nil, err
 	}
-	if len(w.DHCPClients) == 0 {
+	if err := w.startOSPF(); err != nil {
+		return nil, err
+	}
+	if len(w.DHCPClients) == 0 && w.ospfOn == nil {
 		w.startClock()
 	}
 	return w, nil
@@ -271,8 +287,8 @@ func (w *World) Resolve(dest string) (netip.Addr, error) {
 
 // linkChanged schedules a recomputation of the routes.
 func (w *World) linkChanged(now sim.Time, up bool) {
-	if w.opts.StaticRoutes {
-		return
+	if w.opts.StaticRoutes || w.ospfOn != nil {
+		return // OSPF's daemons hear of it themselves (routing.go)
 	}
 	w.Kernel.Cancel(w.pending)
 	w.pending = w.Kernel.After(w.opts.Convergence, sim.HandlerFunc(func(sim.Time, uint64) { w.ComputeRoutes() }), 0)
@@ -306,7 +322,7 @@ func (w *World) ComputeRoutes() {
 				n.Routes.Insert(node.Route{Prefix: i.Prefix.Masked(), Iface: i.Index})
 			}
 		}
-		if w.dynamic[s] {
+		if w.dynamic[s] || w.ospfOn != nil && w.ospfOn[s] {
 			continue
 		}
 		if !n.Forwarding && len(ifaces) == 1 {

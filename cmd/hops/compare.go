@@ -72,6 +72,9 @@ func (g *globals) baseArgs() []string {
 	if g.staticRt {
 		out = append(out, "--static-routes")
 	}
+	if g.routing != "" {
+		out = append(out, "--routing", g.routing)
+	}
 	return out
 }
 

@@ -32,6 +32,9 @@ func TestGolden(t *testing.T) {
 		{"traceroute-json.txt", []string{"--json", "traceroute", "-q", "2", "www.example.com"}},
 		{"routes.txt", []string{"routes", "isp-a-core", "laptop"}},
 		{"routes-cut.txt", []string{"--link-down", "isp-a-core--ixp@0s", "routes", "isp-a-core"}},
+		{"routes-ospf.txt", []string{"--routing", "ospf", "routes", "isp-a-core"}},
+		{"routes-ospf-cut.txt", []string{"--routing", "ospf", "--link-down", "isp-a-core--ixp@1s", "routes", "isp-a-core"}},
+		{"ping-ospf-cut.txt", []string{"--routing", "ospf", "--link-down", "isp-a-core--ixp@1.5s", "ping", "-c", "4", "www.example.com"}},
 		{"transfer-tcp.txt", []string{"transfer", "--size", "4MB", "-w", "512KiB"}},
 		{"transfer-tcp-flows.txt", []string{"transfer", "-P", "3", "--size", "2MB", "-w", "512KiB"}},
 		{"transfer-tcp-lossy.txt", []string{"--link-set", "home-uplink:loss=2%", "transfer", "--size", "2MB", "-w", "256KiB"}},
@@ -80,7 +83,7 @@ func TestReadmeShowsRealOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"browse.txt", "browse-visits.txt", "compare-loss.txt", "traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt", "dhcp.txt", "nat-ping.txt"} {
+	for _, f := range []string{"browse.txt", "browse-visits.txt", "compare-loss.txt", "traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt", "dhcp.txt", "nat-ping.txt", "routes-ospf-cut.txt"} {
 		want, err := os.ReadFile(filepath.Join("testdata", "golden", f))
 		if err != nil {
 			t.Fatal(err)

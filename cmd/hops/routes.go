@@ -56,7 +56,19 @@ With --json, the tables are JSON in the shape of ip -j route.`,
 			// Let the link events up to then, and the route recomputations
 			// they cause, happen. Nothing else runs: no app has started.
 			s.w.Kernel.RunUntil(s.w.Start.Add(at))
-			instant := routesInstant{At: at, Why: routesWhy(asked, at, events)}
+			why := routesWhy(asked, at, events)
+			if !asked && len(events) > 0 {
+				// A routing protocol needs a moment after the last event:
+				// show the tables once it has converged again.
+				end := s.w.Kernel.Now().Add(time.Minute)
+				for ok, _ := s.w.RoutingConverged(); !ok && s.w.Kernel.Now() < end && s.w.Kernel.Step(); ok, _ = s.w.RoutingConverged() {
+				}
+				if d := time.Duration(s.w.Kernel.Now() - s.w.Start); d > at {
+					why = fmt.Sprintf("the routing converged %v after the last scheduled link event", d-at)
+					at = d
+				}
+			}
+			instant := routesInstant{At: at, Why: why}
 			if g.json {
 				return s.printJSON(routesJSON(instant, nodes))
 			}
@@ -154,6 +166,10 @@ func writeRoutes(w io.Writer, n *node.Node) {
 		if r.Metric != 0 {
 			metric = fmt.Sprintf(" metric %d", r.Metric) // ip route leaves out metric 0
 		}
-		fmt.Fprintf(w, "  %s via %s dev %s%s%s\n", r.Dst, r.Gateway, r.Dev, metric, state)
+		proto := ""
+		if r.Protocol != "" {
+			proto = " proto " + r.Protocol
+		}
+		fmt.Fprintf(w, "  %s via %s dev %s%s%s%s\n", r.Dst, r.Gateway, r.Dev, proto, metric, state)
 	}
 }

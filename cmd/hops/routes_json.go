@@ -57,7 +57,7 @@ func routeRows(n *node.Node) []routeRow {
 		if r.Prefix == i.Prefix.Masked() {
 			row.Protocol, row.Scope, row.PrefSrc = "kernel", "link", i.Addr().String()
 		} else {
-			row.Gateway, row.Metric = r.NextHop.String(), r.Metric
+			row.Gateway, row.Metric, row.Protocol = r.NextHop.String(), r.Metric, r.Proto
 		}
 		rows = append(rows, row)
 	}

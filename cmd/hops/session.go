@@ -61,7 +61,15 @@ func newSession(g *globals) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := world.Build(sc, g.seed, world.Options{StaticRoutes: g.staticRt})
+	switch g.routing {
+	case "", world.RoutingOracle, world.RoutingOSPF:
+	default:
+		return nil, usageError{fmt.Errorf("--routing %q: want oracle or ospf", g.routing)}
+	}
+	if g.staticRt && (g.routing == world.RoutingOSPF || g.routing == "" && sc.Routing == "ospf") {
+		return nil, usageError{fmt.Errorf("--static-routes keeps the oracle's routes; it does not go with OSPF routing")}
+	}
+	w, err := world.Build(sc, g.seed, world.Options{StaticRoutes: g.staticRt, Routing: g.routing})
 	if err != nil {
 		return nil, usageError{err}
 	}

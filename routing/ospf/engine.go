@@ -44,6 +44,10 @@ type InterfaceConfig struct {
 	Name string
 	Addr netip.Prefix // the interface's own address and its subnet, e.g. 10.0.0.1/30
 	Cost uint16       // output cost; 0 means DefaultCost
+	// Passive interfaces send and accept no OSPF packets; their subnet is
+	// still advertised as a stub network (a link to hosts, or to another
+	// network's router).
+	Passive bool
 }
 
 // Output is one OSPF packet to send: the caller wraps Packet in an IPv4
@@ -65,6 +69,7 @@ var (
 	ErrNeighborState  = errors.New("ospf: packet not accepted in neighbour state")
 	ErrMTUMismatch    = errors.New("ospf: DD interface MTU too large")
 	ErrBadLSAChecksum = errors.New("ospf: LSA checksum mismatch")
+	ErrPassive        = errors.New("ospf: passive interface")
 )
 
 // Stats counts what the engine did, for tests and benchmarks.
@@ -157,6 +162,9 @@ func (e *Engine) SetInterfaceUp(now sim.Time, i int, up bool) {
 		// 9.3 InterfaceUp: "Start the interval Hello Timer ... the
 		// interface transitions to Point-to-point".
 		ifc.helloAt = now
+		if ifc.cfg.Passive {
+			ifc.helloAt = sim.Never
+		}
 	} else {
 		// 9.3 InterfaceDown: "the KillNbr event is generated for all
 		// associated neighbors".
@@ -187,6 +195,9 @@ func (e *Engine) handle(now sim.Time, i int, src netip.Addr, pkt []byte) error {
 	ifc := e.ifs[i]
 	if !ifc.up {
 		return ErrInterfaceDown
+	}
+	if ifc.cfg.Passive {
+		return ErrPassive
 	}
 	h, body, err := ParseHeader(pkt)
 	if err != nil {

@@ -75,7 +75,32 @@ type Scenario struct {
 	Links  []Link  `yaml:"links" json:"links" hops:"custom; value=list of links; alias=edges|connections; doc=The point-to-point links between them."`
 	LANs   []LAN   `yaml:"lans" json:"lans,omitempty" hops:"custom; value=list of LANs; alias=lan|segments|switches|networks; doc=Shared Ethernet segments: a switch or Wi-Fi access point with a cable or radio link to each member (see lans[])."`
 	Events []Event `yaml:"events" json:"events" hops:"custom; value=list of events; doc=Links going down and up during the run, in any order."`
+	// Routing is how routers learn their routes.
+	Routing Routing `yaml:"routing" json:"routing,omitempty" hops:"doc=How routers learn their routes: oracle (shortest paths over the whole world, computed by hops and recomputed when a link changes) or ospf (every router with a static address runs OSPFv2 in one area, with Hellos every 10 s and a dead interval of 40 s; hosts keep a default route to their router). hops --routing overrides it. Default: oracle."`
 }
+
+// Routing names how a world's routers learn their routes. The valid
+// values are Routings.
+type Routing string
+
+// The routing protocols.
+const (
+	RoutingOracle Routing = "oracle"
+	RoutingOSPF   Routing = "ospf"
+)
+
+// Routings lists the known routing values.
+var Routings = []Routing{RoutingOracle, RoutingOSPF}
+
+func (Routing) enumValues() []string {
+	out := make([]string, len(Routings))
+	for i, r := range Routings {
+		out[i] = string(r)
+	}
+	return out
+}
+
+func (Routing) enumNoun() string { return "routing" }
 
 // Node is a host or router of the world.
 type Node struct {

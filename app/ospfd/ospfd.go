@@ -1,0 +1,257 @@
+// Package ospfd runs the OSPFv2 engine (routing/ospf) on a router, as a
+// routing daemon does: it takes IP protocol 89 (OSPF packets to the
+// router's addresses and to AllSPFRouters, 224.0.0.5), sends the engine's
+// packets out of their interface with TTL 1 and the precedence of
+// internetwork control (RFC 2328 A.1), wakes the engine at its deadlines,
+// tells it when a link goes down or up (a point-to-point link's carrier),
+// and installs the routes SPF computes in the node's table ("proto ospf",
+// metric the path cost), removing those it no longer computes.
+//
+// Equal-cost paths: the engine keeps all of them; the table gets the
+// first (lowest interface index, then lowest next hop) until the node's
+// table holds several.
+package ospfd
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/routing/ospf"
+	"github.com/hopsnet/hops/sim"
+)
+
+// ProtoOSPF is OSPF's IP protocol number.
+const ProtoOSPF = 89
+
+// AllSPFRouters is the multicast group every OSPF router listens to.
+var AllSPFRouters = netip.MustParseAddr("224.0.0.5")
+
+// Iface is one interface the daemon runs on.
+type Iface struct {
+	Iface *node.Iface
+	Cost  uint16 // output cost; 0: the engine's default (10)
+	// Passive interfaces send no Hello; their subnet is advertised (the
+	// link to a host, or to a router that does not speak OSPF).
+	Passive bool
+}
+
+// Config configures a daemon. Zero timers take the RFC's defaults.
+type Config struct {
+	RouterID      ospf.ID // 0: the highest interface address
+	Area          ospf.ID
+	HelloInterval time.Duration
+	DeadInterval  time.Duration
+	Ifaces        []Iface
+}
+
+// Daemon is OSPF on one router.
+type Daemon struct {
+	n         *node.Node
+	eng       *ospf.Engine
+	ifs       []*node.Iface // by engine interface index
+	byIface   map[*node.Iface]int
+	passive   []bool // by engine interface index
+	reg       *node.Registration
+	timer     *node.Timer
+	out       []ospf.Output
+	installed map[netip.Prefix]node.Route
+	changes   int      // route table changes made
+	changed   sim.Time // when the table last changed
+}
+
+// Start runs OSPF on n with cfg.
+func Start(n *node.Node, cfg Config) (*Daemon, error) {
+	if len(cfg.Ifaces) == 0 {
+		return nil, fmt.Errorf("%s: ospf: no interface", n.Name)
+	}
+	if cfg.RouterID == 0 {
+		var hi netip.Addr
+		for _, i := range n.Ifaces() {
+			if a := i.Addr(); a.IsValid() && (!hi.IsValid() || hi.Less(a)) {
+				hi = a
+			}
+		}
+		if !hi.IsValid() {
+			return nil, fmt.Errorf("%s: ospf: no address for a router ID", n.Name)
+		}
+		cfg.RouterID = ospf.IDFrom(hi)
+	}
+	mtu := 65535
+	for _, c := range cfg.Ifaces {
+		mtu = min(mtu, c.Iface.MTU())
+	}
+	eng, err := ospf.New(ospf.Config{RouterID: cfg.RouterID, AreaID: cfg.Area, HelloInterval: cfg.HelloInterval,
+		RouterDeadInterval: cfg.DeadInterval, MTU: mtu})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", n.Name, err)
+	}
+	d := &Daemon{n: n, eng: eng, byIface: map[*node.Iface]int{}, installed: map[netip.Prefix]node.Route{}}
+	now := n.Now()
+	for _, c := range cfg.Ifaces {
+		idx, err := eng.AddInterface(now, ospf.InterfaceConfig{Name: c.Iface.Name, Addr: c.Iface.Prefix, Cost: c.Cost, Passive: c.Passive})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", n.Name, err)
+		}
+		d.ifs = append(d.ifs, c.Iface)
+		d.passive = append(d.passive, c.Passive)
+		d.byIface[c.Iface] = idx
+		if !c.Iface.Up() {
+			eng.SetInterfaceUp(now, idx, false)
+		}
+	}
+	if err := n.JoinGroup(AllSPFRouters); err != nil {
+		return nil, err
+	}
+	d.reg, err = n.RegisterProtocol(ProtoOSPF, node.Protocol{Name: "ospf", Receive: d.receive})
+	if err != nil {
+		return nil, err
+	}
+	d.timer = n.NewTimer(d.fire)
+	// The first Hellos go out when the kernel next runs, at this instant.
+	d.timer.ResetAt(now)
+	return d, nil
+}
+
+// Engine returns the daemon's OSPF engine (its neighbours, database and
+// routes).
+func (d *Daemon) Engine() *ospf.Engine { return d.eng }
+
+// Node returns the router the daemon runs on.
+func (d *Daemon) Node() *node.Node { return d.n }
+
+// Iface returns the node interface of engine interface i.
+func (d *Daemon) Iface(i int) *node.Iface { return d.ifs[i] }
+
+// LastChange returns when the daemon last changed the route table, and
+// how many changes it has made.
+func (d *Daemon) LastChange() (sim.Time, int) { return d.changed, d.changes }
+
+// Adjacent reports whether every active interface whose link is up has a
+// fully adjacent neighbour (state Full).
+func (d *Daemon) Adjacent() bool {
+	full := map[int]bool{}
+	for _, nb := range d.eng.Neighbors() {
+		if nb.State == ospf.NbrFull {
+			full[nb.Iface] = true
+		}
+	}
+	for idx, i := range d.ifs {
+		if !d.passive[idx] && i.Up() && !full[idx] {
+			return false
+		}
+	}
+	return true
+}
+
+// SetUp tells the daemon that interface i's link went down or up.
+func (d *Daemon) SetUp(i *node.Iface, up bool) {
+	idx, ok := d.byIface[i]
+	if !ok {
+		return
+	}
+	now := d.n.Now()
+	d.eng.SetInterfaceUp(now, idx, up)
+	d.pump(now)
+}
+
+func (d *Daemon) receive(now sim.Time, in *node.Inbound) string {
+	idx, ok := d.byIface[in.In]
+	if !ok {
+		return "ospf-not-enabled"
+	}
+	in.Accept()
+	if err := d.eng.Handle(now, idx, in.IP.Src, in.Payload); err != nil {
+		// The engine counts what it drops; the datagram was delivered.
+		_ = err
+	}
+	d.pump(now)
+	return ""
+}
+
+func (d *Daemon) fire(now sim.Time) { d.pump(now) }
+
+// pump sends what the engine has to send, installs its routes and
+// re-arms the timer.
+func (d *Daemon) pump(now sim.Time) {
+	d.out = d.eng.AppendOutput(d.out[:0], now)
+	for _, o := range d.out {
+		i := d.ifs[o.Iface]
+		// Errors (a link that went down under the packet) are the
+		// engine's to recover from, as a lost packet is.
+		d.n.SendIPVia(i, ProtoOSPF, o.Dst, o.Packet, node.SendOptions{TTL: 1, TOS: 0xc0})
+	}
+	clear(d.out)
+	d.install(now)
+	if at, ok := d.eng.NextDeadline(); ok {
+		d.timer.ResetAt(max(at, now))
+	} else {
+		d.timer.Stop()
+	}
+}
+
+// install brings the node's table in line with the engine's routes.
+func (d *Daemon) install(now sim.Time) {
+	want := map[netip.Prefix]node.Route{}
+	for _, r := range d.eng.Routes() {
+		if len(r.NextHops) == 0 || d.connected(r.Prefix) {
+			continue
+		}
+		nh := r.NextHops[0]
+		if !nh.Addr.IsValid() {
+			continue // the router's own stub network: a connected route
+		}
+		want[r.Prefix] = node.Route{Prefix: r.Prefix, Iface: d.ifs[nh.Iface].Index, NextHop: nh.Addr, Metric: int(r.Cost), Proto: "ospf"}
+	}
+	changed := false
+	for p := range d.installed {
+		if _, ok := want[p]; !ok {
+			d.n.Routes.Remove(p)
+			delete(d.installed, p)
+			changed = true
+		}
+	}
+	keys := make([]netip.Prefix, 0, len(want))
+	for p := range want {
+		keys = append(keys, p)
+	}
+	slices.SortFunc(keys, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+	for _, p := range keys {
+		r := want[p]
+		if old, ok := d.installed[p]; ok && old == r {
+			continue
+		}
+		d.n.Routes.Insert(r)
+		d.installed[p] = r
+		changed = true
+	}
+	if changed {
+		d.changes++
+		d.changed = now
+	}
+}
+
+// connected reports whether p is the subnet of one of the node's
+// interfaces.
+func (d *Daemon) connected(p netip.Prefix) bool {
+	for _, i := range d.n.Ifaces() {
+		if i.Prefix.IsValid() && i.Prefix.Masked() == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops the daemon: it leaves the group, gives up protocol 89 and
+// removes its routes.
+func (d *Daemon) Close() {
+	d.timer.Stop()
+	d.reg.Close()
+	d.n.LeaveGroup(AllSPFRouters)
+	for p := range d.installed {
+		d.n.Routes.Remove(p)
+	}
+	clear(d.installed)
+}

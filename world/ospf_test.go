@@ -1,0 +1,157 @@
+package world_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/world"
+	"github.com/hopsnet/hops/world/scenario"
+)
+
+// ospfWorld is the default world routed by OSPF, settled.
+func ospfWorld(t testing.TB, seed uint64) *world.World {
+	t.Helper()
+	sc, err := world.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := world.Build(sc, seed, world.Options{Routing: world.RoutingOSPF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Settle(); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// TestOSPFAgreesWithTheOracle: once OSPF has converged in the default
+// world, every router forwards every subnet the oracle routes to the same
+// next hop: two computations, one by flooding router-LSAs and running SPF
+// on each router, one by Dijkstra over the world's graph, agree. The
+// costs differ by design: the oracle's metric is the distance to the
+// subnet's router, OSPF's adds the stub link's own cost (RFC 2328 16.1,
+// "the cost of the stub network is the distance to the router plus the
+// link's cost").
+func TestOSPFAgreesWithTheOracle(t *testing.T) {
+	w := ospfWorld(t, 1)
+	t.Logf("converged at %v", time.Duration(w.Start))
+	sc, _ := world.Default()
+	o, err := world.Build(sc, 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Settle(); err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, d := range w.OSPF {
+		n := d.Node()
+		on := o.Node(n.Name)
+		for _, r := range on.Routes.Routes() {
+			if !r.NextHop.IsValid() {
+				continue
+			}
+			got, ok := n.Routes.Lookup(r.Prefix.Addr())
+			if !ok || got.Prefix != r.Prefix || got.NextHop != r.NextHop || got.Proto != "ospf" {
+				t.Errorf("%s: %v: OSPF %v, oracle %v", n.Name, r.Prefix, got, r)
+				continue
+			}
+			if want := r.Metric + stubCost(t, sc, r.Prefix); got.Metric != want {
+				t.Errorf("%s: %v: OSPF cost %d, want the oracle's %d plus the stub's, %d", n.Name, r.Prefix, got.Metric, r.Metric, want)
+			}
+			compared++
+		}
+	}
+	if compared < 50 {
+		t.Fatalf("only %d routes compared", compared)
+	}
+	t.Logf("%d routes agree", compared)
+}
+
+// stubCost is the routing cost of the link whose subnet is p: its cost,
+// or its delay in units of 10 µs plus one.
+func stubCost(t *testing.T, sc *scenario.Scenario, p netip.Prefix) int {
+	for _, l := range sc.Links {
+		if l.A.Addr.IsValid() && l.A.Addr.Masked() == p || l.B.Addr.IsValid() && l.B.Addr.Masked() == p {
+			if l.Cost > 0 {
+				return l.Cost
+			}
+			return int(l.Delay/(10*time.Microsecond)) + 1
+		}
+	}
+	t.Fatalf("no link for %v", p)
+	return 0
+}
+
+// TestOSPFReconverges: the IXP link of ISP A goes down; both routers at
+// its ends hear of it at once (the carrier), flood new router-LSAs, and
+// every router's SPF moves its routes to the carriers within a second.
+// When it comes back, the two routers must first become neighbours
+// again: their Hellos on the interface's coming up cross, each lists the
+// other only in its next Hello, 10 s later (HelloInterval), and then the
+// adjacency forms and the routes move back.
+func TestOSPFReconverges(t *testing.T) {
+	w := ospfWorld(t, 1)
+	core := w.Node("isp-a-core")
+	dc := netip.MustParseAddr("203.0.113.10")
+	via := func() string {
+		r, _ := core.Routes.Lookup(dc)
+		return r.NextHop.String()
+	}
+	if got := via(); got != "198.18.100.2" {
+		t.Fatalf("before the cut, isp-a-core sends to %s, want the IXP", got)
+	}
+	l := w.Link("isp-a-core--ixp")
+	for _, step := range []struct {
+		up    bool
+		want  string
+		limit time.Duration
+	}{{false, "198.18.2.2", time.Second}, {true, "198.18.100.2", 16 * time.Second}} {
+		at := w.Kernel.Now()
+		l.SetUp(step.up)
+		end := at.Add(step.limit)
+		for w.Kernel.Now() < end && w.Kernel.Step() {
+			if ok, _ := w.RoutingConverged(); ok && via() == step.want {
+				break
+			}
+		}
+		ok, why := w.RoutingConverged()
+		if !ok || via() != step.want {
+			t.Fatalf("link up=%v: after %v isp-a-core sends to %s, want %s (%s)", step.up, time.Duration(w.Kernel.Now()-at), via(), step.want, why)
+		}
+		t.Logf("link up=%v: converged in %v", step.up, time.Duration(w.Kernel.Now()-at))
+		w.Kernel.RunUntil(w.Kernel.Now().Add(30 * time.Second))
+	}
+}
+
+// TestOSPFDeadInterval: when the IXP's routing process stops (its link
+// stays up, so no carrier event), its neighbours stop hearing Hellos and
+// declare it dead after the dead interval, 40 s (RFC 2328 10.3,
+// InactivityTimer), and route around it.
+func TestOSPFDeadInterval(t *testing.T) {
+	w := ospfWorld(t, 1)
+	core := w.Node("isp-a-core")
+	dc := netip.MustParseAddr("203.0.113.10")
+	stop := w.Kernel.Now()
+	w.OSPFDaemon("ixp").Close()
+	var moved sim.Time
+	end := stop.Add(time.Minute)
+	for w.Kernel.Now() < end && w.Kernel.Step() {
+		if r, _ := core.Routes.Lookup(dc); r.NextHop.String() == "198.18.2.2" {
+			moved = w.Kernel.Now()
+			break
+		}
+	}
+	if moved == 0 {
+		t.Fatal("isp-a-core still routes through the IXP a minute after its OSPF stopped")
+	}
+	// The last Hello came at most one HelloInterval (10 s) before the
+	// stop; the neighbour dies 40 s after it.
+	if d := time.Duration(moved - stop); d < 30*time.Second || d > 41*time.Second {
+		t.Fatalf("rerouted %v after the stop; want 30–40 s (the dead interval)", d)
+	}
+	t.Logf("rerouted %v after the IXP's OSPF stopped", time.Duration(moved-stop))
+}

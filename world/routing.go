@@ -1,0 +1,188 @@
+package world
+
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+
+	"github.com/hopsnet/hops/app/ospfd"
+	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/routing/ospf"
+	"github.com/hopsnet/hops/sim"
+)
+
+// Routing by OSPF (scenario "routing: ospf", or Options.Routing): every
+// router with a static address runs OSPFv2 in one area (app/ospfd) on
+// all its interfaces, active (Hellos, adjacencies) on a point-to-point
+// link to another OSPF router and passive elsewhere (links to hosts, to
+// a home router, LANs), so every subnet is advertised. Costs are the
+// links' routing costs, as the oracle uses them. Hosts keep a default
+// route to their router, DHCP clients their lease's. A link that goes
+// down or up is reported to the daemons at both ends at once (a
+// point-to-point link's carrier); a link that silently stops carrying
+// packets is noticed when the neighbour's dead interval runs out.
+
+// Routing protocols a world can use.
+const (
+	RoutingOracle = "oracle"
+	RoutingOSPF   = "ospf"
+)
+
+// routing returns the protocol the world routes with.
+func (w *World) routing() string {
+	if w.opts.Routing != "" {
+		return w.opts.Routing
+	}
+	if w.Scenario.Routing != "" {
+		return string(w.Scenario.Routing)
+	}
+	return RoutingOracle
+}
+
+// markOSPF decides which nodes run OSPF: the routers with no DHCP
+// interface.
+func (w *World) markOSPF() error {
+	switch r := w.routing(); r {
+	case RoutingOracle:
+		return nil
+	case RoutingOSPF:
+	default:
+		return fmt.Errorf("routing %q: want %s or %s", r, RoutingOracle, RoutingOSPF)
+	}
+	w.ospfOn = make([]bool, len(w.Nodes))
+	for s, n := range w.Nodes {
+		w.ospfOn[s] = n.Forwarding && !w.dynamic[s]
+	}
+	return nil
+}
+
+// startOSPF starts a daemon on every OSPF router and has the links
+// report their state to them.
+func (w *World) startOSPF() error {
+	if w.ospfOn == nil {
+		return nil
+	}
+	for s, n := range w.Nodes {
+		if !w.ospfOn[s] {
+			continue
+		}
+		var ifs []ospfd.Iface
+		for _, i := range n.Ifaces() {
+			if !i.Prefix.IsValid() {
+				continue
+			}
+			c := ospfd.Iface{Iface: i, Passive: true}
+			var edges []*edge
+			for k := range w.adj[s] {
+				if e := &w.adj[s][k]; e.iface == i {
+					edges = append(edges, e)
+				}
+			}
+			if len(edges) == 1 && len(edges[0].links) == 1 && w.ospfOn[edges[0].to] {
+				c.Passive = false
+			}
+			if len(edges) > 0 {
+				c.Cost = uint16(min(edges[0].cost, 65535))
+			}
+			ifs = append(ifs, c)
+		}
+		d, err := ospfd.Start(n, ospfd.Config{Ifaces: ifs})
+		if err != nil {
+			return err
+		}
+		w.OSPF = append(w.OSPF, d)
+		w.ospfByNode[n] = d
+	}
+	for _, l := range w.Links {
+		for side := 0; side < 2; side++ {
+			end := l.End(side)
+			n := w.Node(end.Node)
+			if n == nil {
+				continue
+			}
+			d := w.ospfByNode[n]
+			i := n.Iface(end.Iface)
+			if d == nil || i == nil {
+				continue
+			}
+			l.Watch(func(now sim.Time, up bool) { d.SetUp(i, up) })
+		}
+	}
+	return nil
+}
+
+// OSPFDaemon returns the OSPF daemon of the node called name, or nil.
+func (w *World) OSPFDaemon(name string) *ospfd.Daemon {
+	if n := w.Node(name); n != nil {
+		return w.ospfByNode[n]
+	}
+	return nil
+}
+
+// RoutingConverged reports whether the world's routing protocol has
+// converged (always, for the oracle): for OSPF, every adjacency is full,
+// every router holds the same database and has a route to every subnet
+// of the domain. When not, it says what is missing.
+func (w *World) RoutingConverged() (bool, string) { return w.routingConverged() }
+
+// routingConverged reports whether every OSPF router has a route to
+// every subnet that an OSPF router is attached to (and that is not
+// hidden behind a NAT); if not, it names a router and a subnet it lacks.
+func (w *World) routingConverged() (bool, string) {
+	if w.ospfOn == nil {
+		return true, ""
+	}
+	var domain []netip.Prefix
+	for _, sub := range w.subnets() {
+		if sub.hidden {
+			continue
+		}
+		// Advertised: an OSPF router has its interface on it up.
+		for _, o := range sub.owners {
+			if w.ospfOn[o] && ifaceUpOn(w.Nodes[o], sub.prefix) {
+				domain = append(domain, sub.prefix)
+				break
+			}
+		}
+	}
+	// Every adjacency up, and every router's database the same.
+	var ref map[ospf.LSKey]int32
+	for _, d := range w.OSPF {
+		if !d.Adjacent() {
+			return false, d.Node().Name + " has an interface without a full adjacency"
+		}
+		db := map[ospf.LSKey]int32{}
+		for _, l := range d.Engine().LSDB(w.Kernel.Now()) {
+			h := l.Header()
+			db[h.Key()] = h.Seq
+		}
+		if ref == nil {
+			ref = db
+		} else if !maps.Equal(ref, db) {
+			return false, d.Node().Name + "'s database differs from " + w.OSPF[0].Node().Name + "'s"
+		}
+	}
+	for _, d := range w.OSPF {
+		n := d.Node()
+		for _, p := range domain {
+			if connected(n, p) {
+				continue
+			}
+			if r, ok := n.Routes.Lookup(p.Addr()); !ok || r.Proto != "ospf" {
+				return false, n.Name + " has no OSPF route to " + p.String()
+			}
+		}
+	}
+	return true, ""
+}
+
+// ifaceUpOn reports whether n has an interface on subnet p whose link is
+// up.
+func ifaceUpOn(n *node.Node, p netip.Prefix) bool {
+	for _, i := range n.Ifaces() {
+		if i.Prefix.IsValid() && i.Prefix.Masked() == p && i.Up() {
+			return true
+		}
+	}
+	return false
+}
