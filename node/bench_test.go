@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
@@ -164,4 +165,61 @@ func TestHomeNATNoAllocs(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("%v allocations per 16 datagrams", allocs)
 	}
+}
+
+// diamondYAML has two equal-cost paths between r1 and r4 (OSPF).
+const diamondYAML = `routing: ospf
+nodes:
+  - {name: a, role: host}
+  - {name: r1, role: router}
+  - {name: r2, role: router}
+  - {name: r3, role: router}
+  - {name: r4, role: router}
+  - {name: b, role: host}
+links:
+  - {a: a 10.0.1.2/24, b: r1 10.0.1.1/24, rate: 10Gbps, delay: 10us}
+  - {a: r1 10.9.0.1/30, b: r2 10.9.0.2/30, rate: 10Gbps, delay: 10us}
+  - {a: r1 10.9.0.5/30, b: r3 10.9.0.6/30, rate: 10Gbps, delay: 10us}
+  - {a: r2 10.9.0.9/30, b: r4 10.9.0.10/30, rate: 10Gbps, delay: 10us}
+  - {a: r3 10.9.0.13/30, b: r4 10.9.0.14/30, rate: 10Gbps, delay: 10us}
+  - {a: r4 10.0.2.1/24, b: b 10.0.2.2/24, rate: 10Gbps, delay: 10us}
+`
+
+// BenchmarkECMPForward sends UDP datagrams of 64 flows across a router
+// that hashes each onto one of two equal-cost paths (4 links, 3 routers).
+// It reports datagrams per wall-clock second; allocations stay 0.
+func BenchmarkECMPForward(b *testing.B) {
+	w := build(b, diamondYAML)
+	if err := w.Settle(); err != nil {
+		b.Fatal(err)
+	}
+	got := 0
+	w.Node("b").ListenUDP(9, func(now sim.Time, d *node.Datagram) { got++ })
+	var conns []*node.UDPConn
+	for i := 0; i < 64; i++ {
+		c, _ := w.Node("a").ListenUDP(uint16(40000+i), nil)
+		conns = append(conns, c)
+	}
+	to := netip.AddrPortFrom(w.Node("b").Addr(), 9)
+	payload := make([]byte, 972)
+	for _, c := range conns {
+		c.SendTo(to, payload)
+	}
+	w.Kernel.RunUntil(w.Kernel.Now().Add(time.Millisecond))
+	got = 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := w.Kernel.Now()
+	for i := 0; i < b.N; i++ {
+		conns[i%64].SendTo(to, payload)
+		if i%128 == 127 {
+			w.Kernel.RunUntil(w.Kernel.Now().Add(time.Millisecond))
+		}
+	}
+	w.Kernel.RunUntil(w.Kernel.Now().Add(time.Millisecond))
+	b.StopTimer()
+	if got != b.N {
+		b.Fatalf("delivered %d of %d (from %v)", got, b.N, start)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "datagrams/s")
 }

@@ -27,6 +27,7 @@ const identBuckets = 2048
 type idents struct {
 	ipSecret   uint64
 	portSecret uint64
+	ecmpSecret uint64   // the key of the flow hash of multipath routes
 	ipIDs      []uint16 // made on first use: routers seldom originate
 	ports      []uint16
 }

@@ -157,6 +157,10 @@ type Node struct {
 	Forwarding bool
 	// Routes is the forwarding table.
 	Routes RouteTable
+	// ECMP says how the router spreads forwarded datagrams over the equal
+	// next hops of a multipath route: per flow (the default) or per packet.
+	ECMP     ECMPMode
+	ecmpTurn uint64 // per-packet ECMP's counter
 	// ICMPLimit limits the ICMP errors the node sends; New sets Linux's
 	// defaults (LinuxICMPRateLimit), the zero value limits nothing.
 	ICMPLimit ICMPRateLimit
@@ -211,6 +215,7 @@ func New(k *sim.Kernel, pool *packet.Pool, bus *trace.Bus, name string) *Node {
 	}
 	secrets := k.Rand("node:" + name + "/secrets")
 	n.ids.ipSecret, n.ids.portSecret = secrets.Uint64(), secrets.Uint64()
+	n.ids.ecmpSecret = secrets.Uint64()
 	n.loop.n = n
 	n.inbound.n = n
 	n.reasm.init(n)
@@ -581,6 +586,9 @@ func (n *Node) forward(now sim.Time, in *Iface, p *packet.Packet) {
 		n.icmpError(in, p, wire.ICMPTimeExceeded, wire.ICMPTTLExceeded, 0)
 		n.drop(in, p, trace.ReasonTTLExceeded)
 		return
+	}
+	if len(r.Alt) > 0 {
+		r = n.multipath(r, ip)
 	}
 	out := n.ifaces[r.Iface]
 	if !out.Up() {

@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 )
 
@@ -17,6 +18,16 @@ type Route struct {
 	// Proto is who installed the route, as `ip route` shows it ("ospf");
 	// empty for connected routes and routes the world computed.
 	Proto string
+	// Alt holds further next hops of the same cost (equal-cost multipath):
+	// a router spreads the datagrams it forwards over Iface/NextHop and
+	// these, as the node's ECMP mode says (ecmp.go).
+	Alt []Hop
+}
+
+// Equal reports whether r and o are the same route, next hops included.
+func (r Route) Equal(o Route) bool {
+	return r.Prefix == o.Prefix && r.Iface == o.Iface && r.NextHop == o.NextHop && r.Metric == o.Metric &&
+		r.Proto == o.Proto && slices.Equal(r.Alt, o.Alt)
 }
 
 // via returns the next hop of a datagram to dst on this route: the

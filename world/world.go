@@ -130,6 +130,9 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 	for _, sn := range sc.Nodes {
 		n := node.New(w.Kernel, w.Pool, w.Bus, sn.Name)
 		n.Forwarding = sn.Role.IsRouter()
+		if sn.ECMP == scenario.ECMPPerPacket {
+			n.ECMP = node.ECMPPerPacket
+		}
 		if l := sn.ICMPLimit; l != nil {
 			n.ICMPLimit = node.ICMPRateLimit{
 				PerDest: l.PerDest, PerDestBurst: l.Burst,

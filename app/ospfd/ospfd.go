@@ -7,9 +7,9 @@
 // and installs the routes SPF computes in the node's table ("proto ospf",
 // metric the path cost), removing those it no longer computes.
 //
-// Equal-cost paths: the engine keeps all of them; the table gets the
-// first (lowest interface index, then lowest next hop) until the node's
-// table holds several.
+// Equal-cost paths: the engine keeps all of them, sorted by interface
+// then next hop; the route gets the first as its hop and the others as
+// Alt, and the router spreads datagrams over them (node's ECMP mode).
 package ospfd
 
 import (
@@ -203,7 +203,13 @@ func (d *Daemon) install(now sim.Time) {
 		if !nh.Addr.IsValid() {
 			continue // the router's own stub network: a connected route
 		}
-		want[r.Prefix] = node.Route{Prefix: r.Prefix, Iface: d.ifs[nh.Iface].Index, NextHop: nh.Addr, Metric: int(r.Cost), Proto: "ospf"}
+		rt := node.Route{Prefix: r.Prefix, Iface: d.ifs[nh.Iface].Index, NextHop: nh.Addr, Metric: int(r.Cost), Proto: "ospf"}
+		for _, alt := range r.NextHops[1:] {
+			if alt.Addr.IsValid() {
+				rt.Alt = append(rt.Alt, node.Hop{Iface: d.ifs[alt.Iface].Index, NextHop: alt.Addr})
+			}
+		}
+		want[r.Prefix] = rt
 	}
 	changed := false
 	for p := range d.installed {
@@ -220,7 +226,7 @@ func (d *Daemon) install(now sim.Time) {
 	slices.SortFunc(keys, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
 	for _, p := range keys {
 		r := want[p]
-		if old, ok := d.installed[p]; ok && old == r {
+		if old, ok := d.installed[p]; ok && old.Equal(r) {
 			continue
 		}
 		d.n.Routes.Insert(r)

@@ -232,3 +232,62 @@ func TestOSPFCaptureTshark(t *testing.T) {
 		t.Fatal("same seed, different captures")
 	}
 }
+
+// diamondYAML is h1 — r1 — (r2 | r3) — r4 — h2 routed by OSPF, with two
+// equal-cost paths; MODE is the ECMP mode of r1 and r4.
+const diamondYAML = `routing: ospf
+nodes:
+  - {name: h1, role: host}
+  - {name: r1, role: router, ecmp: MODE}
+  - {name: r2, role: router}
+  - {name: r3, role: router}
+  - {name: r4, role: router, ecmp: MODE}
+  - {name: h2, role: server}
+links:
+  - {a: h1 10.0.1.2/24, b: r1 10.0.1.1/24, delay: 1ms}
+  - {a: r1 10.9.0.1/30, b: r2 10.9.0.2/30, delay: 1ms}
+  - {a: r1 10.9.0.5/30, b: r3 10.9.0.6/30, delay: 1ms}
+  - {a: r2 10.9.0.9/30, b: r4 10.9.0.10/30, delay: 1ms}
+  - {a: r3 10.9.0.13/30, b: r4 10.9.0.14/30, delay: 1ms}
+  - {a: r4 10.0.2.1/24, b: h2 10.0.2.2/24, delay: 1ms}
+`
+
+// TestECMPTransfer: hops routes shows r1's multipath route the way ip
+// route does; a TCP transfer over per-flow ECMP stays on one path, and
+// over per-packet ECMP uses both (its segments then arrive out of order);
+// either way every byte arrives (SHA-256 equal).
+func TestECMPTransfer(t *testing.T) {
+	for _, mode := range []string{"per-flow", "per-packet"} {
+		path := writeFile(t, mode+".yaml", strings.ReplaceAll(diamondYAML, "MODE", mode))
+		out, errs, code := hops(t, "--world", path, "routes", "r1")
+		if code != 0 || !strings.Contains(out, "  10.0.2.0/24 proto ospf metric 303\n  \tnexthop via 10.9.0.2 dev eth1 weight 1\n  \tnexthop via 10.9.0.6 dev eth2 weight 1\n") {
+			t.Fatalf("hops routes r1: exit %d %s\n%s", code, errs, out)
+		}
+		events := filepath.Join(t.TempDir(), "e.jsonl")
+		out, errs, code = hops(t, "--world", path, "--events", events, "transfer", "--from", "h1", "--to", "h2", "--size", "1MB")
+		if code != 0 || !strings.Contains(out, "(equal: every byte arrived, in order)") {
+			t.Fatalf("%s transfer: exit %d %s\n%s", mode, code, errs, out)
+		}
+		b, err := os.ReadFile(events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		via := map[string]int{}
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.Contains(l, `"kind":"forward"`) && strings.Contains(l, `"summary":"TCP 10.0.1.2:`) {
+				for _, r := range []string{"r2", "r3"} {
+					if strings.Contains(l, `"node":"`+r+`"`) {
+						via[r]++
+					}
+				}
+			}
+		}
+		switch {
+		case mode == "per-flow" && (via["r2"] == 0) == (via["r3"] == 0):
+			t.Errorf("per-flow: the transfer's segments went through %v; want one path", via)
+		case mode == "per-packet" && (via["r2"] < 100 || via["r3"] < 100):
+			t.Errorf("per-packet: the transfer's segments went through %v; want both paths", via)
+		}
+		t.Logf("%s: %v", mode, via)
+	}
+}

@@ -170,6 +170,14 @@ func writeRoutes(w io.Writer, n *node.Node) {
 		if r.Protocol != "" {
 			proto = " proto " + r.Protocol
 		}
+		if len(r.Nexthops) > 0 {
+			// ip route's multipath layout: the route, then a line per hop.
+			fmt.Fprintf(w, "  %s%s%s%s\n", r.Dst, proto, metric, state)
+			for _, h := range r.Nexthops {
+				fmt.Fprintf(w, "  \tnexthop via %s dev %s weight %d%s\n", h.Gateway, h.Dev, h.Weight, strings.TrimRight(" "+strings.Join(h.Flags, " "), " "))
+			}
+			continue
+		}
 		fmt.Fprintf(w, "  %s via %s dev %s%s%s%s\n", r.Dst, r.Gateway, r.Dev, proto, metric, state)
 	}
 }

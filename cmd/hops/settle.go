@@ -6,7 +6,7 @@ import (
 )
 
 // Before a command starts, the world settles: hosts that take their
-// address from DHCP get their leases (world.Settle). Outputs open later,
+// address from DHCP get their leases, OSPF converges (world.Settle). Outputs open later,
 // once every argument is checked, so the events of that phase are kept
 // here and replayed into the capture and the event log when they open:
 // the DISCOVER/OFFER/REQUEST/ACK exchanges and the first ARPs are in
@@ -49,11 +49,11 @@ func (l *settleLog) replay(o trace.Observer) {
 	}
 }
 
-// settle runs the world until its DHCP clients are bound, keeping the
-// events for the outputs.
+// settle runs the world until its DHCP clients are bound and its routing
+// protocol has converged, keeping the events for the outputs.
 func settle(w *world.World) (*settleLog, error) {
 	l := &settleLog{}
-	if len(w.DHCPClients) == 0 {
+	if len(w.DHCPClients) == 0 && len(w.OSPF) == 0 {
 		l.done = true
 		return l, nil
 	}

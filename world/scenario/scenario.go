@@ -79,6 +79,29 @@ type Scenario struct {
 	Routing Routing `yaml:"routing" json:"routing,omitempty" hops:"doc=How routers learn their routes: oracle (shortest paths over the whole world, computed by hops and recomputed when a link changes) or ospf (every router with a static address runs OSPFv2 in one area, with Hellos every 10 s and a dead interval of 40 s; hosts keep a default route to their router). hops --routing overrides it. Default: oracle."`
 }
 
+// ECMPMode is how a router spreads datagrams over equal-cost paths. The
+// valid values are ECMPModes.
+type ECMPMode string
+
+// The ECMP modes.
+const (
+	ECMPPerFlow   ECMPMode = "per-flow"
+	ECMPPerPacket ECMPMode = "per-packet"
+)
+
+// ECMPModes lists the known ECMP modes.
+var ECMPModes = []ECMPMode{ECMPPerFlow, ECMPPerPacket}
+
+func (ECMPMode) enumValues() []string {
+	out := make([]string, len(ECMPModes))
+	for i, m := range ECMPModes {
+		out[i] = string(m)
+	}
+	return out
+}
+
+func (ECMPMode) enumNoun() string { return "ECMP mode" }
+
 // Routing names how a world's routers learn their routes. The valid
 // values are Routings.
 type Routing string
@@ -115,6 +138,8 @@ type Node struct {
 	// NAT translates addresses and ports between two of the node's
 	// interfaces; routers only.
 	NAT *NAT `yaml:"nat" json:"nat,omitempty" hops:"alias=napt|masquerade|snat; doc=For routers: network address and port translation between an inside and an outside interface (see nodes[].nat). Default: none."`
+	// ECMP is how a router spreads datagrams over equal-cost paths.
+	ECMP ECMPMode `yaml:"ecmp" json:"ecmp,omitempty" hops:"alias=multipath; doc=For routers: how forwarded datagrams spread over the equal-cost paths of a multipath route (OSPF computes them): per-flow (a keyed hash of the addresses, the protocol and the ports picks the path, so a connection stays on one) or per-packet (the paths take turns). Default: per-flow."`
 	Pos Pos  `json:"pos,omitzero"` // position of the node's entry in the file
 }
 
