@@ -140,7 +140,7 @@ type Node struct {
 	NAT *NAT `yaml:"nat" json:"nat,omitempty" hops:"alias=napt|masquerade|snat; doc=For routers: network address and port translation between an inside and an outside interface (see nodes[].nat). Default: none."`
 	// ECMP is how a router spreads datagrams over equal-cost paths.
 	ECMP ECMPMode `yaml:"ecmp" json:"ecmp,omitempty" hops:"alias=multipath; doc=For routers: how forwarded datagrams spread over the equal-cost paths of a multipath route (OSPF computes them): per-flow (a keyed hash of the addresses, the protocol and the ports picks the path, so a connection stays on one) or per-packet (the paths take turns). Default: per-flow."`
-	Pos Pos  `json:"pos,omitzero"` // position of the node's entry in the file
+	Pos  Pos      `json:"pos,omitzero"` // position of the node's entry in the file
 }
 
 // Service is one piece of software a node runs. Its Kind selects what it
