@@ -68,3 +68,23 @@ func (n *Node) SendIPVia(i *Iface, proto uint8, dst netip.Addr, payload []byte, 
 	}
 	return id, nil
 }
+
+// EmitRouting reports a routing protocol's change on the node to the
+// event log (trace.Routing): a neighbour's state, an SPF run, a route.
+// i is the interface concerned, or nil.
+func (n *Node) EmitRouting(i *Iface, what string) {
+	if !n.bus.Active() {
+		return
+	}
+	e := n.bus.Begin(n.k.Now(), trace.Routing)
+	e.Node = n.Name
+	if i != nil {
+		e.Iface, e.Link = ifaceNames(i)
+	}
+	e.Reason = what
+	n.bus.Emit()
+}
+
+// Tracing reports whether anyone observes the node's events, so that a
+// caller can skip building descriptions nobody reads.
+func (n *Node) Tracing() bool { return n.bus.Active() }

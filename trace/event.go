@@ -44,9 +44,14 @@ const (
 	// "snat", "dnat" or "hairpin" and the packet's summary before the
 	// rewrite, Data the packet after it.
 	Translate
+	// Routing: a routing protocol changed something on a node (no
+	// packet): a neighbour's state, an SPF run, a route added or removed;
+	// Reason says what, e.g. "ospf add 10.0.2.0/24 via 10.9.0.2 dev eth1
+	// metric 303".
+	Routing
 )
 
-var kindNames = [...]string{"", "send", "enqueue", "transmit", "impair", "receive", "forward", "deliver", "drop", "fragment", "hold", "reassemble", "link", "nat"}
+var kindNames = [...]string{"", "send", "enqueue", "transmit", "impair", "receive", "forward", "deliver", "drop", "fragment", "hold", "reassemble", "link", "nat", "routing"}
 
 // String returns the kind's lower-case name, as used in the event log.
 func (k Kind) String() string {

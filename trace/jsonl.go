@@ -3,6 +3,7 @@ package trace
 import (
 	"bufio"
 	"io"
+	"net/netip"
 	"strconv"
 	"unicode/utf8"
 
@@ -161,6 +162,11 @@ func Summary(b []byte) string {
 		} else {
 			s = "TCP " + ip.Src().String() + " > " + ip.Dst().String()
 		}
+	case 89:
+		s = "OSPF " + ip.Src().String() + " > " + ip.Dst().String()
+		if p := ip.Payload(); !frag && len(p) >= 24 && p[0] == 2 {
+			s += " " + ospfText(p)
+		}
 	default:
 		s = "IP proto " + strconv.Itoa(int(ip.Protocol())) + " " + ip.Src().String() + " > " + ip.Dst().String()
 	}
@@ -171,6 +177,29 @@ func Summary(b []byte) string {
 		}
 	}
 	return s + " ttl " + strconv.Itoa(int(ip.TTL()))
+}
+
+// ospfText describes an OSPFv2 packet (RFC 2328 A.3) by its type and
+// router ID, with the number of LSAs of an update or acknowledgment.
+func ospfText(p []byte) string {
+	names := [...]string{"", "Hello", "DB Description", "LS Request", "LS Update", "LS Ack"}
+	t := int(p[1])
+	name := "type " + strconv.Itoa(t)
+	if t > 0 && t < len(names) {
+		name = names[t]
+	}
+	rid := netip.AddrFrom4([4]byte(p[4:8]))
+	s := name + " router " + rid.String()
+	switch t {
+	case 4:
+		if len(p) >= 28 {
+			n := uint32(p[24])<<24 | uint32(p[25])<<16 | uint32(p[26])<<8 | uint32(p[27])
+			s += " (" + strconv.FormatUint(uint64(n), 10) + " LSAs)"
+		}
+	case 5:
+		s += " (" + strconv.Itoa((len(p)-24)/20) + " LSAs)"
+	}
+	return s
 }
 
 func icmpText(m wire.ICMP) string {

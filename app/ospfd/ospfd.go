@@ -58,8 +58,11 @@ type Daemon struct {
 	timer     *node.Timer
 	out       []ospf.Output
 	installed map[netip.Prefix]node.Route
-	changes   int      // route table changes made
-	changed   sim.Time // when the table last changed
+	changes   int                 // route table changes made
+	changed   sim.Time            // when the table last changed
+	nbrs      []ospf.NbrState     // last reported state per engine interface
+	nbrInfo   []ospf.NeighborInfo // last known neighbour per engine interface
+	spfRuns   uint64
 }
 
 // Start runs OSPF on n with cfg.
@@ -97,6 +100,8 @@ func Start(n *node.Node, cfg Config) (*Daemon, error) {
 		}
 		d.ifs = append(d.ifs, c.Iface)
 		d.passive = append(d.passive, c.Passive)
+		d.nbrs = append(d.nbrs, ospf.NbrDown)
+		d.nbrInfo = append(d.nbrInfo, ospf.NeighborInfo{})
 		d.byIface[c.Iface] = idx
 		if !c.Iface.Up() {
 			eng.SetInterfaceUp(now, idx, false)
@@ -184,6 +189,7 @@ func (d *Daemon) pump(now sim.Time) {
 		d.n.SendIPVia(i, ProtoOSPF, o.Dst, o.Packet, node.SendOptions{TTL: 1, TOS: 0xc0})
 	}
 	clear(d.out)
+	d.reportNeighbours()
 	d.install(now)
 	if at, ok := d.eng.NextDeadline(); ok {
 		d.timer.ResetAt(max(at, now))
@@ -192,10 +198,40 @@ func (d *Daemon) pump(now sim.Time) {
 	}
 }
 
+// reportNeighbours emits a routing event for each neighbour whose state
+// changed.
+func (d *Daemon) reportNeighbours() {
+	now := make([]ospf.NbrState, len(d.nbrs))
+	for _, nb := range d.eng.Neighbors() {
+		now[nb.Iface] = nb.State
+		d.nbrInfo[nb.Iface] = nb
+	}
+	for i, st := range now {
+		if st == d.nbrs[i] {
+			continue
+		}
+		if d.n.Tracing() {
+			who := "neighbour"
+			if nb := d.nbrInfo[i]; nb.ID != 0 {
+				who = fmt.Sprintf("neighbour %v (router %v)", nb.Addr, nb.ID)
+			}
+			d.n.EmitRouting(d.ifs[i], fmt.Sprintf("ospf %s on %s: %v -> %v", who, d.ifs[i].Name, d.nbrs[i], st))
+		}
+		d.nbrs[i] = st
+	}
+}
+
 // install brings the node's table in line with the engine's routes.
 func (d *Daemon) install(now sim.Time) {
 	want := map[netip.Prefix]node.Route{}
-	for _, r := range d.eng.Routes() {
+	routes := d.eng.Routes()
+	if runs := d.eng.Stats.SPFRuns; runs != d.spfRuns {
+		d.spfRuns = runs
+		if d.n.Tracing() {
+			d.n.EmitRouting(nil, fmt.Sprintf("ospf spf run %d: %d routes from %d LSAs", runs, len(routes), len(d.eng.LSDB(now))))
+		}
+	}
+	for _, r := range routes {
 		if len(r.NextHops) == 0 || d.connected(r.Prefix) {
 			continue
 		}
@@ -215,6 +251,7 @@ func (d *Daemon) install(now sim.Time) {
 	for p := range d.installed {
 		if _, ok := want[p]; !ok {
 			d.n.Routes.Remove(p)
+			d.emitRoute("del", d.installed[p])
 			delete(d.installed, p)
 			changed = true
 		}
@@ -230,6 +267,11 @@ func (d *Daemon) install(now sim.Time) {
 			continue
 		}
 		d.n.Routes.Insert(r)
+		verb := "add"
+		if _, ok := d.installed[p]; ok {
+			verb = "change"
+		}
+		d.emitRoute(verb, r)
 		d.installed[p] = r
 		changed = true
 	}
@@ -237,6 +279,20 @@ func (d *Daemon) install(now sim.Time) {
 		d.changes++
 		d.changed = now
 	}
+}
+
+// emitRoute reports a route the daemon added, changed or removed, in
+// ip route's words.
+func (d *Daemon) emitRoute(verb string, r node.Route) {
+	if !d.n.Tracing() {
+		return
+	}
+	ifs := d.n.Ifaces()
+	s := fmt.Sprintf("ospf %s %v via %v dev %s metric %d", verb, r.Prefix, r.NextHop, ifs[r.Iface].Name, r.Metric)
+	for _, h := range r.Alt {
+		s += fmt.Sprintf(", via %v dev %s", h.NextHop, ifs[h.Iface].Name)
+	}
+	d.n.EmitRouting(nil, s)
 }
 
 // connected reports whether p is the subnet of one of the node's

@@ -83,10 +83,18 @@ type dnsResult struct {
 
 // recorder watches the bus and the world's resolvers during a browse run.
 type recorder struct {
-	byID  map[uint64]*pktRec
-	order []*pktRec
-	dns   []dnsResult
-	links []linkEvent
+	byID    map[uint64]*pktRec
+	order   []*pktRec
+	dns     []dnsResult
+	links   []linkEvent
+	routing []routingEvent
+}
+
+// routingEvent is a routing protocol's change on a node.
+type routingEvent struct {
+	at   sim.Time
+	node string
+	what string // the event's reason, e.g. "ospf change 10.0.2.0/24 via …"
 }
 
 // linkEvent is a link going down or up.
@@ -124,6 +132,8 @@ func (r *recorder) Observe(e *trace.Event) {
 			kind, _, _ := strings.Cut(e.Reason, " ")
 			p.nat = append(p.nat, natRec{node: e.Node, kind: kind, data: append([]byte(nil), e.Data...)})
 		}
+	case trace.Routing:
+		r.routing = append(r.routing, routingEvent{at: e.At, node: e.Node, what: e.Reason})
 	case trace.LinkState:
 		r.links = append(r.links, linkEvent{at: e.At, link: e.Link, up: e.Reason == "up"})
 	case trace.Drop:

@@ -5,6 +5,7 @@ import (
 	"image"
 	"io"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -572,6 +573,50 @@ func (vt *visitTeller) home(syn *pktRec, x *web.Exchange) {
 	}
 }
 
+// ospfStory tells how OSPF reacted to the last link change before t: who
+// lost a neighbour, and when the routers' tables changed; "" when the
+// world does not route by OSPF.
+func (vt *visitTeller) ospfStory(t sim.Time) string {
+	var cut sim.Time = -1
+	for _, l := range vt.r.rec.links {
+		if l.at <= t {
+			cut = l.at
+		}
+	}
+	if cut < 0 {
+		return ""
+	}
+	var lost []string
+	changed := map[string]bool{}
+	var first, last sim.Time = -1, -1
+	for _, e := range vt.r.rec.routing {
+		if e.at < cut || e.at > t {
+			continue
+		}
+		switch {
+		case strings.Contains(e.what, " -> Down") && !slices.Contains(lost, e.node):
+			lost = append(lost, e.node)
+		case strings.HasPrefix(e.what, "ospf add ") || strings.HasPrefix(e.what, "ospf change ") || strings.HasPrefix(e.what, "ospf del "):
+			changed[e.node] = true
+			if first < 0 {
+				first = e.at
+			}
+			last = e.at
+		}
+	}
+	if len(changed) == 0 {
+		return ""
+	}
+	s := "OSPF"
+	if len(lost) > 0 {
+		s = strings.Join(lost, " and ") + " noticed at once (the link's carrier went down) and flooded new router-LSAs; "
+		s += "every router ran SPF on them"
+	} else {
+		s += " flooded new router-LSAs and every router ran SPF on them"
+	}
+	return fmt.Sprintf("%s, and %d routers changed their routes, the first %s and the last %s after the change", s, len(changed), ms(first.Sub(cut)), ms(last.Sub(cut)))
+}
+
 // otherWays tells the first later packet of the visit from this node to
 // the same destination that took another way, and the link changes that
 // made the routers choose it.
@@ -598,6 +643,9 @@ func (vt *visitTeller) otherWays(syn *pktRec, way []string) {
 		why := "the routes had changed"
 		if len(changes) > 0 {
 			why = strings.Join(changes, ", ") + ", and the routers found another path on their own"
+			if o := vt.ospfStory(p.sent); o != "" {
+				why += ": " + o
+			}
 		}
 		vt.say([]int{3, 4}, "Not every packet took that way: packet #%d, sent at %s, crossed %s: %s.", p.id, vt.at(p.sent), strings.Join(w, " → "), why)
 		return

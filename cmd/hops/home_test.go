@@ -291,3 +291,34 @@ func TestECMPTransfer(t *testing.T) {
 		t.Logf("%s: %v", mode, via)
 	}
 }
+
+// TestOSPFReconvergenceStory: with OSPF routing, cutting the IXP link
+// mid-load shows in the event log (neighbours going Down, SPF runs, route
+// changes, each with its router and time) and in the narration (claim 4:
+// who noticed, how many routers changed their routes, how fast).
+func TestOSPFReconvergenceStory(t *testing.T) {
+	events := filepath.Join(t.TempDir(), "e.jsonl")
+	b := runBrowseJSON(t, "--routing", "ospf", "--events", events, "--link-down", "isp-a-core--ixp@70ms", "browse", "www.example.com")
+	b.has(t, 4, "the link isp-a-core--ixp went down at 70.0 ms", "isp-a-core and ixp noticed at once", "routers changed their routes")
+	raw, err := os.ReadFile(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var down, spf, moved int
+	for _, l := range strings.Split(string(raw), "\n") {
+		if !strings.Contains(l, `"kind":"routing"`) {
+			continue
+		}
+		switch {
+		case strings.Contains(l, "Full -> Down"):
+			down++
+		case strings.Contains(l, "ospf spf run"):
+			spf++
+		case strings.Contains(l, `"node":"isp-a-core","reason":"ospf change 203.0.113.8/30 via 198.18.2.2 dev eth3`):
+			moved++
+		}
+	}
+	if down != 2 || spf == 0 || moved != 1 {
+		t.Fatalf("routing events: %d neighbours down (want 2), %d SPF runs, isp-a-core's route moved %d times (want 1)", down, spf, moved)
+	}
+}
