@@ -1,7 +1,9 @@
 // Package dnsserver runs hops' authoritative DNS engine (dns/auth) on a
 // node: UDP port 53, and TCP port 53 with the 2-byte length framing of
 // RFC 7766 section 8. It also ships the zones of the default world
-// (root, com., net., example.com.) and Exchange, the client side that
+// (root, com., net., example.com., example.net.; and org., example.org.
+// and the reverse zones of its addresses, see zones.go), a resolver and
+// a stub (resolver.go, stub.go), and Exchange, the client side that
 // hops dig uses: one query over UDP, retried, and again over TCP when the
 // answer comes truncated.
 //

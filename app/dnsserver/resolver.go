@@ -14,8 +14,8 @@ import (
 )
 
 // DefaultResolverNode is the default world's recursive resolver: ISP A's,
-// which serves the home. The world has no per-host resolver setting yet,
-// so hops dig without @SERVER asks it.
+// which serves the home (its DHCP server hands it out, and every host's
+// stub asks it unless the host's resolver: setting names another).
 const DefaultResolverNode = "resolver.isp-a.net"
 
 // DefaultRoots are the default world's root hints.

@@ -77,7 +77,13 @@ func StartDefault(lookup func(name string) *node.Node) ([]*Server, error) {
 	return out, nil
 }
 
-// embeddedZones are the zone files hops ships, by origin.
+// embeddedZones are the zone files hops ships, by origin, that a
+// scenario's dns service may name. zones/ also holds org.zone,
+// example.org.zone, in-addr.arpa.zone and the reverse zones of the
+// default world's addresses (2.0.192, 18.198, 100.51.198 and 113.0.203
+// .in-addr.arpa.), tested in reverse_test.go; they join this list when
+// the default world serves them (root.zone then delegates org. and
+// in-addr.arpa.).
 var embeddedZones = []ZoneFile{
 	{".", "root.zone"}, {"com.", "com.zone"}, {"net.", "net.zone"},
 	{"example.com.", "example.com.zone"}, {"example.net.", "example.net.zone"},

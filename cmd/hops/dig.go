@@ -43,10 +43,10 @@ type digRepeat struct {
 }
 
 func newDigCmd(g *globals) *cobra.Command {
-	var from string
+	var from, reverse string
 	rep := digRepeat{count: 1, interval: 30 * time.Second}
 	cmd := &cobra.Command{
-		Use:   "dig [flags] [@SERVER] [+trace] [+norecurse] [+tcp] [+short] NAME [TYPE]",
+		Use:   "dig [flags] [@SERVER] [+trace] [+norecurse] [+tcp] [+short] {NAME [TYPE] | -x ADDR}",
 		Short: "Ask a DNS server a question, and print the answer the way dig does",
 		Long: `dig sends one DNS query from a node (default: the laptop) to SERVER (a node
 name or an IPv4 address) and prints the answer in dig's layout: the header,
@@ -55,12 +55,16 @@ additional sections, with the query time from the virtual clock. The query
 goes over UDP (EDNS0, 1232 bytes); a truncated answer is asked again over
 TCP, as dig does, and +tcp asks over TCP from the start.
 
-Without @SERVER the query goes to the laptop's recursive resolver,
-resolver.isp-a.net (192.0.2.53) in the default world: the world has no
-per-host resolver setting yet, so dig always asks that node. The
+Without @SERVER the query goes to the source node's recursive resolver:
+its resolver: setting (a node or an address, like resolv.conf), else the
+DNS server its DHCP lease names, else the world's first resolver; for the
+laptop of the default world, resolver.isp-a.net (192.0.2.53). The
 resolver iterates from the root (QNAME minimisation on), caches what it
 learns and answers with ra set; --repeat 2 --interval 30s asks twice and
 shows the second answer coming from its cache with the TTL counted down.
+
+-x ADDR is a reverse lookup, as dig -x: the PTR record of ADDR's name in
+in-addr.arpa. (203.0.113.10 asks 10.113.0.203.in-addr.arpa. PTR).
 
 +trace does the iteration in the client, as dig +trace does: from the
 root hints, each server is asked the whole name without recursion, and
@@ -81,12 +85,17 @@ Options: +[no]recurse (RD, default on), +[no]tcp, +short, +[no]edns,
   hops dig @a.gtld-servers.net www.example.com
   hops dig @ns1.example.com www.example.com
   hops dig @ns1.example.com +short example.com MX
-  hops dig +tcp @203.0.113.53 example.com SOA`,
+  hops dig +tcp @203.0.113.53 example.com SOA
+  hops dig -x 203.0.113.10`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q, err := parseDigArgs(args)
+			q, err := parseDigArgs(args, reverse)
 			if err != nil {
 				return usageError{err}
+			}
+			if reverse != "" {
+				// dig's header line repeats the command, -x included.
+				args = append([]string{"-x", reverse}, args...)
 			}
 			if rep.count < 1 || rep.count > 100 || rep.interval < 0 {
 				return usageError{fmt.Errorf("dig: --repeat wants 1..100 and --interval a duration of at least 0s")}
@@ -100,13 +109,23 @@ Options: +[no]recurse (RD, default on), +[no]tcp, +short, +[no]edns,
 	cmd.Flags().StringVar(&from, "from", "", "`NODE` to ask from (default: the laptop)")
 	cmd.Flags().IntVar(&rep.count, "repeat", 1, "ask `N` times (a resolver answers the repeats from its cache)")
 	cmd.Flags().DurationVar(&rep.interval, "interval", 30*time.Second, "virtual `TIME` between repeats")
+	cmd.Flags().StringVarP(&reverse, "reverse", "x", "", "reverse lookup of `ADDR`: its PTR record in in-addr.arpa. (dig -x)")
 	return cmd
 }
 
 // parseDigArgs reads dig's arguments: @SERVER, +options, NAME and TYPE
-// (and the class IN) in any order, as dig takes them.
-func parseDigArgs(args []string) (digQuery, error) {
+// (and the class IN) in any order, as dig takes them. reverse is -x's
+// address ("" without -x): the NAME is its in-addr.arpa. name, the TYPE
+// PTR.
+func parseDigArgs(args []string, reverse string) (digQuery, error) {
 	q := digQuery{recurse: true, edns: true, bufsize: 1232, timeout: 5 * time.Second, tries: 3}
+	if reverse != "" {
+		a, err := netip.ParseAddr(reverse)
+		if err != nil {
+			return q, fmt.Errorf("dig: -x %s: not an IPv4 or IPv6 address", reverse)
+		}
+		q.name, q.qtype = dnsserver.ReverseName(a), dns.TypePTR
+	}
 	for _, a := range args {
 		switch {
 		case strings.HasPrefix(a, "@"):

@@ -1,7 +1,7 @@
 // Package resolver is hops' recursive DNS resolver as a sans-I/O engine,
 // after Unbound's iterator: a client's question goes in; queries to name
 // servers, answers to clients and a deadline come out. It never reads a
-// clock, starts a goroutine or touches a socket; app/dnsresolver binds it
+// clock, starts a goroutine or touches a socket; app/dnsserver binds it
 // to a node.
 //
 // Every input carries the current time:

@@ -75,7 +75,9 @@ func (t *Trace) String() string {
 func (s Step) String() string {
 	indent := strings.Repeat("  ", s.Depth)
 	if !s.Server.IsValid() {
-		return fmt.Sprintf("%s%-9v cache %s %s: %s", indent, s.At, s.QName, dns.Type(s.QType), s.Note)
+		// A step with no query: "cache" (answered from the cache) or
+		// "fail" (a glueless lookup that gave up).
+		return fmt.Sprintf("%s%-9v %s %s %s: %s", indent, s.At, s.Event, s.QName, dns.Type(s.QType), s.Note)
 	}
 	proto := ""
 	if s.TCP {
