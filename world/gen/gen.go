@@ -1,0 +1,113 @@
+// Package gen generates large worlds for scale runs: autonomous systems
+// of routers with links inside and between them, and a server in each,
+// written as a scenario file (YAML) that hops loads like any other.
+//
+// The shape, all drawn from the seed: AS i has Routers/ASes routers
+// (the first ASes take the remainder) joined in a ring with a chord per
+// two routers; the first three ASes form a fully meshed core, and every
+// later AS links to one or two earlier ASes (its providers) and, with
+// probability one half, to one more (a peer). A server hangs off one
+// router of each AS. Link delays are 1–10 ms inside an AS and 2–20 ms
+// between ASes. Addresses: a /30 per link from 198.18.0.0/15 (the
+// benchmarking range), so a world holds at most 32,768 links.
+package gen
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+)
+
+// Config says what to generate.
+type Config struct {
+	Routers int    // routers in all, at least ASes
+	ASes    int    // autonomous systems, at least 1
+	Seed    uint64 // the same seed gives the same world
+	Routing string // the scenario's routing key ("" leaves it out)
+}
+
+// maxLinks is how many /30 subnets 198.18.0.0/15 holds.
+const maxLinks = 1 << 15
+
+// Internet returns the scenario file of a generated world.
+func Internet(c Config) ([]byte, error) {
+	switch {
+	case c.ASes < 1:
+		return nil, errors.New("gen: at least one AS")
+	case c.Routers < c.ASes:
+		return nil, fmt.Errorf("gen: %d routers for %d ASes: want at least one router per AS", c.Routers, c.ASes)
+	}
+	r := rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
+	var b strings.Builder
+	fmt.Fprintf(&b, "# hops generated world: %d routers in %d ASes, seed %d\nname: generated-%d-%d\n", c.Routers, c.ASes, c.Seed, c.Routers, c.ASes)
+	if c.Routing != "" {
+		fmt.Fprintf(&b, "routing: %s\n", c.Routing)
+	}
+	b.WriteString("nodes:\n")
+	routers := make([][]string, c.ASes)
+	for as := 0; as < c.ASes; as++ {
+		n := c.Routers / c.ASes
+		if as < c.Routers%c.ASes {
+			n++
+		}
+		for i := 0; i < n; i++ {
+			name := fmt.Sprintf("as%d-r%d", as, i)
+			routers[as] = append(routers[as], name)
+			role := "router"
+			if i == 0 {
+				role = "backbone"
+			}
+			fmt.Fprintf(&b, "  - {name: %s, role: %s}\n", name, role)
+		}
+		fmt.Fprintf(&b, "  - {name: as%d-server, role: server}\n", as)
+	}
+	b.WriteString("links:\n")
+	next := 0
+	var err error
+	link := func(x, y string, lo, hi int) {
+		if next >= maxLinks {
+			err = fmt.Errorf("gen: more than %d links: too many routers", maxLinks)
+			return
+		}
+		base := netip.AddrFrom4([4]byte{198, 18 + byte(next>>14), byte(next >> 6), byte(next<<2) & 0xfc})
+		next++
+		a := base.Next()
+		fmt.Fprintf(&b, "  - {a: %s %s/30, b: %s %s/30, rate: 10Gbps, delay: %dms}\n", x, a, y, a.Next(), lo+r.IntN(hi-lo+1))
+	}
+	for as, rs := range routers {
+		n := len(rs)
+		for i := 0; n > 1 && i < n && (n > 2 || i == 0); i++ {
+			link(rs[i], rs[(i+1)%n], 1, 10)
+		}
+		for i := 0; i+2 < n; i += 2 {
+			j := (i + 2 + r.IntN(n-2)) % n
+			if j != i && j != (i+1)%n && (j+1)%n != i {
+				link(rs[i], rs[j], 1, 10)
+			}
+		}
+		link(rs[r.IntN(n)], fmt.Sprintf("as%d-server", as), 1, 1)
+	}
+	pick := func(as int) string { return routers[as][r.IntN(len(routers[as]))] }
+	for as := 1; as < c.ASes; as++ {
+		switch {
+		case as < 3:
+			for p := 0; p < as; p++ {
+				link(pick(as), pick(p), 2, 20)
+			}
+		default:
+			providers := 1 + r.IntN(2)
+			for k := 0; k < providers; k++ {
+				link(pick(as), pick(r.IntN(as)), 2, 20)
+			}
+			if r.IntN(2) == 0 {
+				link(pick(as), pick(r.IntN(as)), 2, 20)
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []byte(b.String()), nil
+}
