@@ -138,6 +138,16 @@ type Bus struct {
 // Subscribe adds o to the bus.
 func (b *Bus) Subscribe(o Observer) { b.obs = append(b.obs, o) }
 
+// Unsubscribe removes o; events stop reaching it.
+func (b *Bus) Unsubscribe(o Observer) {
+	for i, x := range b.obs {
+		if x == o {
+			b.obs = append(b.obs[:i], b.obs[i+1:]...)
+			return
+		}
+	}
+}
+
 // Active reports whether anyone listens. Emitters check it first so that an
 // unobserved simulation pays nothing for tracing.
 func (b *Bus) Active() bool { return b != nil && len(b.obs) > 0 }

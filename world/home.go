@@ -243,11 +243,19 @@ func (w *World) Settle() error {
 		}
 		return true
 	}
-	converged := func() bool { ok, _ := w.routingConverged(); return ok }
+	// The routing's full check costs every router's table and database:
+	// run it only every 100 ms of virtual time, once the routers have been
+	// quiet for a while.
+	converged := w.ospfOn == nil
+	next := w.Kernel.Now()
 	deadline := w.Kernel.Now().Add(SettleLimit)
-	for !(bound() && converged()) && w.Kernel.Now() < deadline {
+	for !(bound() && converged) && w.Kernel.Now() < deadline {
 		if !w.Kernel.Step() {
 			break
+		}
+		if now := w.Kernel.Now(); !converged && now >= next {
+			next = now.Add(100 * time.Millisecond)
+			converged = w.routingQuiet(now) && func() bool { ok, _ := w.routingConverged(); return ok }()
 		}
 	}
 	if ok, why := w.routingConverged(); !ok {

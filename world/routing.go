@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"time"
 
 	"github.com/hopsnet/hops/app/ospfd"
 	"github.com/hopsnet/hops/node"
@@ -117,6 +118,21 @@ func (w *World) OSPFDaemon(name string) *ospfd.Daemon {
 		return w.ospfByNode[n]
 	}
 	return nil
+}
+
+// quietSpell is how long the routers must have changed nothing before
+// Settle checks their convergence in full.
+const quietSpell = 500 * time.Millisecond
+
+// routingQuiet reports, cheaply, whether every OSPF adjacency is full and
+// no router's database, neighbours or routes changed for quietSpell.
+func (w *World) routingQuiet(now sim.Time) bool {
+	for _, d := range w.OSPF {
+		if now.Sub(d.LastActivity()) < quietSpell || !d.Adjacent() {
+			return false
+		}
+	}
+	return true
 }
 
 // RoutingConverged reports whether the world's routing protocol has

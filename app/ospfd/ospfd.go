@@ -7,6 +7,12 @@
 // and installs the routes SPF computes in the node's table ("proto ospf",
 // metric the path cost), removing those it no longer computes.
 //
+// SPF is throttled as routers do it (FRR's "timers throttle spf 0 50
+// 5000"): a change after a quiet spell is computed at once, and while
+// changes keep coming the runs are held at least SPFHold apart, the hold
+// doubling up to SPFMaxHold, so that a burst of LSAs (a network coming
+// up) costs a few SPF runs rather than one per LSA.
+//
 // Equal-cost paths: the engine keeps all of them, sorted by interface
 // then next hop; the route gets the first as its hop and the others as
 // Alt, and the router spreads datagrams over them (node's ECMP mode).
@@ -25,6 +31,12 @@ import (
 
 // ProtoOSPF is OSPF's IP protocol number.
 const ProtoOSPF = 89
+
+// SPF throttling.
+const (
+	SPFHold    = 50 * time.Millisecond
+	SPFMaxHold = 5 * time.Second
+)
 
 // AllSPFRouters is the multicast group every OSPF router listens to.
 var AllSPFRouters = netip.MustParseAddr("224.0.0.5")
@@ -63,6 +75,11 @@ type Daemon struct {
 	nbrs      []ospf.NbrState     // last reported state per engine interface
 	nbrInfo   []ospf.NeighborInfo // last known neighbour per engine interface
 	spfRuns   uint64
+	spfTimer  *node.Timer
+	spfHold   time.Duration // current hold between SPF runs
+	lastSPF   sim.Time      // when SPF last ran (Never: not yet)
+	installs  uint64        // the engine's LSAsInstalled when last seen
+	active    sim.Time      // last change of database, neighbours or routes
 }
 
 // Start runs OSPF on n with cfg.
@@ -91,7 +108,8 @@ func Start(n *node.Node, cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", n.Name, err)
 	}
-	d := &Daemon{n: n, eng: eng, byIface: map[*node.Iface]int{}, installed: map[netip.Prefix]node.Route{}}
+	d := &Daemon{n: n, eng: eng, byIface: map[*node.Iface]int{}, installed: map[netip.Prefix]node.Route{},
+		spfHold: SPFHold, lastSPF: sim.Never}
 	now := n.Now()
 	for _, c := range cfg.Ifaces {
 		idx, err := eng.AddInterface(now, ospf.InterfaceConfig{Name: c.Iface.Name, Addr: c.Iface.Prefix, Cost: c.Cost, Passive: c.Passive})
@@ -115,6 +133,7 @@ func Start(n *node.Node, cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	d.timer = n.NewTimer(d.fire)
+	d.spfTimer = n.NewTimer(d.runSPF)
 	// The first Hellos go out when the kernel next runs, at this instant.
 	d.timer.ResetAt(now)
 	return d, nil
@@ -178,6 +197,21 @@ func (d *Daemon) receive(now sim.Time, in *node.Inbound) string {
 
 func (d *Daemon) fire(now sim.Time) { d.pump(now) }
 
+// runSPF runs the throttled SPF and installs its routes.
+func (d *Daemon) runSPF(now sim.Time) {
+	if d.lastSPF != sim.Never && time.Duration(now-d.lastSPF) <= 2*d.spfHold {
+		d.spfHold = min(2*d.spfHold, SPFMaxHold)
+	} else {
+		d.spfHold = SPFHold
+	}
+	d.lastSPF = now
+	d.install(now)
+}
+
+// LastActivity returns when the daemon's database, neighbours or routes
+// last changed.
+func (d *Daemon) LastActivity() sim.Time { return d.active }
+
 // pump sends what the engine has to send, installs its routes and
 // re-arms the timer.
 func (d *Daemon) pump(now sim.Time) {
@@ -190,7 +224,16 @@ func (d *Daemon) pump(now sim.Time) {
 	}
 	clear(d.out)
 	d.reportNeighbours()
-	d.install(now)
+	if st := d.eng.Stats.LSAsInstalled; st != d.installs {
+		d.installs, d.active = st, now
+	}
+	if d.eng.RoutesStale() && !d.spfTimer.Pending() {
+		at := now
+		if d.lastSPF != sim.Never {
+			at = max(now, d.lastSPF.Add(d.spfHold))
+		}
+		d.spfTimer.ResetAt(at)
+	}
 	if at, ok := d.eng.NextDeadline(); ok {
 		d.timer.ResetAt(max(at, now))
 	} else {
@@ -218,6 +261,7 @@ func (d *Daemon) reportNeighbours() {
 			d.n.EmitRouting(d.ifs[i], fmt.Sprintf("ospf %s on %s: %v -> %v", who, d.ifs[i].Name, d.nbrs[i], st))
 		}
 		d.nbrs[i] = st
+		d.active = d.n.Now()
 	}
 }
 
@@ -277,7 +321,7 @@ func (d *Daemon) install(now sim.Time) {
 	}
 	if changed {
 		d.changes++
-		d.changed = now
+		d.changed, d.active = now, now
 	}
 }
 
@@ -310,6 +354,7 @@ func (d *Daemon) connected(p netip.Prefix) bool {
 // removes its routes.
 func (d *Daemon) Close() {
 	d.timer.Stop()
+	d.spfTimer.Stop()
 	d.reg.Close()
 	d.n.LeaveGroup(AllSPFRouters)
 	for p := range d.installed {

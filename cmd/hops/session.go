@@ -73,7 +73,7 @@ func newSession(g *globals) (*session, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	boot, err := settle(w)
+	boot, err := settle(w, g.pcap != "" || g.events != "")
 	if err != nil {
 		// A world whose hosts cannot all get a lease still runs: the
 		// user may be studying exactly that (a lossy or cut uplink).

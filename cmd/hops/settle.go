@@ -51,13 +51,20 @@ func (l *settleLog) replay(o trace.Observer) {
 
 // settle runs the world until its DHCP clients are bound and its routing
 // protocol has converged, keeping the events for the outputs.
-func settle(w *world.World) (*settleLog, error) {
+//
+// The events are kept only when record is set (a capture or an event log
+// will want them): a large world routed by OSPF makes millions of them
+// while it converges.
+func settle(w *world.World, record bool) (*settleLog, error) {
 	l := &settleLog{}
 	if len(w.DHCPClients) == 0 && len(w.OSPF) == 0 {
 		l.done = true
 		return l, nil
 	}
-	w.Bus.Subscribe(l)
+	if record {
+		w.Bus.Subscribe(l)
+		defer w.Bus.Unsubscribe(l)
+	}
 	err := w.Settle()
 	l.done = true
 	return l, err

@@ -21,6 +21,11 @@ type Route struct {
 	NextHops []NextHop // equal-cost paths, sorted by interface then address
 }
 
+// RoutesStale reports whether the database changed since Routes last
+// ran SPF: a caller that throttles SPF (as routers do: an SPF run costs
+// the whole graph) waits before calling Routes.
+func (e *Engine) RoutesStale() bool { return e.spfDirty }
+
 // Routes returns the routing table, recomputing it if the database
 // changed since the last call. The slice is shared: do not modify it.
 func (e *Engine) Routes() []Route {
