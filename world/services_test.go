@@ -41,7 +41,7 @@ func TestServiceErrors(t *testing.T) {
 	const head = "nodes:\n  - {name: a, role: host}\n  - {name: s, role: server, services: ["
 	const tail = "]}\nlinks:\n  - {a: a 10.0.0.1/30, b: s 10.0.0.2/30}\n"
 	for _, tt := range []struct{ svc, want string }{
-		{"{kind: dns, zones: [org.]}", `t.yaml:3:40: s: no zone "org." (hops ships . com. net. example.com. example.net.)`},
+		{"{kind: dns, zones: [example.invalid.]}", `t.yaml:3:40: s: no zone "example.invalid." (hops ships`},
 		{"{kind: dns}", `t.yaml:3:40: s: a dns service needs zones`},
 		{`{kind: dns, zones: [""]}`, `t.yaml:3:40: s: an empty zone name (the root zone is ".")`},
 		{"{kind: web, sites: [www.example.org]}", `t.yaml:3:40: s: no site "www.example.org"`},

@@ -26,12 +26,19 @@ var DefaultServers = []struct {
 	Node  string
 	Zones []ZoneFile
 }{
-	{"a.root-servers.net", []ZoneFile{{".", "root.zone"}}},
-	{"a.gtld-servers.net", []ZoneFile{{"com.", "com.zone"}, {"net.", "net.zone"}}},
-	{"ns1.example.com", []ZoneFile{{"example.com.", "example.com.zone"}, {"example.net.", "example.net.zone"}}},
+	{"a.root-servers.net", []ZoneFile{{".", "root.zone"}, {"in-addr.arpa.", "in-addr.arpa.zone"}}},
+	{"a.gtld-servers.net", []ZoneFile{{"com.", "com.zone"}, {"net.", "net.zone"}, {"org.", "org.zone"}}},
+	{"ns1.example.com", append([]ZoneFile{{"example.com.", "example.com.zone"}, {"example.net.", "example.net.zone"},
+		{"example.org.", "example.org.zone"}}, reverseZones...)},
 	// ISP B's router runs example.com.'s second name server (ns2), in
 	// another network than ns1.
-	{"isp-b-core", []ZoneFile{{"example.com.", "example.com.zone"}}},
+	{"isp-b-core", append([]ZoneFile{{"example.com.", "example.com.zone"}, {"example.org.", "example.org.zone"}}, reverseZones...)},
+}
+
+// reverseZones are the default world's reverse zones.
+var reverseZones = []ZoneFile{
+	{"2.0.192.in-addr.arpa.", "2.0.192.in-addr.arpa.zone"}, {"18.198.in-addr.arpa.", "18.198.in-addr.arpa.zone"},
+	{"100.51.198.in-addr.arpa.", "100.51.198.in-addr.arpa.zone"}, {"113.0.203.in-addr.arpa.", "113.0.203.in-addr.arpa.zone"},
 }
 
 // LoadEmbedded parses the embedded zones zs into an engine.
@@ -78,15 +85,17 @@ func StartDefault(lookup func(name string) *node.Node) ([]*Server, error) {
 }
 
 // embeddedZones are the zone files hops ships, by origin, that a
-// scenario's dns service may name. zones/ also holds org.zone,
-// example.org.zone, in-addr.arpa.zone and the reverse zones of the
-// default world's addresses (2.0.192, 18.198, 100.51.198 and 113.0.203
-// .in-addr.arpa.), tested in reverse_test.go; they join this list when
-// the default world serves them (root.zone then delegates org. and
-// in-addr.arpa.).
+// scenario's dns service may name: the root (which also serves
+// in-addr.arpa.), com., net. and org., the example domains, and the
+// reverse zones of the default world's public addresses (2.0.192,
+// 18.198, 100.51.198 and 113.0.203.in-addr.arpa., served by ns1 and ns2,
+// delegated without glue).
 var embeddedZones = []ZoneFile{
-	{".", "root.zone"}, {"com.", "com.zone"}, {"net.", "net.zone"},
-	{"example.com.", "example.com.zone"}, {"example.net.", "example.net.zone"},
+	{".", "root.zone"}, {"com.", "com.zone"}, {"net.", "net.zone"}, {"org.", "org.zone"},
+	{"example.com.", "example.com.zone"}, {"example.net.", "example.net.zone"}, {"example.org.", "example.org.zone"},
+	{"in-addr.arpa.", "in-addr.arpa.zone"},
+	{"2.0.192.in-addr.arpa.", "2.0.192.in-addr.arpa.zone"}, {"18.198.in-addr.arpa.", "18.198.in-addr.arpa.zone"},
+	{"100.51.198.in-addr.arpa.", "100.51.198.in-addr.arpa.zone"}, {"113.0.203.in-addr.arpa.", "113.0.203.in-addr.arpa.zone"},
 }
 
 // EmbeddedZone returns the zone file hops ships for origin (with or

@@ -449,7 +449,7 @@ func TestWorldCommands(t *testing.T) {
 	out, _, code := hops(t, "world")
 	if code != 0 || !strings.Contains(out, "world default: 17 nodes, 15 links, 1 LAN") || !strings.Contains(out, "ixp--dc-router") ||
 		!strings.Contains(out, "home-wifi  home-router:lan0 laptop:wlan0 phone:wlan0 tv:wlan0  wifi, 300Mbps, 500µs, jitter 750µs per member") ||
-		!strings.Contains(out, "nat (lan0 to wan0)  wan0 dhcp, lan0 192.168.1.1/24") {
+		!strings.Contains(out, "nat (lan0 to wan0)    wan0 dhcp, lan0 192.168.1.1/24") {
 		t.Fatalf("hops world:\n%s", out)
 	}
 	out, _, code = hops(t, "world", "--dot")

@@ -266,8 +266,23 @@ func servicesSummary(svcs []scenario.Service) string {
 		if svc.Kind == "dhcp" {
 			s += fmt.Sprintf(" (%s %s-%s)", svc.Iface, svc.PoolStart, svc.PoolEnd)
 		}
-		if args := append(append([]string(nil), svc.Zones...), svc.Sites...); len(args) > 0 {
-			s += " (" + strings.Join(args, " ") + ")"
+		// Reverse zones are counted, not listed: they would fill the line.
+		var args []string
+		reverse := 0
+		for _, z := range svc.Zones {
+			if strings.HasSuffix(z, ".in-addr.arpa.") {
+				reverse++
+				continue
+			}
+			args = append(args, z)
+		}
+		args = append(args, svc.Sites...)
+		if len(args) > 0 || reverse > 0 {
+			list := strings.Join(args, " ")
+			if reverse > 0 {
+				list = strings.TrimPrefix(list+fmt.Sprintf(", %d reverse zones", reverse), ", ")
+			}
+			s += " (" + list + ")"
 		}
 		out = append(out, s)
 	}

@@ -119,7 +119,8 @@ var table = []qcase{
 	{Name: "tld/ent-nodata", Server: tld, QName: "gtld-servers.net.", QType: dns.TypeA},
 	{Name: "tld/nxdomain-com", Server: tld, QName: "nosuch.com.", QType: dns.TypeA},
 	{Name: "tld/nxdomain-net", Server: tld, QName: "example.net.", QType: dns.TypeA, EDNS: 4096},
-	{Name: "tld/refused-org", Server: tld, QName: "example.org.", QType: dns.TypeA},
+	{Name: "tld/org-referral", Server: tld, QName: "example.org.", QType: dns.TypeA},
+	{Name: "tld/refused-info", Server: tld, QName: "example.info.", QType: dns.TypeA},
 
 	// The default world's example.com.
 	{Name: "world/apex-a", Server: world, QName: "example.com.", QType: dns.TypeA},

@@ -149,7 +149,7 @@ type Node struct {
 // Lease to kind dhcp (Parse checks those, and fills in Lease).
 type Service struct {
 	Kind  ServiceKind `yaml:"kind" json:"kind" hops:"required; alias=type|name; doc=What the software is: dns (an authoritative name server on UDP and TCP port 53), resolver (a recursive resolver on port 53, starting from the world's root servers: the nodes whose dns serves the root zone), web (an HTTP/1.1 server on port 80), dhcp (a DHCP server, RFC 2131, on UDP port 67 of one interface, leasing addresses from a pool; it offers the node as router and the node's resolver as DNS server)."`
-	Zones []string    `yaml:"zones" json:"zones,omitempty" hops:"alias=zone; doc=For dns: the zones it serves, by origin, from the zone files hops ships: . com. net. example.com. example.net."`
+	Zones []string    `yaml:"zones" json:"zones,omitempty" hops:"alias=zone; doc=For dns: the zones it serves, by origin, from the zone files hops ships: . com. net. org. example.com. example.net. example.org. in-addr.arpa. and the default world's reverse zones 2.0.192.in-addr.arpa. 18.198.in-addr.arpa. 100.51.198.in-addr.arpa. 113.0.203.in-addr.arpa."`
 	Sites []string    `yaml:"sites" json:"sites,omitempty" hops:"alias=site|hosts; doc=For web: the sites it serves, by host name: www.example.com (a small static site: HTML, CSS, an image, a script) and api.example.com (a JSON API at /items). The first is also served for any other Host."`
 	// Iface is the interface a dhcp service serves: one of the node's,
 	// with a static address.
