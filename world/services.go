@@ -3,10 +3,12 @@ package world
 import (
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"strings"
 
 	"github.com/hopsnet/hops/app/dnsserver"
 	"github.com/hopsnet/hops/app/web"
+	"github.com/hopsnet/hops/dns/auth"
 	"github.com/hopsnet/hops/dns/resolver"
 	"github.com/hopsnet/hops/tcp"
 	"github.com/hopsnet/hops/world/scenario"
@@ -48,18 +50,36 @@ func (w *World) startService(nodeName string, svc scenario.Service) error {
 		if len(svc.Zones) == 0 {
 			return fmt.Errorf("a dns service needs zones (hops ships %s)", strings.Join(dnsserver.EmbeddedOrigins(), " "))
 		}
-		var zs []dnsserver.ZoneFile
-		for _, origin := range svc.Zones {
+		var zones []*auth.Zone
+		for _, entry := range svc.Zones {
+			origin, file := zoneEntry(entry)
 			if origin == "" {
 				return fmt.Errorf("an empty zone name (the root zone is \".\")")
 			}
-			z, ok := dnsserver.EmbeddedZone(origin)
-			if !ok {
-				return fmt.Errorf("no zone %q (hops ships %s)", origin, strings.Join(dnsserver.EmbeddedOrigins(), " "))
+			if file != "" {
+				// A zone file of the scenario's own, relative to it.
+				path := file
+				if !filepath.IsAbs(path) {
+					path = filepath.Join(filepath.Dir(w.Scenario.File), file)
+				}
+				z, err := auth.LoadZoneFile(path, origin)
+				if err != nil {
+					return err
+				}
+				zones = append(zones, z)
+				continue
 			}
-			zs = append(zs, z)
+			zf, ok := dnsserver.EmbeddedZone(origin)
+			if !ok {
+				return fmt.Errorf("no zone %q (hops ships %s; or name a file of your own: \"%s FILE\")", origin, strings.Join(dnsserver.EmbeddedOrigins(), " "), origin)
+			}
+			z, err := dnsserver.ParseEmbedded(zf)
+			if err != nil {
+				return err
+			}
+			zones = append(zones, z)
 		}
-		eng, err := dnsserver.LoadEmbedded(zs)
+		eng, err := auth.NewServer(zones...)
 		if err != nil {
 			return err
 		}
@@ -104,7 +124,7 @@ func (w *World) RootHints() []resolver.Hint {
 				continue
 			}
 			for _, z := range svc.Zones {
-				if z == "." {
+				if origin, _ := zoneEntry(z); origin == "." {
 					out = append(out, resolver.Hint{Name: strings.TrimSuffix(sn.Name, ".") + ".", Addr: w.Node(sn.Name).Addr()})
 				}
 			}
@@ -173,4 +193,12 @@ func (w *World) ResolverNode() string {
 		}
 	}
 	return ""
+}
+
+// zoneEntry splits a dns service's zone entry: "ORIGIN" names a zone hops
+// ships, "ORIGIN FILE" a zone file of the scenario's own (its path
+// relative to the scenario file).
+func zoneEntry(e string) (origin, file string) {
+	origin, file, _ = strings.Cut(strings.TrimSpace(e), " ")
+	return origin, strings.TrimSpace(file)
 }

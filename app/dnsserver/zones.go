@@ -45,17 +45,22 @@ var reverseZones = []ZoneFile{
 func LoadEmbedded(zs []ZoneFile) (*auth.Server, error) {
 	var zones []*auth.Zone
 	for _, zf := range zs {
-		text, err := zoneFiles.ReadFile("zones/" + zf.File)
-		if err != nil {
-			return nil, fmt.Errorf("dnsserver: no embedded zone %s: %w", zf.File, err)
-		}
-		z, err := auth.ParseZoneString(string(text), zf.Origin, zf.File)
+		z, err := ParseEmbedded(zf)
 		if err != nil {
 			return nil, err
 		}
 		zones = append(zones, z)
 	}
 	return auth.NewServer(zones...)
+}
+
+// ParseEmbedded parses one embedded zone.
+func ParseEmbedded(zf ZoneFile) (*auth.Zone, error) {
+	text, err := zoneFiles.ReadFile("zones/" + zf.File)
+	if err != nil {
+		return nil, fmt.Errorf("dnsserver: no embedded zone %s: %w", zf.File, err)
+	}
+	return auth.ParseZoneString(string(text), zf.Origin, zf.File)
 }
 
 // ZoneText returns an embedded zone file's text (for hops' docs).
