@@ -81,9 +81,10 @@ func TestTracerouteDefaultWorldPath(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	// The path of the classic picture: home router, the ISP, the IXP, the
-	// datacenter router, the server.
-	want := []string{"home-router (192.168.1.1)", "isp-a-edge (198.51.100.1)", "isp-a-core (198.18.1.2)",
-		"ixp (198.18.100.2)", "dc-router (198.18.100.6)", "www.example.com (203.0.113.10)"}
+	// datacenter router, the server, named by their PTR records (the home
+	// router's private address has none: its node name stands in).
+	want := []string{"home-router (192.168.1.1)", "edge.isp-a.net (198.51.100.1)", "core.isp-a.net (198.18.1.2)",
+		"gw.ixp.net (198.18.100.2)", "dc-router.example.com (198.18.100.6)", "www.example.com (203.0.113.10)"}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != len(want)+1 || !strings.HasPrefix(lines[0], "traceroute to www.example.com (203.0.113.10), 30 hops max, 60 byte packets") {
 		t.Fatalf("output:\n%s", out)
@@ -142,7 +143,7 @@ func TestTracerouteToPrivateAddress(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	want := "traceroute to laptop (192.168.1.102), 30 hops max, 60 byte packets\n 1  dc-router (203.0.113.13)  0.200 ms !N  0.200 ms !N  0.200 ms !N\n"
+	want := "traceroute to laptop (192.168.1.102), 30 hops max, 60 byte packets\n 1  dc-router.example.com (203.0.113.13)  0.200 ms !N  0.200 ms !N  0.200 ms !N\n"
 	if out != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", out, want)
 	}
@@ -438,7 +439,7 @@ func TestTracerouteAfterCutGoesAround(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, hop := range []string{" 4  carrier-1 (198.18.2.2)", " 5  carrier-2 (198.18.3.2)", " 6  dc-router (198.18.4.2)", " 7  www.example.com"} {
+	for _, hop := range []string{" 4  core.carrier-1.net (198.18.2.2)", " 5  core.carrier-2.net (198.18.3.2)", " 6  dc-router.example.com (198.18.4.2)", " 7  www.example.com"} {
 		if !strings.Contains(out, hop) {
 			t.Fatalf("missing %q in:\n%s", hop, out)
 		}

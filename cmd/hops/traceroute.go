@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
+	"github.com/hopsnet/hops/app/dnsserver"
 	"github.com/hopsnet/hops/app/traceroute"
 	"github.com/hopsnet/hops/node"
 	"github.com/spf13/cobra"
@@ -24,8 +26,11 @@ func newTracerouteCmd(g *globals) *cobra.Command {
 traceroute does: each router where a probe's TTL runs out answers ICMP time
 exceeded, and the destination answers ICMP port unreachable. A dotted DEST
 is looked up in DNS first (the node's stub asks the world's resolver),
-then in the node names. Hops are named by the simulation's node names.
-Each probe is printed as soon as it is known.`,
+then in the node names. Hops are named as traceroute names them, by the
+PTR records of their addresses (the node's stub asks the resolver, in
+virtual time, as getnameinfo does); an address DNS has no name for is
+named by its node. -n prints addresses only. Each probe is printed as soon
+as it and its name are known.`,
 		Example: `  hops traceroute www.example.com
   hops traceroute --from api.example.com laptop
   hops traceroute --pcap trace.pcapng www.example.com`,
@@ -48,25 +53,42 @@ Each probe is printed as soon as it is known.`,
 				},
 				start: func(s *session, src *node.Node, dst netip.Addr, done func()) error {
 					var out traceroute.Handler
+					var ptr *ptrHops
 					if g.json {
 						out = &tracerouteJSON{enc: json.NewEncoder(s.out), ttl: &ttl}
 					} else {
-						names := s.nameOf
-						if numeric {
-							names = nil
+						p := &traceroute.Printer{Out: s.out}
+						out = &countHops{p, &ttl}
+						if !numeric {
+							// Hops are named as traceroute names them, by
+							// their PTR records (getnameinfo), when the
+							// world runs DNS; else, and where DNS has no
+							// name, by the node names.
+							p.Name = s.nameOf
+							if addr, _, ok := s.w.ResolverFor(src.Name); ok && addr.IsValid() {
+								ptr = &ptrHops{next: out, stub: s.stub(src), fallback: s.nameOf, names: map[netip.Addr]string{}}
+								p.Name = ptr.name
+								out = ptr
+							}
 						}
-						out = &countHops{&traceroute.Printer{Out: s.out, Name: names}, &ttl}
 					}
 					c := cfg
 					c.Handler = out
 					_, err := traceroute.Start(src, args[0], dst, c, func(r *traceroute.Result) {
 						res = r
-						if g.json {
-							out.(*tracerouteJSON).summary(r)
-						} else {
-							traceroute.WriteError(s.errw, r)
+						finish := func() {
+							if g.json {
+								out.(*tracerouteJSON).summary(r)
+							} else {
+								traceroute.WriteError(s.errw, r)
+							}
+							done()
 						}
-						done()
+						if ptr != nil {
+							ptr.end(finish)
+							return
+						}
+						finish()
 					})
 					if err != nil {
 						return usageError{err}
@@ -99,6 +121,78 @@ Each probe is printed as soon as it is known.`,
 	secondsVarP(f, &cfg.Wait, "wait", "w", 5*time.Second, "how long to wait for each probe's answer, in seconds or as a duration")
 	f.BoolVarP(&numeric, "numeric", "n", false, "print addresses only, no node names")
 	return cmd
+}
+
+// ptrHops names a trace's hops through DNS, as traceroute does with
+// getnameinfo: when a hop's probes are all known, it asks the source's
+// stub resolver for the PTR record of each address not yet named, and
+// holds the trace's events until the answers are in, so the lines come
+// out in order. The lookups are real DNS queries in virtual time.
+type ptrHops struct {
+	next     traceroute.Handler
+	stub     *dnsserver.Stub
+	fallback func(netip.Addr) string
+	names    map[netip.Addr]string
+	asked    map[netip.Addr]bool
+	pending  int
+	queue    []func()
+	finished func()
+}
+
+func (p *ptrHops) name(a netip.Addr) string {
+	if n, ok := p.names[a]; ok {
+		return n
+	}
+	return p.fallback(a)
+}
+
+func (p *ptrHops) Start(r *traceroute.Result) { p.next.Start(r) }
+
+// Probe asks for the name of a new address at once (the printer names
+// an address on its first probe) and holds the event until it is known.
+func (p *ptrHops) Probe(ttl, index int, pr traceroute.Probe) {
+	if a := pr.From; a.IsValid() && !p.asked[a] {
+		if p.asked == nil {
+			p.asked = map[netip.Addr]bool{}
+		}
+		p.asked[a] = true
+		p.pending++
+		p.stub.LookupPTR(a, func(ans dnsserver.StubAnswer) {
+			if ans.Err == nil && ans.Name != "" {
+				p.names[a] = strings.TrimSuffix(ans.Name, ".")
+			}
+			p.pending--
+			p.flush()
+		})
+	}
+	p.queue = append(p.queue, func() { p.next.Probe(ttl, index, pr) })
+	p.flush()
+}
+
+func (p *ptrHops) Hop(h traceroute.Hop) {
+	p.queue = append(p.queue, func() { p.next.Hop(h) })
+	p.flush()
+}
+
+// end runs f once every held event is out.
+func (p *ptrHops) end(f func()) {
+	p.finished = f
+	p.flush()
+}
+
+func (p *ptrHops) flush() {
+	if p.pending > 0 {
+		return
+	}
+	for len(p.queue) > 0 {
+		ev := p.queue[0]
+		p.queue = p.queue[1:]
+		ev()
+	}
+	if f := p.finished; f != nil {
+		p.finished = nil
+		f()
+	}
 }
 
 // countHops passes a trace to its printer and counts the hops done.
