@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -250,7 +251,24 @@ port-forward rules only.`,
 				child := *g
 				child.onClose = grab
 				root := newRootWith(&child)
-				root.SetArgs(append(g.baseArgs(), inner...))
+				// The inner command runs the world: the outputs are its.
+				args := g.baseArgs()
+				if g.pcap != "" {
+					args = append(args, "--pcap", g.pcap)
+				}
+				if len(g.capture) > 0 {
+					args = append(args, "--capture", strings.Join(g.capture, ","))
+				}
+				if g.events != "" {
+					args = append(args, "--events", g.events)
+				}
+				if g.stats {
+					args = append(args, "--stats")
+				}
+				if g.json {
+					args = append(args, "--json")
+				}
+				root.SetArgs(append(args, inner...))
 				root.SetOut(g.stdout)
 				root.SetErr(g.stderr)
 				if err := root.Execute(); err != nil {
@@ -266,6 +284,22 @@ port-forward rules only.`,
 				return usageError{fmt.Errorf("nat: unknown node %q (try `hops world`)", router)}
 			case !hasNAT:
 				return usageError{fmt.Errorf("nat: %s does not translate addresses (no nat: in the scenario, or its public side has no address)", router)}
+			}
+			if g.json {
+				lines := strings.Split(strings.TrimSuffix(string(table), "\n"), "\n")
+				if len(table) == 0 {
+					lines = []string{}
+				}
+				err := json.NewEncoder(g.stdout).Encode(struct {
+					Type    string   `json:"type"`
+					Node    string   `json:"node"`
+					AtNs    int64    `json:"at_ns"`
+					Entries []string `json:"entries"`
+				}{"conntrack", router, int64(when - start), lines})
+				if err != nil {
+					return err
+				}
+				return exit
 			}
 			fmt.Fprintf(g.stdout, "\n%s NAT table at %s (conntrack -L):\n", router, fmtMillis(when-start))
 			g.stdout.Write(table)

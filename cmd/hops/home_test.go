@@ -322,3 +322,23 @@ func TestOSPFReconvergenceStory(t *testing.T) {
 		t.Fatalf("routing events: %d neighbours down (want 2), %d SPF runs, isp-a-core's route moved %d times (want 1)", down, spf, moved)
 	}
 }
+
+// TestNATOutputsReachTheInnerCommand: the global outputs given to hops
+// nat (--pcap, --capture, --json) are the inner command's; with --json the
+// table is one more JSON line.
+func TestNATOutputsReachTheInnerCommand(t *testing.T) {
+	pcap := filepath.Join(t.TempDir(), "n.pcapng")
+	out, errs, code := hops(t, "--json", "--pcap", pcap, "--capture", "home-router", "nat", "home-router", "--", "ping", "-c", "1", "www.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(lines[0], `{"type":"start"`) || !strings.HasPrefix(last, `{"type":"conntrack","node":"home-router"`) ||
+		!strings.Contains(last, "src=192.168.1.102 dst=203.0.113.10 type=8") {
+		t.Fatalf("output:\n%s", out)
+	}
+	if b, err := os.ReadFile(pcap); err != nil || len(b) < 1000 {
+		t.Fatalf("the capture: %d bytes, %v", len(b), err)
+	}
+}
