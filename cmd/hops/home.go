@@ -63,6 +63,12 @@ lease time), to show the unicast REQUEST and the ACK that extends it.`,
 				s.w.Kernel.RunUntil(end.Add(time.Second))
 			}
 			pick := func(name string) bool { return len(want) == 0 || want[name] }
+			if g.json {
+				if err := s.printJSON(dhcpJSON(s, pick)); err != nil {
+					return err
+				}
+				return s.close()
+			}
 			first := true
 			for _, c := range s.w.DHCPClients {
 				if !pick(c.Node().Name) {
@@ -91,6 +97,110 @@ lease time), to show the unicast REQUEST and the ACK that extends it.`,
 	}
 	cmd.Flags().BoolVar(&renew, "renew", false, "run until every lease has been renewed once (at T1)")
 	return cmd
+}
+
+// dhcpOutput is hops dhcp's JSON: each client's exchange and lease, each
+// server's leases; times in nanoseconds of virtual time since the world
+// booted.
+type dhcpOutput struct {
+	Clients []dhcpClientJSON `json:"clients"`
+	Servers []dhcpServerJSON `json:"servers"`
+}
+
+type dhcpClientJSON struct {
+	Node  string          `json:"node"`
+	Iface string          `json:"iface"`
+	MAC   string          `json:"mac"`
+	State string          `json:"state"`
+	Log   []dhcpEventJSON `json:"log"`
+	Lease *dhcpLeaseJSON  `json:"lease,omitempty"`
+}
+
+type dhcpEventJSON struct {
+	AtNs    int64  `json:"at_ns"`
+	Sent    bool   `json:"sent,omitempty"`
+	Message string `json:"message,omitempty"` // DHCPDISCOVER …
+	Peer    string `json:"peer,omitempty"`
+	Addr    string `json:"addr,omitempty"`
+	Kind    string `json:"kind,omitempty"` // a lease change: bound, renewed …
+}
+
+type dhcpLeaseJSON struct {
+	Prefix    string   `json:"prefix"`
+	Router    []string `json:"router"`
+	DNS       []string `json:"dns"`
+	Server    string   `json:"server"`
+	LeaseNs   int64    `json:"lease_ns"`
+	T1Ns      int64    `json:"t1_ns"`
+	T2Ns      int64    `json:"t2_ns"`
+	ExpiresNs int64    `json:"expires_ns"`
+}
+
+type dhcpServerJSON struct {
+	Node   string              `json:"node"`
+	Iface  string              `json:"iface"`
+	Leases []dhcpServLeaseJSON `json:"leases"`
+}
+
+type dhcpServLeaseJSON struct {
+	Addr      string `json:"addr"`
+	MAC       string `json:"mac"`
+	Hostname  string `json:"hostname,omitempty"`
+	State     string `json:"state"`
+	ExpiresNs int64  `json:"expires_ns"`
+}
+
+func strs[T fmt.Stringer](as []T) []string {
+	out := []string{}
+	for _, a := range as {
+		out = append(out, a.String())
+	}
+	return out
+}
+
+func dhcpJSON(s *session, pick func(string) bool) dhcpOutput {
+	out := dhcpOutput{Clients: []dhcpClientJSON{}, Servers: []dhcpServerJSON{}}
+	for _, c := range s.w.DHCPClients {
+		if !pick(c.Node().Name) {
+			continue
+		}
+		cj := dhcpClientJSON{Node: c.Node().Name, Iface: c.Iface().Name, MAC: c.Iface().MAC().String(), State: c.State().String(), Log: []dhcpEventJSON{}}
+		for _, ev := range c.Log() {
+			e := dhcpEventJSON{AtNs: int64(ev.At), Sent: ev.Sent, Kind: ev.Kind}
+			if ev.Message != 0 {
+				e.Message = ev.Message.String()
+			}
+			if ev.Peer.IsValid() {
+				e.Peer = ev.Peer.String()
+			}
+			if ev.Addr.IsValid() && !ev.Addr.IsUnspecified() {
+				e.Addr = ev.Addr.String()
+			} else if ev.Message == 0 {
+				e.Addr = ev.Binding.Prefix.String()
+			}
+			cj.Log = append(cj.Log, e)
+		}
+		if b, ok := c.Binding(); ok {
+			cj.Lease = &dhcpLeaseJSON{Prefix: b.Prefix.String(), Router: strs(b.Router), DNS: strs(b.DNS), Server: b.Server.String(),
+				LeaseNs: int64(b.LeaseTime), T1Ns: int64(b.T1), T2Ns: int64(b.T2), ExpiresNs: int64(b.Expires)}
+		}
+		out.Clients = append(out.Clients, cj)
+	}
+	for _, srv := range s.w.DHCPServers {
+		if !pick(srv.Node().Name) {
+			continue
+		}
+		for _, i := range srv.Ifaces() {
+			sj := dhcpServerJSON{Node: srv.Node().Name, Iface: i.Name, Leases: []dhcpServLeaseJSON{}}
+			for _, l := range srv.Leases(i) {
+				var mac wire.MAC
+				copy(mac[:], l.HW)
+				sj.Leases = append(sj.Leases, dhcpServLeaseJSON{Addr: l.Addr.String(), MAC: mac.String(), Hostname: l.Hostname, State: l.State.String(), ExpiresNs: int64(l.Expires)})
+			}
+			out.Servers = append(out.Servers, sj)
+		}
+	}
+	return out
 }
 
 // writeDHCPClient prints a client's exchange like dhclient -v.

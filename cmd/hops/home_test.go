@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -340,5 +341,39 @@ func TestNATOutputsReachTheInnerCommand(t *testing.T) {
 	}
 	if b, err := os.ReadFile(pcap); err != nil || len(b) < 1000 {
 		t.Fatalf("the capture: %d bytes, %v", len(b), err)
+	}
+}
+
+// TestDHCPJSON: hops --json dhcp gives each client's exchange and lease
+// and each server's leases, agreeing with each other.
+func TestDHCPJSON(t *testing.T) {
+	out, errs, code := hops(t, "--json", "dhcp")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var v dhcpOutput
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Clients) != 4 || len(v.Servers) != 2 {
+		t.Fatalf("%d clients, %d servers", len(v.Clients), len(v.Servers))
+	}
+	leased := map[string]string{} // MAC → address, by the servers
+	for _, s := range v.Servers {
+		for _, l := range s.Leases {
+			leased[l.MAC] = l.Addr
+		}
+	}
+	for _, c := range v.Clients {
+		var msgs []string
+		for _, e := range c.Log {
+			msgs = append(msgs, e.Message)
+		}
+		if got := strings.Join(msgs, ","); got != "DHCPDISCOVER,DHCPOFFER,DHCPREQUEST,DHCPACK," || c.Lease == nil || c.State != "BOUND" {
+			t.Fatalf("%s: %s %+v", c.Node, got, c)
+		}
+		if addr, _, _ := strings.Cut(c.Lease.Prefix, "/"); leased[c.MAC] != addr {
+			t.Errorf("%s holds %s, its server leased %s to %s", c.Node, c.Lease.Prefix, leased[c.MAC], c.MAC)
+		}
 	}
 }
