@@ -140,9 +140,10 @@ func SiteHandler(name string) (h1.Handler, error) {
 	return nil, fmt.Errorf("no site %q (hops ships %s)", name, strings.Join(SiteNames(), ", "))
 }
 
-// ServeSites starts an HTTP server on n's port 80 for the named sites,
-// by Host; the first site also answers any other Host.
-func ServeSites(n *node.Node, cfg Config, names []string) (*Server, error) {
+// SitesHandler returns the handler of the named sites, by Host; the
+// first site also answers any other Host. Its Push lists what an HTTP/2
+// server pushes with a page.
+func SitesHandler(names []string) (*Hosts, error) {
 	hosts := &Hosts{ByName: map[string]h1.Handler{}, Pushes: map[string]map[string][]string{}}
 	for _, name := range names {
 		if p := sitePushes[strings.ToLower(name)]; p != nil {
@@ -156,6 +157,16 @@ func ServeSites(n *node.Node, cfg Config, names []string) (*Server, error) {
 		if hosts.Default == nil {
 			hosts.Default = h
 		}
+	}
+	return hosts, nil
+}
+
+// ServeSites starts an HTTP server on n's port 80 for the named sites,
+// by Host; the first site also answers any other Host.
+func ServeSites(n *node.Node, cfg Config, names []string) (*Server, error) {
+	hosts, err := SitesHandler(names)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.HTTP2.Push == nil {
 		cfg.HTTP2.Push = hosts.Push
