@@ -43,6 +43,8 @@ type curlOpts struct {
 	silent   bool
 	agent    string
 	h2       bool
+	cookieIn string // -b: NAME=VALUE pairs, or a file to read
+	jarOut   string // -c: the file to write the cookies to
 }
 
 // curlFail is an error curl reports as "curl: (CODE) MSG" with CODE as
@@ -112,6 +114,8 @@ empty reply.`,
 	f.StringVarP(&o.write, "write-out", "w", "", "print `FORMAT` after the transfer: %{http_code} %{time_connect} %{time_starttransfer} %{time_total} ...")
 	f.BoolVarP(&o.silent, "silent", "s", false, "print no error message")
 	f.StringVarP(&o.agent, "user-agent", "A", curlUA, "User-Agent `STRING`")
+	f.StringVarP(&o.cookieIn, "cookie", "b", "", "send cookies: `DATA` as NAME=VALUE; NAME2=VALUE2, or a cookie FILE to read (Netscape format); turns the cookie engine on")
+	f.StringVarP(&o.jarOut, "cookie-jar", "c", "", "write every cookie to `FILE` (Netscape format; - for standard output) after the run")
 	f.BoolVar(&o.h2, "http2-prior-knowledge", false, "speak HTTP/2 at once, without Upgrade (h2c by prior knowledge)")
 	return cmd
 }
@@ -277,6 +281,7 @@ type curlRun struct {
 	last     *web.Exchange
 	lastURL  curlURL
 	finished func()
+	cookies  *curlCookies
 }
 
 func (g *globals) runCurl(o curlOpts, raw string) error {
@@ -290,7 +295,11 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 	if err := g.knownHost(u.host); err != nil {
 		return err
 	}
-	r := &curlRun{g: g, o: o}
+	cookies, err := loadCurlCookies(o.cookieIn, o.jarOut)
+	if err != nil {
+		return err
+	}
+	r := &curlRun{g: g, o: o, cookies: cookies}
 	_, sig, err := g.runApp(appRun{
 		from: o.from, dest: u.host,
 		unresolved: func(*session, *nameError) error {
@@ -374,6 +383,9 @@ func (r *curlRun) fetch(u curlURL, addr netip.Addr) {
 		req.Method, req.Body = "GET", nil // after a 301/302/303, curl's POST becomes GET
 		req.Header.Del("Content-Type")
 	}
+	if h := r.cookies.header(r.src.Now(), u); h != "" {
+		req.Header.Add("Cookie", h)
+	}
 	r.lastURL = u
 	r.client.DoProgress(netip.AddrPortFrom(addr, u.port), req, nil, func(x *web.Exchange) { r.exchanged(u, x) })
 }
@@ -414,6 +426,7 @@ func (r *curlRun) exchanged(u curlURL, x *web.Exchange) {
 	}
 	next, follow := curlURL{}, false
 	if x.Resp != nil {
+		r.cookies.took(r.src.Now(), u, x.Resp.Header.Values("Set-Cookie"))
 		r.printHead("< ", x.Resp, r.o.include || r.o.head)
 		next, follow = r.redirect(u, x.Resp)
 		switch {
@@ -554,8 +567,29 @@ func (r *curlRun) done() {
 	if r.o.write != "" && r.last != nil {
 		io.WriteString(r.s.out, r.writeOut())
 	}
+	if r.o.jarOut != "" && r.cookies.jar != nil {
+		if err := r.writeJar(); err != nil && r.err == nil {
+			r.err = err
+		}
+	}
 	r.client.Close()
 	r.finished()
+}
+
+// writeJar writes the cookie jar to -c's file ("-": standard output).
+func (r *curlRun) writeJar() error {
+	if r.o.jarOut == "-" {
+		return r.cookies.write(r.s.out, r.src.Now())
+	}
+	f, err := os.Create(r.o.jarOut)
+	if err != nil {
+		return &curlFail{23, fmt.Sprintf("Failed to write cookie jar %s: %v", r.o.jarOut, err)}
+	}
+	if err := r.cookies.write(f, r.src.Now()); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // writeOut expands -w's FORMAT with the last exchange's numbers.

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestCurlCookies: -c writes the cookies a run received in the Netscape
+// format curl writes (HttpOnly prefix, host-only flag, path, secure,
+// expiry in Unix seconds, name, value); -b reads such a file back and
+// sends its cookies; -b NAME=VALUE sends them as given.
+func TestCurlCookies(t *testing.T) {
+	out, errs, code := hops(t, "curl", "-s", "-o", "/dev/null", "-c", "-", "http://www.example.com/")
+	if code != 0 || !strings.HasPrefix(out, "# Netscape HTTP Cookie File\n") ||
+		!regexp.MustCompile(`(?m)^#HttpOnly_www\.example\.com\tFALSE\t/\tFALSE\t[0-9]+\tvisitor\t1$`).MatchString(out) {
+		t.Fatalf("exit %d %s\n%s", code, errs, out)
+	}
+	jar := filepath.Join(t.TempDir(), "jar.txt")
+	if _, errs, code := hops(t, "curl", "-s", "-o", "/dev/null", "-c", jar, "http://www.example.com/"); code != 0 {
+		t.Fatalf("exit %d %s", code, errs)
+	}
+	if b, err := os.ReadFile(jar); err != nil || !strings.Contains(string(b), "\tvisitor\t1\n") {
+		t.Fatalf("jar file: %q %v", b, err)
+	}
+	_, errs, code = hops(t, "curl", "-v", "-s", "-o", "/dev/null", "-b", jar, "http://www.example.com/style.css")
+	if code != 0 || !strings.Contains(errs, "> Cookie: visitor=1\n") {
+		t.Fatalf("-b FILE: exit %d\n%s", code, errs)
+	}
+	_, errs, code = hops(t, "curl", "-v", "-s", "-o", "/dev/null", "-b", "a=1; b=2", "http://www.example.com/")
+	if code != 0 || !strings.Contains(errs, "> Cookie: a=1; b=2\n") {
+		t.Fatalf("-b DATA: exit %d\n%s", code, errs)
+	}
+	// Without -b or -c no cookie goes back, as in curl.
+	_, errs, _ = hops(t, "curl", "-v", "-s", "-o", "/dev/null", "-L", "http://www.example.com/")
+	if strings.Contains(errs, "> Cookie:") {
+		t.Fatalf("a Cookie header without the cookie engine:\n%s", errs)
+	}
+}
