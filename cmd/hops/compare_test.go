@@ -75,3 +75,27 @@ func TestCompareHTTP1HTTP2(t *testing.T) {
 		t.Errorf("HTTP/1.1 %+v\nHTTP/2 %+v", c.A, c.B)
 	}
 }
+
+// TestCompareTwentyResources: a page of twenty resources over a 100 ms
+// round trip (50 ms each way on the uplink): HTTP/1.1 opens six
+// connections to the host, HTTP/2 one, and the load ends sooner over
+// HTTP/2, every request answered either way.
+func TestCompareTwentyResources(t *testing.T) {
+	out, errs, code := hops(t, "--json", "--link-set", "home-uplink:delay=50ms", "compare", "--a", "--http1.1", "--b", "--http2", "browse", "www.example.com/gallery.html")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var v struct {
+		A, B struct {
+			Requests    int     `json:"requests"`
+			Connections int     `json:"connections"`
+			LoadMs      float64 `json:"load_ms"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if v.A.Requests != 20 || v.B.Requests != 20 || v.A.Connections != 6 || v.B.Connections != 1 || !(v.B.LoadMs < v.A.LoadMs) {
+		t.Fatalf("HTTP/1.1 %+v, HTTP/2 %+v", v.A, v.B)
+	}
+}

@@ -41,6 +41,7 @@ func TestGolden(t *testing.T) {
 		{"browse.txt", []string{"browse", "http://www.example.com/"}},
 		{"browse-visits.txt", []string{"browse", "-q", "--visits", "2", "www.example.com"}},
 		{"compare-loss.txt", []string{"compare", "--b", "--link-set home-uplink:loss=5% --seed 145", "browse", "www.example.com"}},
+		{"compare-h1-h2.txt", []string{"--link-set", "home-uplink:delay=50ms", "compare", "--a", "--http1.1", "--b", "--http2", "browse", "www.example.com/gallery.html"}},
 		{"dhcp.txt", []string{"dhcp", "laptop", "home-router"}},
 		{"dhcp-leases.txt", []string{"dhcp"}},
 		{"dhcp-renew.txt", []string{"dhcp", "--renew", "laptop"}},
@@ -83,7 +84,7 @@ func TestReadmeShowsRealOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"browse.txt", "browse-visits.txt", "compare-loss.txt", "traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt", "dhcp.txt", "nat-ping.txt", "routes-ospf-cut.txt", "dig-resolver.txt", "dig-trace.txt"} {
+	for _, f := range []string{"browse.txt", "browse-visits.txt", "compare-loss.txt", "traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt", "dhcp.txt", "nat-ping.txt", "routes-ospf-cut.txt", "dig-resolver.txt", "dig-trace.txt", "compare-h1-h2.txt"} {
 		want, err := os.ReadFile(filepath.Join("testdata", "golden", f))
 		if err != nil {
 			t.Fatal(err)
