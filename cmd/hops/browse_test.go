@@ -417,8 +417,12 @@ func TestBrowseStepPauses(t *testing.T) {
 // TestBrowseContentTypes (claim 12): JSON, an image and a redirect are
 // each handled as a browser does.
 func TestBrowseContentTypes(t *testing.T) {
-	j := runBrowseJSON(t, "browse", "http://api.example.com/items")
+	j := runBrowseJSON(t, "browse", "http://www.example.com/data.json")
 	j.has(t, 12, "Content-Type, application/json, is not HTML", "as JSON, pretty-printed")
+	// The API negotiates: a browser's Accept ranks application/xml (q=0.9)
+	// above */* (q=0.8), so it gets XML, as RFC 9110 section 12.5.1 says.
+	x := runBrowseJSON(t, "browse", "http://api.example.com/items")
+	x.has(t, 12, "Content-Type, application/xml, is not HTML", "as XML, an indented tree")
 	img := runBrowseJSON(t, "browse", "http://www.example.com/logo.png")
 	img.has(t, 12, "Content-Type, image/png, is not HTML", "as an image centred")
 	r := runBrowseJSON(t, "browse", "http://www.example.com/about")
