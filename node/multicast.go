@@ -85,6 +85,18 @@ func (n *Node) EmitRouting(i *Iface, what string) {
 	n.bus.Emit()
 }
 
+// EmitApp writes an application's note to the event log (trace.App),
+// such as a web server's access-log line.
+func (n *Node) EmitApp(what string) {
+	if !n.bus.Active() {
+		return
+	}
+	e := n.bus.Begin(n.k.Now(), trace.App)
+	e.Node = n.Name
+	e.Reason = what
+	n.bus.Emit()
+}
+
 // Tracing reports whether anyone observes the node's events, so that a
 // caller can skip building descriptions nobody reads.
 func (n *Node) Tracing() bool { return n.bus.Active() }

@@ -49,9 +49,12 @@ const (
 	// Reason says what, e.g. "ospf add 10.0.2.0/24 via 10.9.0.2 dev eth1
 	// metric 303".
 	Routing
+	// App: an application's note (no packet), such as a web server's
+	// access-log line; Reason is the text.
+	App
 )
 
-var kindNames = [...]string{"", "send", "enqueue", "transmit", "impair", "receive", "forward", "deliver", "drop", "fragment", "hold", "reassemble", "link", "nat", "routing"}
+var kindNames = [...]string{"", "send", "enqueue", "transmit", "impair", "receive", "forward", "deliver", "drop", "fragment", "hold", "reassemble", "link", "nat", "routing", "app"}
 
 // String returns the kind's lower-case name, as used in the event log.
 func (k Kind) String() string {

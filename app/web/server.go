@@ -8,6 +8,7 @@
 package web
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/hopsnet/hops/http/h1"
@@ -91,11 +92,32 @@ type conn struct {
 	sniff []byte // first bytes, while they may still be the HTTP/2 preface
 }
 
+// logged wraps the server's handler to write an access-log line per
+// request to the event log, in the Common Log Format's spirit: client,
+// request line, status, body size.
+type logged struct {
+	n      *node.Node
+	remote string
+	proto  string
+	h      h1.Handler
+}
+
+func (l *logged) ServeHTTP(now sim.Time, req *h1.Request, resp *h1.Response) {
+	l.h.ServeHTTP(now, req, resp)
+	if l.n.Tracing() {
+		status := resp.Status
+		if status == 0 {
+			status = 200
+		}
+		l.n.EmitApp(fmt.Sprintf("http %s %q %d %d %s", l.remote, req.Method+" "+req.Target+" "+l.proto, status, len(resp.Body), req.Host()))
+	}
+}
+
 func (s *Server) accept(tc *node.TCPConn) node.TCPHandler {
 	c := &conn{s: s, tc: tc}
 	c.timer = s.n.NewTimer(c.fire)
 	if s.cfg.NoHTTP2 {
-		c.e = h1.NewServerConn(s.n.Now(), s.cfg.HTTP, s.h)
+		c.e = h1.NewServerConn(s.n.Now(), s.cfg.HTTP, &logged{s.n, tc.RemoteAddr().String(), "HTTP/1.1", s.h})
 		c.timer.ResetAt(c.e.NextDeadline())
 	} else {
 		c.timer.ResetAt(s.n.Now().Add(sniffTimeout))
@@ -116,10 +138,10 @@ func (c *conn) choose(tc *node.TCPConn) bool {
 		isH2 := string(c.sniff) == h2.Preface[:len(c.sniff)]
 		switch {
 		case isH2 && len(c.sniff) == len(h2.Preface):
-			c.e = h2.NewServerConn(now, c.s.cfg.HTTP2, c.s.h)
+			c.e = h2.NewServerConn(now, c.s.cfg.HTTP2, &logged{c.s.n, tc.RemoteAddr().String(), "HTTP/2", c.s.h})
 			c.s.h2++
 		case !isH2 || k == 0 && tc.EOF():
-			c.e = h1.NewServerConn(now, c.s.cfg.HTTP, c.s.h)
+			c.e = h1.NewServerConn(now, c.s.cfg.HTTP, &logged{c.s.n, tc.RemoteAddr().String(), "HTTP/1.1", c.s.h})
 		case k == 0:
 			return false // wait for more
 		}

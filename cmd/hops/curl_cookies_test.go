@@ -39,3 +39,18 @@ func TestCurlCookies(t *testing.T) {
 		t.Fatalf("a Cookie header without the cookie engine:\n%s", errs)
 	}
 }
+
+// TestAccessLog: the web server writes an access-log line per request to
+// the event log (kind "app"): the client as the server saw it (the home
+// router's public address, after NAT), the request line, the status and
+// the body's size.
+func TestAccessLog(t *testing.T) {
+	out, errs, code := hops(t, "--events", "-", "curl", "-s", "-o", "/dev/null", "http://www.example.com/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	want := `"kind":"app","node":"www.example.com","reason":"http 198.51.100.2:`
+	if !strings.Contains(out, want) || !strings.Contains(out, `\"GET / HTTP/1.1\" 200 440 www.example.com"}`) {
+		t.Fatalf("no access-log line in the event log:\n%.2000s", out)
+	}
+}
