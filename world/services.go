@@ -42,6 +42,8 @@ func (w *World) startService(nodeName string, svc scenario.Service) error {
 	switch {
 	case svc.Kind != scenario.ServiceDNS && len(svc.Zones) > 0:
 		return fmt.Errorf("zones belong to a dns service, not %s", svc.Kind)
+	case svc.Kind != scenario.ServiceWeb && len(svc.Push) > 0:
+		return fmt.Errorf("push belongs to a web service, not %s", svc.Kind)
 	case svc.Kind != scenario.ServiceWeb && len(svc.Sites) > 0:
 		return fmt.Errorf("sites belong to a web service, not %s", svc.Kind)
 	}
@@ -103,9 +105,22 @@ func (w *World) startService(nodeName string, svc scenario.Service) error {
 		if len(sites) == 0 {
 			return fmt.Errorf("a web service needs sites (hops ships %s)", strings.Join(web.SiteNames(), ", "))
 		}
+		hosts, err := web.SitesHandler(sites)
+		if err != nil {
+			return err
+		}
+		if svc.Push != nil {
+			pushes, err := pushTable(sites[0], svc.Push)
+			if err != nil {
+				return err
+			}
+			hosts.Pushes = pushes
+		}
 		// Nagle off, as Go's net/http and nginx's tcp_nodelay do: an
 		// HTTP/2 server's small frames must not wait for ACKs.
-		s, err := web.ServeSites(n, web.Config{TCP: tcp.Config{NoDelay: true}}, sites)
+		cfg := web.Config{TCP: tcp.Config{NoDelay: true}}
+		cfg.HTTP2.Push = hosts.Push
+		s, err := web.Serve(n, cfg, hosts)
 		if err != nil {
 			return err
 		}
@@ -201,4 +216,37 @@ func (w *World) ResolverNode() string {
 func zoneEntry(e string) (origin, file string) {
 	origin, file, _ = strings.Cut(strings.TrimSpace(e), " ")
 	return origin, strings.TrimSpace(file)
+}
+
+// pushTable reads a web service's push entries: "PAGE RESOURCE..." for
+// the first site, "HOST/PAGE RESOURCE..." for another, or "none".
+func pushTable(first string, entries []string) (map[string]map[string][]string, error) {
+	out := map[string]map[string][]string{}
+	for _, e := range entries {
+		f := strings.Fields(e)
+		if len(f) == 1 && f[0] == "none" {
+			continue
+		}
+		if len(f) < 2 {
+			return nil, fmt.Errorf("push %q: want \"PAGE RESOURCE...\", e.g. \"/ /style.css /logo.png\", or none", e)
+		}
+		host, page := strings.ToLower(first), f[0]
+		if !strings.HasPrefix(page, "/") {
+			h, p, ok := strings.Cut(page, "/")
+			if !ok || h == "" {
+				return nil, fmt.Errorf("push %q: the page %q must be a path (/…) or HOST/PATH", e, page)
+			}
+			host, page = strings.ToLower(h), "/"+p
+		}
+		for _, r := range f[1:] {
+			if !strings.HasPrefix(r, "/") {
+				return nil, fmt.Errorf("push %q: the resource %q must be a path on the same site (/…)", e, r)
+			}
+		}
+		if out[host] == nil {
+			out[host] = map[string][]string{}
+		}
+		out[host][page] = append(out[host][page], f[1:]...)
+	}
+	return out, nil
 }

@@ -54,3 +54,30 @@ func TestAccessLog(t *testing.T) {
 		t.Fatalf("no access-log line in the event log:\n%.2000s", out)
 	}
 }
+
+// TestPushFromScenario: a web service's push entries replace the site's
+// own: one resource pushed, or none.
+func TestPushFromScenario(t *testing.T) {
+	y := defaultWorldYAML(t)
+	count := func(push string) int {
+		w := strings.Replace(y, "services: [{kind: web, sites: [www.example.com]}]", "services: [{kind: web, sites: [www.example.com], push: "+push+"}]", 1)
+		if w == y {
+			t.Fatal("the default world's web service moved")
+		}
+		out, errs, code := hops(t, "--world", writeFile(t, "push.yaml", w), "browse", "--http2", "--push", "www.example.com")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		return strings.Count(out, "pushed by the server (PUSH_PROMISE")
+	}
+	if n := count(`["/ /style.css"]`); n != 1 {
+		t.Errorf("push [/ /style.css]: %d resources pushed, want 1", n)
+	}
+	if n := count(`[none]`); n != 0 {
+		t.Errorf("push [none]: %d resources pushed, want 0", n)
+	}
+	w := strings.Replace(y, "services: [{kind: web, sites: [www.example.com]}]", `services: [{kind: web, sites: [www.example.com], push: ["style.css"]}]`, 1)
+	if _, errs, code := hops(t, "--world", writeFile(t, "bad.yaml", w), "browse", "www.example.com"); code != 2 || !strings.Contains(errs, `push "style.css": want "PAGE RESOURCE..."`) {
+		t.Errorf("a bad push entry: exit %d, %s", code, errs)
+	}
+}
