@@ -84,7 +84,7 @@ func TestReadmeShowsRealOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"browse.txt", "browse-visits.txt", "compare-loss.txt", "traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt", "dhcp.txt", "nat-ping.txt", "routes-ospf-cut.txt", "dig-resolver.txt", "dig-trace.txt", "compare-h1-h2.txt"} {
+	for _, f := range []string{"browse.txt", "browse-visits.txt", "compare-loss.txt", "traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt", "dhcp.txt", "nat-ping.txt", "routes-ospf-cut.txt", "dig-resolver.txt", "dig-trace.txt", "compare-h1-h2.txt", "curl-v.txt", "curl-write-out.txt", "curl-refused.txt"} {
 		want, err := os.ReadFile(filepath.Join("testdata", "golden", f))
 		if err != nil {
 			t.Fatal(err)
