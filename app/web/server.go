@@ -66,6 +66,9 @@ func Serve(n *node.Node, cfg Config, h h1.Handler) (*Server, error) {
 	if cfg.Port == 0 {
 		cfg.Port = DefaultPort
 	}
+	if !cfg.NoHTTP2 {
+		cfg.HTTP.H2CUpgrade = true // RFC 7540 section 3.2
+	}
 	s := &Server{n: n, cfg: cfg, h: h, buf: make([]byte, 16<<10)}
 	l, err := n.ListenTCP(cfg.Port, cfg.TCP, s.accept)
 	if err != nil {
@@ -182,6 +185,9 @@ func (c *conn) pump(tc *node.TCPConn) {
 				moved = true
 			}
 		}
+		if c.upgrade(now, tc) {
+			moved = true
+		}
 		if !moved {
 			break
 		}
@@ -198,6 +204,31 @@ func (c *conn) pump(tc *node.TCPConn) {
 // sniffTimeout closes a connection that sends too little to tell its
 // protocol (the engines' own idle timeouts take over once it is known).
 const sniffTimeout = 60 * time.Second
+
+// upgrade switches the connection to HTTP/2 once its HTTP/1.1 engine has
+// accepted an h2c upgrade and sent its 101 (RFC 7540 section 3.2).
+func (c *conn) upgrade(now sim.Time, tc *node.TCPConn) bool {
+	e1, ok := c.e.(*h1.ServerConn)
+	if !ok || len(e1.Output()) > 0 {
+		return false
+	}
+	req, settings, rest, ok := e1.Upgraded()
+	if !ok {
+		return false
+	}
+	e2 := h2.NewServerConn(now, c.s.cfg.HTTP2, &logged{c.s.n, tc.RemoteAddr().String(), "HTTP/2", c.s.h})
+	if err := e2.AcceptUpgrade(now, req, settings); err != nil {
+		c.done = true
+		tc.Close()
+		return false
+	}
+	c.s.h2++
+	c.e = e2
+	if len(rest) > 0 {
+		e2.Receive(now, rest)
+	}
+	return true
+}
 
 func (c *conn) fire(now sim.Time) {
 	if c.e == nil {

@@ -67,9 +67,10 @@ func TestServe(t *testing.T) {
 		t.Fatalf("GET /: %d, %d bytes", resp.StatusCode, len(b))
 	}
 	if curl, err := exec.LookPath("curl"); err == nil {
-		for _, flag := range []string{"--http1.1", "--http2-prior-knowledge"} {
+		// --http2 on http:// is curl's h2c upgrade (RFC 7540 section 3.2).
+		for _, flag := range []string{"--http1.1", "--http2-prior-knowledge", "--http2"} {
 			out, err := exec.Command(curl, "-s", "-m", "2", flag, "-o", "/dev/null", "-w", "%{http_code} %{http_version} %{size_download}", "http://"+addr+"/style.css").Output()
-			want := map[string]string{"--http1.1": "200 1.1 154", "--http2-prior-knowledge": "200 2 154"}[flag]
+			want := map[string]string{"--http1.1": "200 1.1 154", "--http2-prior-knowledge": "200 2 154", "--http2": "200 2 154"}[flag]
 			if err != nil || string(out) != want {
 				t.Errorf("curl %s: %q %v, want %q", flag, out, err, want)
 			}

@@ -149,6 +149,14 @@ func (p *Parser) Write(b []byte) int {
 	return n
 }
 
+// TakeBuffered returns the bytes written and not parsed, and forgets
+// them: what follows a request on a connection that changes protocol.
+func (p *Parser) TakeBuffered() []byte {
+	b := append([]byte(nil), p.buf[p.r:p.w]...)
+	p.r = p.w
+	return b
+}
+
 // CloseInput says the input has ended (the peer closed its side).
 func (p *Parser) CloseInput() { p.eof = true }
 

@@ -1,6 +1,7 @@
 package h1
 
 import (
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,12 @@ type ServerConfig struct {
 	MaxOutputBytes int
 	// ChunkBytes is the chunk size of chunked responses. Default 16 KiB.
 	ChunkBytes int
+	// H2CUpgrade accepts a request's offer to go on in HTTP/2 (RFC 7540
+	// section 3.2, "Upgrade: h2c" with HTTP2-Settings): the engine
+	// answers 101 Switching Protocols and stops; the caller hands the
+	// request (Upgraded) to an HTTP/2 engine, which answers it on
+	// stream 1. Without it such requests are served in HTTP/1.1.
+	H2CUpgrade bool
 }
 
 // ServerConn is the server's end of one connection.
@@ -62,6 +69,10 @@ type ServerConn struct {
 	date     string // cached Date value
 	dateSec  int64  // the virtual second date is for
 	served   int
+	// After an accepted h2c upgrade: the request and its HTTP2-Settings.
+	upgraded   bool
+	upReq      Request
+	upSettings []byte
 }
 
 // NewServerConn returns the engine for a connection accepted at now.
@@ -95,6 +106,8 @@ func (s *ServerConn) backlog() int { return len(s.out) - s.off }
 // waits (back-pressure reaches the client through TCP's window).
 func (s *ServerConn) Room() int {
 	switch {
+	case s.upgraded:
+		return 0 // what follows belongs to HTTP/2
 	case s.closing:
 		return 64 << 10 // drained and dropped, so closing never resets
 	case s.backlog() >= s.cfg.MaxOutputBytes:
@@ -109,6 +122,9 @@ func (s *ServerConn) Receive(now sim.Time, b []byte) int {
 	s.deadline = now.Add(s.cfg.IdleTimeout)
 	taken := 0
 	for {
+		if s.upgraded {
+			return taken
+		}
 		if s.closing {
 			return len(b)
 		}
@@ -168,7 +184,7 @@ func (s *ServerConn) Advance(now sim.Time) {
 
 // process runs the parser's events until it needs input.
 func (s *ServerConn) process(now sim.Time) {
-	for !s.closing && s.backlog() < s.cfg.MaxOutputBytes {
+	for !s.closing && !s.upgraded && s.backlog() < s.cfg.MaxOutputBytes {
 		ev := s.p.Next()
 		switch ev.Kind {
 		case EvNone:
@@ -206,10 +222,67 @@ func (s *ServerConn) serve(now sim.Time) {
 	r := s.p.Request()
 	r.Body = s.body
 	s.inReq = false
+	if settings, ok := s.h2cOffer(r); ok {
+		// RFC 7540 section 3.2: "101 (Switching Protocols)", then the
+		// connection speaks HTTP/2 and the request is answered on
+		// stream 1.
+		s.out = append(s.out, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"...)
+		s.upgraded, s.upSettings = true, settings
+		s.upReq = Request{Method: r.Method, Target: r.Target, Minor: r.Minor, Body: append([]byte(nil), r.Body...)}
+		for _, f := range r.Header {
+			switch strings.ToLower(f.Name) {
+			case "connection", "upgrade", "http2-settings", "keep-alive", "transfer-encoding":
+				continue // connection-specific, RFC 9113 section 8.2.2
+			}
+			s.upReq.Header.Add(f.Name, f.Value)
+		}
+		s.served++
+		return
+	}
 	s.resp = Response{Minor: 1, Status: 200, Header: s.resp.Header[:0]}
 	s.h.ServeHTTP(now, r, &s.resp)
 	s.served++
 	s.write(now, r.Method, r.Minor, r.Close, &s.resp)
+}
+
+// h2cOffer reports whether r offers an upgrade to h2c that the engine
+// accepts, with the SETTINGS payload of its HTTP2-Settings.
+func (s *ServerConn) h2cOffer(r *Request) ([]byte, bool) {
+	if !s.cfg.H2CUpgrade || r.Minor != 1 || !strings.EqualFold(strings.TrimSpace(r.Header.Get("Upgrade")), "h2c") {
+		return nil, false
+	}
+	var hasUpgrade, hasSettings bool
+	for _, v := range r.Header.Values("Connection") {
+		for _, t := range strings.Split(v, ",") {
+			switch strings.ToLower(strings.TrimSpace(t)) {
+			case "upgrade":
+				hasUpgrade = true
+			case "http2-settings":
+				hasSettings = true
+			}
+		}
+	}
+	vals := r.Header.Values("HTTP2-Settings")
+	if !hasUpgrade || !hasSettings || len(vals) != 1 {
+		return nil, false
+	}
+	// token68 in base64url without padding (RFC 7540 section 3.2.1).
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(strings.TrimSpace(vals[0]), "="))
+	if err != nil || len(b)%6 != 0 {
+		return nil, false
+	}
+	return b, true
+}
+
+// Upgraded returns, after the engine accepted an h2c upgrade, the request
+// to answer on HTTP/2's stream 1, the client's SETTINGS payload, and the
+// bytes that followed the request (the start of HTTP/2: the client
+// preface). ok is false otherwise.
+func (s *ServerConn) Upgraded() (req *Request, settings, rest []byte, ok bool) {
+	if !s.upgraded {
+		return nil, nil, nil, false
+	}
+	return &s.upReq, s.upSettings, s.p.TakeBuffered(), true
 }
 
 // reject answers a request that cannot be served and closes.

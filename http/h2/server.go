@@ -2,6 +2,7 @@ package h2
 
 import (
 	"encoding/binary"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -405,6 +406,44 @@ func (s *ServerConn) handle(now sim.Time, f *Frame) *ConnError {
 }
 
 func (s *ServerConn) applySettings(f *Frame) *ConnError {
+	if err := s.useSettings(f); err != nil {
+		return err
+	}
+	s.frame = Frame{Type: FrameSettings, Flags: FlagAck}
+	s.out = AppendFrame(s.out, &s.frame)
+	s.flush()
+	return nil
+}
+
+// AcceptUpgrade starts the connection as the HTTP/2 end of an h2c
+// upgrade (RFC 7540 section 3.2): settings is the client's HTTP2-Settings
+// payload, applied as a SETTINGS frame would be but not acknowledged (the
+// 101 did that), and req, the request that asked for the upgrade, is
+// stream 1, half-closed from the client's side, answered at once. The
+// client's preface comes next in Receive, as usual.
+func (s *ServerConn) AcceptUpgrade(now sim.Time, req *h1.Request, settings []byte) error {
+	if len(settings)%6 != 0 {
+		return errors.New("h2: HTTP2-Settings is not a sequence of settings")
+	}
+	f := Frame{Type: FrameSettings, Data: settings}
+	if err := s.useSettings(&f); err != nil {
+		return err
+	}
+	x := &stream{id: 1, state: stateHalfClosedRemote, sendWin: s.peerInitWin, recvWin: DefaultWindow, clen: -1}
+	x.req = *req
+	x.req.Minor = 1
+	x.body = req.Body
+	x.scheme, x.auth = "http", req.Header.Get("Host")
+	s.streams[1] = x
+	s.lastClient = 1
+	if err := s.requestDone(now, x); err != nil {
+		return err
+	}
+	return nil
+}
+
+// useSettings applies a SETTINGS frame's values.
+func (s *ServerConn) useSettings(f *Frame) *ConnError {
 	for i := 0; i < f.NumSettings(); i++ {
 		st := f.Setting(i)
 		switch st.ID {
@@ -427,9 +466,6 @@ func (s *ServerConn) applySettings(f *Frame) *ConnError {
 			s.peerMaxStr = int(min(st.Val, 1<<31))
 		}
 	}
-	s.frame = Frame{Type: FrameSettings, Flags: FlagAck}
-	s.out = AppendFrame(s.out, &s.frame)
-	s.flush()
 	return nil
 }
 

@@ -147,7 +147,9 @@ func (s *Server) serveConn(c net.Conn) {
 			cfg := s.HTTP2
 			e = h2.NewServerConn(s.now(), cfg, h)
 		case !isH2 || err != nil && len(sniff) > 0:
-			e = h1.NewServerConn(s.now(), s.HTTP, h)
+			cfg := s.HTTP
+			cfg.H2CUpgrade = true
+			e = h1.NewServerConn(s.now(), cfg, h)
 		case err != nil:
 			return
 		}
@@ -161,6 +163,21 @@ func (s *Server) serveConn(c net.Conn) {
 			e.Consume(n)
 			if err != nil {
 				return
+			}
+		}
+		// An accepted h2c upgrade (RFC 7540 section 3.2): its 101 is sent,
+		// HTTP/2 answers the request on stream 1 and takes what follows.
+		if e1, ok := e.(*h1.ServerConn); ok {
+			if req, settings, rest, ok := e1.Upgraded(); ok {
+				e2 := h2.NewServerConn(s.now(), s.HTTP2, h)
+				if err := e2.AcceptUpgrade(s.now(), req, settings); err != nil {
+					return
+				}
+				e = e2
+				if len(rest) > 0 {
+					e.Receive(s.now(), rest)
+				}
+				continue
 			}
 		}
 		if e.Done() {
