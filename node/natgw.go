@@ -124,8 +124,9 @@ func (n *Node) natIn(now sim.Time, in *Iface, p *packet.Packet) (ok, hairpin boo
 
 // wantsLocally reports whether the node itself takes ip (for one of its
 // addresses): ICMP always (echo requests, errors about what it sent);
-// UDP and TCP when one of its sockets is bound to the port (a TCP
-// connection, or a listener for a SYN).
+// UDP and TCP when one of its sockets takes it (a bound socket, a
+// connected one from its peer, a TCP connection, a listener for a SYN);
+// another protocol when the node registered it.
 func (n *Node) wantsLocally(ip wire.IPv4) bool {
 	if ip.Check() != nil || ip.FragOffset() != 0 {
 		return true // the ordinary input path judges it
@@ -136,8 +137,11 @@ func (n *Node) wantsLocally(ip wire.IPv4) bool {
 		if len(body) < 8 {
 			return true
 		}
+		// A socket bound to the port takes it, a connected one only from
+		// its peer (as handleUDP decides).
 		c := n.udp[uint16(body[2])<<8|uint16(body[3])]
-		return c != nil && c.handler != nil
+		src := netip.AddrPortFrom(ip.Src(), uint16(body[0])<<8|uint16(body[1]))
+		return c != nil && c.handler != nil && (!c.peer.IsValid() || c.peer == src)
 	case wire.ProtoTCP:
 		if len(body) < 14 {
 			return true
@@ -148,8 +152,11 @@ func (n *Node) wantsLocally(ip wire.IPv4) bool {
 			return true
 		}
 		return n.tcp.listeners[dport] != nil
+	case wire.ProtoICMP:
+		return true
 	}
-	return true
+	// Another protocol: only if the router speaks it.
+	return n.protos[ip.Protocol()] != nil
 }
 
 // natQuote returns the quote for an ICMP error the router sends about

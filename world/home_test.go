@@ -326,12 +326,16 @@ func TestNATUnsolicitedAndPortForward(t *testing.T) {
 	watch := &dropWatch{drops: map[string]int{}, delivered: map[string]int{}}
 	w.Bus.Subscribe(watch)
 	api := w.Node("api.example.com")
-	// Unsolicited: UDP to 5000, a SYN to 8081.
-	c, err := api.DialUDP(netip.MustParseAddrPort("198.51.100.2:5000"), func(sim.Time, *node.Datagram) {})
+	// Unsolicited: UDP to 5001, a SYN to 8081 (5000 and 8080 are forwarded).
+	c, err := api.DialUDP(netip.MustParseAddrPort("198.51.100.2:5001"), func(sim.Time, *node.Datagram) {})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Send([]byte("hello?"))
+	// Another protocol (GRE, 47), which the router does not speak.
+	if _, err := api.SendIP(47, netip.MustParseAddr("198.51.100.2"), make([]byte, 24), node.SendOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	var refused *web.Exchange
 	cl := web.NewClient(api, web.ClientConfig{})
 	req := &h1.Request{Method: "GET", Target: "/", Minor: 1}
@@ -340,8 +344,11 @@ func TestNATUnsolicitedAndPortForward(t *testing.T) {
 	end := w.Kernel.Now().Add(3 * time.Second)
 	for w.Kernel.Now() < end && w.Kernel.Step() {
 	}
-	if watch.drops[node.ReasonNATUnsolicited] < 2 {
-		t.Fatalf("drops %v; want the datagram and the SYN dropped as nat-unsolicited", watch.drops)
+	if watch.drops[node.ReasonNATUnsolicited] < 3 {
+		t.Fatalf("drops %v; want the datagram, the GRE packet and the SYN dropped as nat-unsolicited", watch.drops)
+	}
+	if watch.delivered["api.example.com"] != 0 {
+		t.Fatalf("the router answered unsolicited packets: %v", watch.what)
 	}
 	for _, inside := range []string{"home-router", "laptop", "phone", "tv", "nas"} {
 		if watch.delivered[inside] != 0 {

@@ -1,11 +1,14 @@
 package world_test
 
 import (
+	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/trace"
 	"github.com/hopsnet/hops/world"
 	"github.com/hopsnet/hops/world/scenario"
 )
@@ -154,4 +157,28 @@ func TestOSPFDeadInterval(t *testing.T) {
 		t.Fatalf("rerouted %v after the stop; want 30–40 s (the dead interval)", d)
 	}
 	t.Logf("rerouted %v after the IXP's OSPF stopped", time.Duration(moved-stop))
+}
+
+// TestOSPFEventsDeterministic: when a change removes many routes at once
+// (every link down), the routing events come out in the same order in
+// every run of the same seed.
+func TestOSPFEventsDeterministic(t *testing.T) {
+	run := func() string {
+		w := ospfWorld(t, 1)
+		var b strings.Builder
+		w.Bus.Subscribe(trace.ObserverFunc(func(e *trace.Event) {
+			if e.Kind == trace.Routing {
+				fmt.Fprintf(&b, "%d %s %s\n", e.At, e.Node, e.Reason)
+			}
+		}))
+		for _, l := range w.Links {
+			l.SetUp(false)
+		}
+		w.Kernel.RunUntil(w.Kernel.Now().Add(20 * time.Second))
+		return b.String()
+	}
+	a, b := run(), run()
+	if a != b || strings.Count(a, "ospf del") < 20 {
+		t.Fatalf("two runs differ (or too few removals: %d)", strings.Count(a, "ospf del"))
+	}
 }

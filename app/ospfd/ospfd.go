@@ -292,19 +292,25 @@ func (d *Daemon) install(now sim.Time) {
 		want[r.Prefix] = rt
 	}
 	changed := false
+	var gone []netip.Prefix
 	for p := range d.installed {
 		if _, ok := want[p]; !ok {
-			d.n.Routes.Remove(p)
-			d.emitRoute("del", d.installed[p])
-			delete(d.installed, p)
-			changed = true
+			gone = append(gone, p)
 		}
+	}
+	// In prefix order, not the map's: the events must not depend on it.
+	slices.SortFunc(gone, func(a, b netip.Prefix) int { return a.Compare(b) })
+	for _, p := range gone {
+		d.n.Routes.Remove(p)
+		d.emitRoute("del", d.installed[p])
+		delete(d.installed, p)
+		changed = true
 	}
 	keys := make([]netip.Prefix, 0, len(want))
 	for p := range want {
 		keys = append(keys, p)
 	}
-	slices.SortFunc(keys, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+	slices.SortFunc(keys, func(a, b netip.Prefix) int { return a.Compare(b) })
 	for _, p := range keys {
 		r := want[p]
 		if old, ok := d.installed[p]; ok && old.Equal(r) {
