@@ -32,20 +32,6 @@ type Config struct {
 	NoHTTP2 bool
 }
 
-// engine is what a connection needs of a server engine; http/h1's and
-// http/h2's ServerConn both are one.
-type engine interface {
-	Room() int
-	Receive(now sim.Time, b []byte) int
-	ReceiveEOF(now sim.Time)
-	Output() []byte
-	Consume(n int)
-	Done() bool
-	NextDeadline() sim.Time
-	Advance(now sim.Time)
-	Served() int
-}
-
 // Server is a web server listening on a node.
 type Server struct {
 	n     *node.Node
@@ -88,7 +74,7 @@ func (s *Server) Requests() int { return s.reqs }
 type conn struct {
 	s     *Server
 	tc    *node.TCPConn
-	e     engine // nil until the first bytes tell HTTP/1.1 from HTTP/2
+	e     h2.ServerEngine // nil until the first bytes tell HTTP/1.1 from HTTP/2
 	timer *node.Timer
 	eof   bool // the client's FIN was handed to the engine
 	done  bool
@@ -138,15 +124,13 @@ func (c *conn) choose(tc *node.TCPConn) bool {
 		var b [len(h2.Preface)]byte
 		k := tc.Read(b[:len(h2.Preface)-len(c.sniff)])
 		c.sniff = append(c.sniff, b[:k]...)
-		isH2 := string(c.sniff) == h2.Preface[:len(c.sniff)]
-		switch {
-		case isH2 && len(c.sniff) == len(h2.Preface):
-			c.e = h2.NewServerConn(now, c.s.cfg.HTTP2, &logged{c.s.n, tc.RemoteAddr().String(), "HTTP/2", c.s.h})
-			c.s.h2++
-		case !isH2 || k == 0 && tc.EOF():
-			c.e = h1.NewServerConn(now, c.s.cfg.HTTP, &logged{c.s.n, tc.RemoteAddr().String(), "HTTP/1.1", c.s.h})
-		case k == 0:
+		e, isH2, decided := h2.ChooseServer(now, c.sniff, k == 0 && tc.EOF(), c.s.cfg.HTTP, c.handler(tc, "HTTP/1.1"), c.s.cfg.HTTP2, c.handler(tc, "HTTP/2"))
+		if !decided {
 			return false // wait for more
+		}
+		c.e = e
+		if isH2 {
+			c.s.h2++
 		}
 	}
 	if len(c.sniff) > 0 {
@@ -205,29 +189,26 @@ func (c *conn) pump(tc *node.TCPConn) {
 // protocol (the engines' own idle timeouts take over once it is known).
 const sniffTimeout = 60 * time.Second
 
+// handler is the server's handler for one connection, writing its
+// access-log lines with the protocol's name.
+func (c *conn) handler(tc *node.TCPConn, proto string) h1.Handler {
+	return &logged{c.s.n, tc.RemoteAddr().String(), proto, c.s.h}
+}
+
 // upgrade switches the connection to HTTP/2 once its HTTP/1.1 engine has
 // accepted an h2c upgrade and sent its 101 (RFC 7540 section 3.2).
 func (c *conn) upgrade(now sim.Time, tc *node.TCPConn) bool {
-	e1, ok := c.e.(*h1.ServerConn)
-	if !ok || len(e1.Output()) > 0 {
-		return false
-	}
-	req, settings, rest, ok := e1.Upgraded()
-	if !ok {
-		return false
-	}
-	e2 := h2.NewServerConn(now, c.s.cfg.HTTP2, &logged{c.s.n, tc.RemoteAddr().String(), "HTTP/2", c.s.h})
-	if err := e2.AcceptUpgrade(now, req, settings); err != nil {
+	e, switched, err := h2.FollowUpgrade(now, c.e, c.s.cfg.HTTP2, c.handler(tc, "HTTP/2"))
+	if err != nil {
 		c.done = true
 		tc.Close()
 		return false
 	}
-	c.s.h2++
-	c.e = e2
-	if len(rest) > 0 {
-		e2.Receive(now, rest)
+	if switched {
+		c.s.h2++
+		c.e = e
 	}
-	return true
+	return switched
 }
 
 func (c *conn) fire(now sim.Time) {

@@ -43,19 +43,6 @@ type Server struct {
 	requests int
 }
 
-// engine is what a connection needs of a server engine.
-type engine interface {
-	Room() int
-	Receive(now sim.Time, b []byte) int
-	ReceiveEOF(now sim.Time)
-	Output() []byte
-	Consume(n int)
-	Done() bool
-	NextDeadline() sim.Time
-	Advance(now sim.Time)
-	Served() int
-}
-
 func (s *Server) now() sim.Time { return sim.Time(time.Since(s.start)) }
 
 // lockedHandler serializes calls to h.
@@ -136,23 +123,17 @@ func (s *Server) serveConn(c net.Conn) {
 	buf := make([]byte, 32<<10)
 	// Sniff the HTTP/2 preface (RFC 9113 section 3.3).
 	var sniff []byte
-	var e engine
+	var e h2.ServerEngine
+	h1cfg := s.HTTP
+	h1cfg.H2CUpgrade = true
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for e == nil {
 		n, err := c.Read(buf[:len(h2.Preface)-len(sniff)])
 		sniff = append(sniff, buf[:n]...)
-		isH2 := string(sniff) == h2.Preface[:len(sniff)]
-		switch {
-		case isH2 && len(sniff) == len(h2.Preface):
-			cfg := s.HTTP2
-			e = h2.NewServerConn(s.now(), cfg, h)
-		case !isH2 || err != nil && len(sniff) > 0:
-			cfg := s.HTTP
-			cfg.H2CUpgrade = true
-			e = h1.NewServerConn(s.now(), cfg, h)
-		case err != nil:
+		if err != nil && len(sniff) == 0 {
 			return
 		}
+		e, _, _ = h2.ChooseServer(s.now(), sniff, err != nil, h1cfg, h, s.HTTP2, h)
 	}
 	e.Receive(s.now(), sniff)
 	eof := false
@@ -167,18 +148,13 @@ func (s *Server) serveConn(c net.Conn) {
 		}
 		// An accepted h2c upgrade (RFC 7540 section 3.2): its 101 is sent,
 		// HTTP/2 answers the request on stream 1 and takes what follows.
-		if e1, ok := e.(*h1.ServerConn); ok {
-			if req, settings, rest, ok := e1.Upgraded(); ok {
-				e2 := h2.NewServerConn(s.now(), s.HTTP2, h)
-				if err := e2.AcceptUpgrade(s.now(), req, settings); err != nil {
-					return
-				}
-				e = e2
-				if len(rest) > 0 {
-					e.Receive(s.now(), rest)
-				}
-				continue
-			}
+		next, switched, err := h2.FollowUpgrade(s.now(), e, s.HTTP2, h)
+		if err != nil {
+			return
+		}
+		if switched {
+			e = next
+			continue
 		}
 		if e.Done() {
 			return
