@@ -9,6 +9,7 @@ import (
 
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/world"
 )
 
 // chainYAML returns a world of host a, n routers in a line, and host b.
@@ -27,6 +28,49 @@ func chainYAML(n int) string {
 	return b.String()
 }
 
+// udpBench sends 972-byte UDP payloads (1000-byte datagrams) from src's
+// ports 40000.. (flows of them, in turn) to dst port 9: a warm-up, then
+// b.N datagrams timed, the kernel drained every 128 (drain: Run, or a
+// bounded RunUntil when routing timers never stop). It fails unless every
+// timed datagram arrives, and checks each with see (may be nil).
+func udpBench(b *testing.B, w *world.World, src, dst string, flows int, drain func(), see func(d *node.Datagram)) {
+	b.Helper()
+	got := 0
+	w.Node(dst).ListenUDP(9, func(now sim.Time, d *node.Datagram) {
+		if see != nil {
+			see(d)
+		}
+		got++
+	})
+	conns := make([]*node.UDPConn, flows)
+	for i := range conns {
+		conns[i], _ = w.Node(src).ListenUDP(uint16(40000+i), nil)
+	}
+	to := netip.AddrPortFrom(w.Node(dst).Addr(), 9)
+	payload := make([]byte, 972)
+	// Warm up pools, slabs and neighbour caches.
+	for i := 0; i < 256; i++ {
+		conns[i%flows].SendTo(to, payload)
+	}
+	drain()
+	got = 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := conns[i%flows].SendTo(to, payload); err != nil {
+			b.Fatal(err)
+		}
+		if i%128 == 127 {
+			drain()
+		}
+	}
+	drain()
+	b.StopTimer()
+	if got != b.N {
+		b.Fatalf("delivered %d of %d", got, b.N)
+	}
+}
+
 // BenchmarkForwardChain sends 1000-byte UDP datagrams across 10 routers
 // (11 links) and reports packet-hops per wall-clock second: one hop is one
 // link crossed, with the router work (checksum check, TTL decrement,
@@ -34,33 +78,7 @@ func chainYAML(n int) string {
 func BenchmarkForwardChain(b *testing.B) {
 	const routers = 10
 	w := build(b, chainYAML(routers))
-	src, dst := w.Node("a"), w.Node("b")
-	got := 0
-	dst.ListenUDP(9, func(now sim.Time, d *node.Datagram) { got++ })
-	c, _ := src.ListenUDP(0, nil)
-	to := netip.AddrPortFrom(dst.Addr(), 9)
-	payload := make([]byte, 972)
-	// Warm up pools and slabs.
-	for i := 0; i < 256; i++ {
-		c.SendTo(to, payload)
-	}
-	w.Kernel.Run()
-	got = 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := c.SendTo(to, payload); err != nil {
-			b.Fatal(err)
-		}
-		if i%128 == 127 {
-			w.Kernel.Run()
-		}
-	}
-	w.Kernel.Run()
-	b.StopTimer()
-	if got != b.N {
-		b.Fatalf("delivered %d of %d", got, b.N)
-	}
+	udpBench(b, w, "a", "b", 1, func() { w.Kernel.Run() }, nil)
 	hops := float64(b.N) * (routers + 1)
 	b.ReportMetric(hops/b.Elapsed().Seconds(), "packet-hops/s")
 	b.ReportMetric(float64(w.Kernel.Fired())/b.Elapsed().Seconds(), "events/s")
@@ -103,37 +121,12 @@ links:
 // must stay 0.
 func BenchmarkHomeNAT(b *testing.B) {
 	w := build(b, homeYAML)
-	src, dst := w.Node("a"), w.Node("b")
-	got, public := 0, netip.MustParseAddr("198.51.100.2")
-	dst.ListenUDP(9, func(now sim.Time, d *node.Datagram) {
+	public := netip.MustParseAddr("198.51.100.2")
+	udpBench(b, w, "a", "b", 1, func() { w.Kernel.Run() }, func(d *node.Datagram) {
 		if d.Src.Addr() != public {
 			b.Fatalf("the server saw %v, not the public address", d.Src)
 		}
-		got++
 	})
-	c, _ := src.ListenUDP(40000, nil)
-	to := netip.AddrPortFrom(dst.Addr(), 9)
-	payload := make([]byte, 972)
-	for i := 0; i < 256; i++ {
-		c.SendTo(to, payload)
-	}
-	w.Kernel.Run()
-	got = 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := c.SendTo(to, payload); err != nil {
-			b.Fatal(err)
-		}
-		if i%128 == 127 {
-			w.Kernel.Run()
-		}
-	}
-	w.Kernel.Run()
-	b.StopTimer()
-	if got != b.N {
-		b.Fatalf("delivered %d of %d", got, b.N)
-	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "datagrams/s")
 	b.ReportMetric(float64(w.Kernel.Fired())/b.Elapsed().Seconds(), "events/s")
 }
@@ -193,33 +186,6 @@ func BenchmarkECMPForward(b *testing.B) {
 	if err := w.Settle(); err != nil {
 		b.Fatal(err)
 	}
-	got := 0
-	w.Node("b").ListenUDP(9, func(now sim.Time, d *node.Datagram) { got++ })
-	var conns []*node.UDPConn
-	for i := 0; i < 64; i++ {
-		c, _ := w.Node("a").ListenUDP(uint16(40000+i), nil)
-		conns = append(conns, c)
-	}
-	to := netip.AddrPortFrom(w.Node("b").Addr(), 9)
-	payload := make([]byte, 972)
-	for _, c := range conns {
-		c.SendTo(to, payload)
-	}
-	w.Kernel.RunUntil(w.Kernel.Now().Add(time.Millisecond))
-	got = 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := w.Kernel.Now()
-	for i := 0; i < b.N; i++ {
-		conns[i%64].SendTo(to, payload)
-		if i%128 == 127 {
-			w.Kernel.RunUntil(w.Kernel.Now().Add(time.Millisecond))
-		}
-	}
-	w.Kernel.RunUntil(w.Kernel.Now().Add(time.Millisecond))
-	b.StopTimer()
-	if got != b.N {
-		b.Fatalf("delivered %d of %d (from %v)", got, b.N, start)
-	}
+	udpBench(b, w, "a", "b", 64, func() { w.Kernel.RunUntil(w.Kernel.Now().Add(time.Millisecond)) }, nil)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "datagrams/s")
 }

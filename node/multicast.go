@@ -69,30 +69,19 @@ func (n *Node) SendIPVia(i *Iface, proto uint8, dst netip.Addr, payload []byte, 
 	return id, nil
 }
 
-// EmitRouting reports a routing protocol's change on the node to the
-// event log (trace.Routing): a neighbour's state, an SPF run, a route.
-// i is the interface concerned, or nil.
-func (n *Node) EmitRouting(i *Iface, what string) {
+// Note writes an event without a packet to the event log: a routing
+// protocol's change (trace.Routing: a neighbour's state, an SPF run, a
+// route) or an application's note (trace.App: an access-log line). i is
+// the interface concerned, or nil.
+func (n *Node) Note(k trace.Kind, i *Iface, what string) {
 	if !n.bus.Active() {
 		return
 	}
-	e := n.bus.Begin(n.k.Now(), trace.Routing)
+	e := n.bus.Begin(n.k.Now(), k)
 	e.Node = n.Name
 	if i != nil {
 		e.Iface, e.Link = ifaceNames(i)
 	}
-	e.Reason = what
-	n.bus.Emit()
-}
-
-// EmitApp writes an application's note to the event log (trace.App),
-// such as a web server's access-log line.
-func (n *Node) EmitApp(what string) {
-	if !n.bus.Active() {
-		return
-	}
-	e := n.bus.Begin(n.k.Now(), trace.App)
-	e.Node = n.Name
 	e.Reason = what
 	n.bus.Emit()
 }

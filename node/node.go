@@ -559,7 +559,7 @@ func (n *Node) receiveIP(now sim.Time, in *Iface, p *packet.Packet) {
 	// An Ethernet interface without an address takes what is sent to
 	// its MAC address, as a DHCP client's packet socket does before it
 	// has a lease.
-	if !hairpin && (n.HasAddr(dst) || dst == limitedBroadcast || (in.eth != nil && (!in.Prefix.IsValid() || in.broadcastFor(dst))) || n.groups[dst]) {
+	if !hairpin && (n.HasAddr(dst) || dst == limitedBroadcast || (in.eth != nil && (!in.Prefix.IsValid() || in.broadcastFor(dst))) || dst.IsMulticast() && n.groups[dst]) {
 		n.deliver(now, in, p)
 		return
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/routing/ospf"
 	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/trace"
 )
 
 // ProtoOSPF is OSPF's IP protocol number.
@@ -258,7 +259,7 @@ func (d *Daemon) reportNeighbours() {
 			if nb := d.nbrInfo[i]; nb.ID != 0 {
 				who = fmt.Sprintf("neighbour %v (router %v)", nb.Addr, nb.ID)
 			}
-			d.n.EmitRouting(d.ifs[i], fmt.Sprintf("ospf %s on %s: %v -> %v", who, d.ifs[i].Name, d.nbrs[i], st))
+			d.n.Note(trace.Routing, d.ifs[i], fmt.Sprintf("ospf %s on %s: %v -> %v", who, d.ifs[i].Name, d.nbrs[i], st))
 		}
 		d.nbrs[i] = st
 		d.active = d.n.Now()
@@ -272,7 +273,7 @@ func (d *Daemon) install(now sim.Time) {
 	if runs := d.eng.Stats.SPFRuns; runs != d.spfRuns {
 		d.spfRuns = runs
 		if d.n.Tracing() {
-			d.n.EmitRouting(nil, fmt.Sprintf("ospf spf run %d: %d routes from %d LSAs", runs, len(routes), len(d.eng.LSDB(now))))
+			d.n.Note(trace.Routing, nil, fmt.Sprintf("ospf spf run %d: %d routes from %d LSAs", runs, len(routes), len(d.eng.LSDB(now))))
 		}
 	}
 	for _, r := range routes {
@@ -342,7 +343,7 @@ func (d *Daemon) emitRoute(verb string, r node.Route) {
 	for _, h := range r.Alt {
 		s += fmt.Sprintf(", via %v dev %s", h.NextHop, ifs[h.Iface].Name)
 	}
-	d.n.EmitRouting(nil, s)
+	d.n.Note(trace.Routing, nil, s)
 }
 
 // connected reports whether p is the subnet of one of the node's

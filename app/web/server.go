@@ -16,6 +16,7 @@ import (
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/tcp"
+	"github.com/hopsnet/hops/trace"
 )
 
 // DefaultPort is HTTP's port.
@@ -98,7 +99,7 @@ func (l *logged) ServeHTTP(now sim.Time, req *h1.Request, resp *h1.Response) {
 		if status == 0 {
 			status = 200
 		}
-		l.n.EmitApp(fmt.Sprintf("http %s %q %d %d %s", l.remote, req.Method+" "+req.Target+" "+l.proto, status, len(resp.Body), req.Host()))
+		l.n.Note(trace.App, nil, fmt.Sprintf("http %s %q %d %d %s", l.remote, req.Method+" "+req.Target+" "+l.proto, status, len(resp.Body), req.Host()))
 	}
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+
 	"github.com/hopsnet/hops/trace"
 	"github.com/hopsnet/hops/world"
 )
@@ -24,19 +26,12 @@ func (l *settleLog) Observe(e *trace.Event) {
 		return
 	}
 	c := *e
-	c.Data = clone(e.Data)
-	c.Frame = clone(e.Frame)
+	c.Data = bytes.Clone(e.Data)
+	c.Frame = bytes.Clone(e.Frame)
 	if e.Frame != nil && e.Data != nil && len(e.Frame) >= 14 {
 		c.Data = c.Frame[14 : 14+len(e.Data)]
 	}
 	l.events = append(l.events, c)
-}
-
-func clone(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append([]byte(nil), b...)
 }
 
 // replay hands the kept events to o, in order.

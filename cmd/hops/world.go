@@ -138,23 +138,11 @@ func endpointAddr(ep scenario.Endpoint) string {
 	return ep.Addr.String()
 }
 
-// lanSummary describes a LAN's properties in a few words.
+// lanSummary describes a LAN's properties in a few words: its kind, then
+// what each member's cable has, as for a link.
 func lanSummary(l *scenario.LAN) string {
-	parts := []string{string(l.Kind)}
-	if l.RateBps > 0 {
-		parts = append(parts, formatRate(l.RateBps))
-	}
-	parts = append(parts, l.Delay.String())
-	if l.MTU != scenario.DefaultMTU {
-		parts = append(parts, fmt.Sprintf("mtu %d", l.MTU))
-	}
-	if l.Loss > 0 {
-		parts = append(parts, fmt.Sprintf("loss %g%%", l.Loss*100))
-	}
-	if l.Jitter > 0 {
-		parts = append(parts, "jitter "+l.Jitter.String())
-	}
-	return strings.Join(parts, ", ") + " per member"
+	cable := scenario.Link{RateBps: l.RateBps, Delay: l.Delay, MTU: l.MTU, Loss: l.Loss, Jitter: l.Jitter}
+	return string(l.Kind) + ", " + linkSummary(&cable) + " per member"
 }
 
 func writeWorld(w io.Writer, sc *scenario.Scenario) {
