@@ -10,6 +10,7 @@ import (
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/world"
+	"github.com/hopsnet/hops/world/gen"
 )
 
 // chainYAML returns a world of host a, n routers in a line, and host b.
@@ -160,32 +161,14 @@ func TestHomeNATNoAllocs(t *testing.T) {
 	}
 }
 
-// diamondYAML has two equal-cost paths between r1 and r4 (OSPF).
-const diamondYAML = `routing: ospf
-nodes:
-  - {name: a, role: host}
-  - {name: r1, role: router}
-  - {name: r2, role: router}
-  - {name: r3, role: router}
-  - {name: r4, role: router}
-  - {name: b, role: host}
-links:
-  - {a: a 10.0.1.2/24, b: r1 10.0.1.1/24, rate: 10Gbps, delay: 10us}
-  - {a: r1 10.9.0.1/30, b: r2 10.9.0.2/30, rate: 10Gbps, delay: 10us}
-  - {a: r1 10.9.0.5/30, b: r3 10.9.0.6/30, rate: 10Gbps, delay: 10us}
-  - {a: r2 10.9.0.9/30, b: r4 10.9.0.10/30, rate: 10Gbps, delay: 10us}
-  - {a: r3 10.9.0.13/30, b: r4 10.9.0.14/30, rate: 10Gbps, delay: 10us}
-  - {a: r4 10.0.2.1/24, b: b 10.0.2.2/24, rate: 10Gbps, delay: 10us}
-`
-
 // BenchmarkECMPForward sends UDP datagrams of 64 flows across a router
 // that hashes each onto one of two equal-cost paths (4 links, 3 routers).
 // It reports datagrams per wall-clock second; allocations stay 0.
 func BenchmarkECMPForward(b *testing.B) {
-	w := build(b, diamondYAML)
+	w := build(b, string(gen.Diamond(gen.DiamondConfig{Delay: "10us", Rate: "10Gbps"})))
 	if err := w.Settle(); err != nil {
 		b.Fatal(err)
 	}
-	udpBench(b, w, "a", "b", 64, func() { w.Kernel.RunUntil(w.Kernel.Now().Add(time.Millisecond)) }, nil)
+	udpBench(b, w, "h1", "h2", 64, func() { w.Kernel.RunUntil(w.Kernel.Now().Add(time.Millisecond)) }, nil)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "datagrams/s")
 }

@@ -11,30 +11,12 @@ import (
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/trace"
 	"github.com/hopsnet/hops/world"
+	"github.com/hopsnet/hops/world/gen"
 )
-
-// diamond is h1 — r1 — (r2 | r3) — r4 — h2 with equal costs: r1 and r4
-// have two equal paths to each other. MODE is r1's ECMP mode.
-const diamond = `routing: ospf
-nodes:
-  - {name: h1, role: host}
-  - {name: r1, role: router, ecmp: MODE}
-  - {name: r2, role: router}
-  - {name: r3, role: router}
-  - {name: r4, role: router, ecmp: MODE}
-  - {name: h2, role: host}
-links:
-  - {a: h1 10.0.1.2/24, b: r1 10.0.1.1/24, delay: 1ms}
-  - {a: r1 10.9.0.1/30, b: r2 10.9.0.2/30, delay: 1ms}
-  - {a: r1 10.9.0.5/30, b: r3 10.9.0.6/30, delay: 1ms}
-  - {a: r2 10.9.0.9/30, b: r4 10.9.0.10/30, delay: 1ms}
-  - {a: r3 10.9.0.13/30, b: r4 10.9.0.14/30, delay: 1ms}
-  - {a: r4 10.0.2.1/24, b: h2 10.0.2.2/24, delay: 1ms}
-`
 
 func diamondWorld(t *testing.T, mode string) *world.World {
 	t.Helper()
-	w, err := world.FromYAML("diamond.yaml", []byte(strings.ReplaceAll(diamond, "MODE", mode)), 1, world.Options{})
+	w, err := world.FromYAML("diamond.yaml", gen.Diamond(gen.DiamondConfig{ECMP: mode, Delay: "1ms"}), 1, world.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hopsnet/hops/internal/tsharkcheck"
+	"github.com/hopsnet/hops/world/gen"
 )
 
 // TestDHCPCaptureTshark: the laptop's lease and its renewal, captured on
@@ -234,32 +235,13 @@ func TestOSPFCaptureTshark(t *testing.T) {
 	}
 }
 
-// diamondYAML is h1 — r1 — (r2 | r3) — r4 — h2 routed by OSPF, with two
-// equal-cost paths; MODE is the ECMP mode of r1 and r4.
-const diamondYAML = `routing: ospf
-nodes:
-  - {name: h1, role: host}
-  - {name: r1, role: router, ecmp: MODE}
-  - {name: r2, role: router}
-  - {name: r3, role: router}
-  - {name: r4, role: router, ecmp: MODE}
-  - {name: h2, role: server}
-links:
-  - {a: h1 10.0.1.2/24, b: r1 10.0.1.1/24, delay: 1ms}
-  - {a: r1 10.9.0.1/30, b: r2 10.9.0.2/30, delay: 1ms}
-  - {a: r1 10.9.0.5/30, b: r3 10.9.0.6/30, delay: 1ms}
-  - {a: r2 10.9.0.9/30, b: r4 10.9.0.10/30, delay: 1ms}
-  - {a: r3 10.9.0.13/30, b: r4 10.9.0.14/30, delay: 1ms}
-  - {a: r4 10.0.2.1/24, b: h2 10.0.2.2/24, delay: 1ms}
-`
-
 // TestECMPTransfer: hops routes shows r1's multipath route the way ip
 // route does; a TCP transfer over per-flow ECMP stays on one path, and
 // over per-packet ECMP uses both (its segments then arrive out of order);
 // either way every byte arrives (SHA-256 equal).
 func TestECMPTransfer(t *testing.T) {
 	for _, mode := range []string{"per-flow", "per-packet"} {
-		path := writeFile(t, mode+".yaml", strings.ReplaceAll(diamondYAML, "MODE", mode))
+		path := writeFile(t, mode+".yaml", string(gen.Diamond(gen.DiamondConfig{ECMP: mode, Delay: "1ms"})))
 		out, errs, code := hops(t, "--world", path, "routes", "r1")
 		if code != 0 || !strings.Contains(out, "  10.0.2.0/24 proto ospf metric 303\n  \tnexthop via 10.9.0.2 dev eth1 weight 1\n  \tnexthop via 10.9.0.6 dev eth2 weight 1\n") {
 			t.Fatalf("hops routes r1: exit %d %s\n%s", code, errs, out)

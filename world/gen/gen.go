@@ -111,3 +111,36 @@ func Internet(c Config) ([]byte, error) {
 	}
 	return []byte(b.String()), nil
 }
+
+// DiamondConfig shapes Diamond's world.
+type DiamondConfig struct {
+	ECMP  string // r1's and r4's ecmp key: "per-flow", "per-packet", or "" (the default)
+	Delay string // every link's delay, e.g. "1ms"
+	Rate  string // every link's rate, e.g. "10Gbps"; "" unlimited
+}
+
+// Diamond returns the smallest world with equal-cost paths, routed by
+// OSPF: h1 — r1 — (r2 | r3) — r4 — h2 (a server), every link alike, so r1
+// and r4 each have two paths of one cost to the other side.
+func Diamond(c DiamondConfig) []byte {
+	ecmp, props := "", "delay: "+c.Delay
+	if c.ECMP != "" {
+		ecmp = ", ecmp: " + c.ECMP
+	}
+	if c.Rate != "" {
+		props = "rate: " + c.Rate + ", " + props
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "routing: ospf\nnodes:\n  - {name: h1, role: host}\n  - {name: r1, role: router%s}\n  - {name: r2, role: router}\n  - {name: r3, role: router}\n  - {name: r4, role: router%s}\n  - {name: h2, role: server}\nlinks:\n", ecmp, ecmp)
+	for _, l := range [][4]string{
+		{"h1", "10.0.1.2/24", "r1", "10.0.1.1/24"},
+		{"r1", "10.9.0.1/30", "r2", "10.9.0.2/30"},
+		{"r1", "10.9.0.5/30", "r3", "10.9.0.6/30"},
+		{"r2", "10.9.0.9/30", "r4", "10.9.0.10/30"},
+		{"r3", "10.9.0.13/30", "r4", "10.9.0.14/30"},
+		{"r4", "10.0.2.1/24", "h2", "10.0.2.2/24"},
+	} {
+		fmt.Fprintf(&b, "  - {a: %s %s, b: %s %s, %s}\n", l[0], l[1], l[2], l[3], props)
+	}
+	return []byte(b.String())
+}
