@@ -4,7 +4,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +77,23 @@ func TestServe(t *testing.T) {
 			if err != nil || string(out) != want {
 				t.Errorf("curl %s: %q %v, want %q", flag, out, err, want)
 			}
+		}
+		// curl's own cookie file, written by curl from hops' Set-Cookie,
+		// read by hops curl -b: the format is the one curl writes.
+		jar := filepath.Join(t.TempDir(), "curl-jar.txt")
+		_, port, _ := net.SplitHostPort(addr)
+		if out, err := exec.Command(curl, "-s", "-m", "2", "-o", "/dev/null", "-c", jar, "--resolve", "www.example.com:"+port+":127.0.0.1",
+			"http://www.example.com:"+port+"/").CombinedOutput(); err != nil {
+			t.Fatalf("curl -c: %v %s", err, out)
+		}
+		b, _ := os.ReadFile(jar)
+		m := regexp.MustCompile(`(?m)^#HttpOnly_www\.example\.com\tFALSE\t/\tFALSE\t[0-9]+\tvisitor\t([0-9]+)$`).FindStringSubmatch(string(b))
+		if m == nil {
+			t.Fatalf("curl wrote no visitor cookie:\n%s", b)
+		}
+		_, errs, code := hops(t, "curl", "-v", "-s", "-o", "/dev/null", "-b", jar, "http://www.example.com/style.css")
+		if code != 0 || !strings.Contains(errs, "> Cookie: visitor="+m[1]+"\n") {
+			t.Errorf("hops curl -b with curl's jar:\n%s\nexit %d\n%s", b, code, errs)
 		}
 	} else {
 		t.Log("curl not installed: judged by net/http only")
