@@ -255,10 +255,10 @@ func (w *World) Settle() error {
 		}
 		if now := w.Kernel.Now(); !converged && now >= next {
 			next = now.Add(100 * time.Millisecond)
-			converged = w.routingQuiet(now) && func() bool { ok, _ := w.routingConverged(); return ok }()
+			converged = w.routingQuiet(now) && func() bool { ok, _ := w.RoutingConverged(); return ok }()
 		}
 	}
-	if ok, why := w.routingConverged(); !ok {
+	if ok, why := w.RoutingConverged(); !ok {
 		return fmt.Errorf("routing has not converged after %v: %s", SettleLimit, why)
 	}
 	if !bound() {

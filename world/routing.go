@@ -138,13 +138,9 @@ func (w *World) routingQuiet(now sim.Time) bool {
 // RoutingConverged reports whether the world's routing protocol has
 // converged (always, for the oracle): for OSPF, every adjacency is full,
 // every router holds the same database and has a route to every subnet
-// of the domain. When not, it says what is missing.
-func (w *World) RoutingConverged() (bool, string) { return w.routingConverged() }
-
-// routingConverged reports whether every OSPF router has a route to
-// every subnet that an OSPF router is attached to (and that is not
-// hidden behind a NAT); if not, it names a router and a subnet it lacks.
-func (w *World) routingConverged() (bool, string) {
+// that an OSPF router advertises (not hidden behind a NAT). When not, it
+// names what is missing.
+func (w *World) RoutingConverged() (bool, string) {
 	if w.ospfOn == nil {
 		return true, ""
 	}

@@ -71,8 +71,6 @@ type Daemon struct {
 	timer     *node.Timer
 	out       []ospf.Output
 	installed map[netip.Prefix]node.Route
-	changes   int                 // route table changes made
-	changed   sim.Time            // when the table last changed
 	nbrs      []ospf.NbrState     // last reported state per engine interface
 	nbrInfo   []ospf.NeighborInfo // last known neighbour per engine interface
 	spfRuns   uint64
@@ -146,13 +144,6 @@ func (d *Daemon) Engine() *ospf.Engine { return d.eng }
 
 // Node returns the router the daemon runs on.
 func (d *Daemon) Node() *node.Node { return d.n }
-
-// Iface returns the node interface of engine interface i.
-func (d *Daemon) Iface(i int) *node.Iface { return d.ifs[i] }
-
-// LastChange returns when the daemon last changed the route table, and
-// how many changes it has made.
-func (d *Daemon) LastChange() (sim.Time, int) { return d.changed, d.changes }
 
 // Adjacent reports whether every active interface whose link is up has a
 // fully adjacent neighbour (state Full).
@@ -327,8 +318,7 @@ func (d *Daemon) install(now sim.Time) {
 		changed = true
 	}
 	if changed {
-		d.changes++
-		d.changed, d.active = now, now
+		d.active = now
 	}
 }
 
