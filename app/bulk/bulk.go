@@ -12,6 +12,7 @@
 package bulk
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -42,6 +43,33 @@ type Config struct {
 	TCP tcp.Config
 	// Handler gets the run's events as they happen; nil keeps nothing.
 	Handler Handler
+	// Check is how the run proves the bytes arrived intact: SHA-256 of
+	// both ends (the default) or a byte-for-byte comparison.
+	Check Check
+}
+
+// Check is how a transfer proves that what arrived is what was sent.
+type Check int
+
+const (
+	// CheckSHA256 hashes what the sender wrote and what the receiver
+	// read and compares the digests; the result shows both.
+	CheckSHA256 Check = iota
+	// CheckStream compares every byte the receiver reads with the
+	// sender's stream, made again at the receiver from the same random
+	// block: exact (stronger than comparing digests) and several times
+	// cheaper than hashing, for measuring the simulation rather than
+	// SHA-256. The result has no digests; Mismatch says where the
+	// streams first differed.
+	CheckStream
+)
+
+// String names the check as the bench command's --check flag does.
+func (c Check) String() string {
+	if c == CheckStream {
+		return "stream"
+	}
+	return "sha256"
 }
 
 // Handler receives a transfer's events on the simulation's thread.
@@ -72,17 +100,20 @@ type Result struct {
 	// connection's opening to the receiver's last byte.
 	Connect        time.Duration `json:"connect_ns"`
 	Elapsed        time.Duration `json:"elapsed_ns"`
-	BytesSent      int64         `json:"bytes_sent"`     // written to the socket
-	BytesReceived  int64         `json:"bytes_received"` // read by the receiver
-	Goodput        float64       `json:"goodput_bps"`    // received bits per second of Elapsed
-	SentSHA256     string        `json:"sent_sha256"`
-	ReceivedSHA256 string        `json:"received_sha256"`
-	Match          bool          `json:"match"` // every byte arrived, in order, intact
-	Sender         tcp.Stats     `json:"sender"`
-	Receiver       tcp.Stats     `json:"receiver"`
-	Err            error         `json:"-"`
-	Error          string        `json:"error,omitempty"`
-	Interrupted    bool          `json:"interrupted,omitempty"`
+	BytesSent      int64         `json:"bytes_sent"`                // written to the socket
+	BytesReceived  int64         `json:"bytes_received"`            // read by the receiver
+	Goodput        float64       `json:"goodput_bps"`               // received bits per second of Elapsed
+	SentSHA256     string        `json:"sent_sha256,omitempty"`     // CheckSHA256 only
+	ReceivedSHA256 string        `json:"received_sha256,omitempty"` // CheckSHA256 only
+	// Mismatch says where the received bytes first differed from the
+	// sender's stream (CheckStream), or is empty.
+	Mismatch    string    `json:"mismatch,omitempty"`
+	Match       bool      `json:"match"` // every byte arrived, in order, intact
+	Sender      tcp.Stats `json:"sender"`
+	Receiver    tcp.Stats `json:"receiver"`
+	Err         error     `json:"-"`
+	Error       string    `json:"error,omitempty"`
+	Interrupted bool      `json:"interrupted,omitempty"`
 }
 
 // ErrDeadline is the end of a transfer that ran past Config.Deadline.
@@ -96,13 +127,17 @@ type Transfer struct {
 	l        *node.TCPListener
 	snd, rcv *node.TCPConn
 	start    sim.Time
-	block    []byte // chunkSize random bytes, drawn once
-	chunkNo  uint64 // chunks made so far
-	chunk    []byte // the next bytes to write
-	off      int    // written of chunk
-	left     int64  // bytes still to write
-	sentHash hash.Hash
-	rcvHash  hash.Hash
+	block    []byte    // chunkSize random bytes, drawn once
+	chunkNo  uint64    // chunks made so far
+	chunk    []byte    // the next bytes to write
+	off      int       // written of chunk
+	left     int64     // bytes still to write
+	sentHash hash.Hash // CheckSHA256: of what was written
+	rcvHash  hash.Hash // CheckSHA256: of what was read
+	expect   []byte    // CheckStream: the chunk the receiver is in
+	expectNo uint64    // its number
+	expectAt int       // read of it so far
+	bad      int64     // the first byte that differed, or -1
 	buf      []byte
 	timer    *node.Timer // interval reports and the deadline
 	next     sim.Time    // end of the current interval
@@ -132,8 +167,12 @@ func Start(src *node.Node, dest string, dst *node.Node, dstAddr netip.Addr, cfg 
 	if cfg.Interval == 0 {
 		cfg.Interval = time.Second
 	}
-	t := &Transfer{cfg: cfg, src: src, dst: dst, done: done, left: cfg.Size,
-		sentHash: sha256.New(), rcvHash: sha256.New(), buf: make([]byte, chunkSize)}
+	t := &Transfer{cfg: cfg, src: src, dst: dst, done: done, left: cfg.Size, buf: make([]byte, chunkSize)}
+	if cfg.Check == CheckStream {
+		t.expect, t.expectAt, t.bad = make([]byte, chunkSize), chunkSize, -1
+	} else {
+		t.sentHash, t.rcvHash = sha256.New(), sha256.New()
+	}
 	r := src.AppStream("bulk")
 	rng := rand.New(rand.NewPCG(r.Uint64(), r.Uint64()))
 	t.block = make([]byte, chunkSize)
@@ -199,7 +238,9 @@ func (t *Transfer) write(c *node.TCPConn) {
 		if k == 0 {
 			return
 		}
-		t.sentHash.Write(p[:k])
+		if t.sentHash != nil {
+			t.sentHash.Write(p[:k])
+		}
 		t.off += k
 		t.left -= int64(k)
 		t.res.BytesSent += int64(k)
@@ -222,14 +263,46 @@ func (t *Transfer) refill() {
 		t.chunk = make([]byte, chunkSize)
 	}
 	t.chunkNo++
-	key := t.chunkNo * 0x9e3779b97f4a7c15
-	key ^= key >> 29
 	c := t.chunk[:chunkSize]
-	for i := 0; i < chunkSize; i += 8 {
-		binary.LittleEndian.PutUint64(c[i:], binary.LittleEndian.Uint64(t.block[i:])^key)
-	}
+	makeChunk(c, t.block, t.chunkNo)
 	t.chunk = c[:n]
 	t.off = 0
+}
+
+// makeChunk writes chunk number no of the stream into c (chunkSize
+// bytes): the block with every word XORed with a key from no.
+func makeChunk(c, block []byte, no uint64) {
+	key := no * 0x9e3779b97f4a7c15
+	key ^= key >> 29
+	for i := 0; i < chunkSize; i += 8 {
+		binary.LittleEndian.PutUint64(c[i:], binary.LittleEndian.Uint64(block[i:])^key)
+	}
+}
+
+// compare checks p, the next bytes read, against the sender's stream
+// (CheckStream), noting the first byte that differs.
+func (t *Transfer) compare(p []byte) {
+	at := t.res.BytesReceived
+	for len(p) > 0 {
+		if t.expectAt == chunkSize {
+			t.expectNo++
+			makeChunk(t.expect, t.block, t.expectNo)
+			t.expectAt = 0
+		}
+		m := min(len(p), chunkSize-t.expectAt)
+		if t.bad < 0 {
+			if want := t.expect[t.expectAt : t.expectAt+m]; !bytes.Equal(p[:m], want) {
+				i := 0
+				for p[i] == want[i] {
+					i++
+				}
+				t.bad = at + int64(i)
+			}
+		}
+		t.expectAt += m
+		at += int64(m)
+		p = p[m:]
+	}
 }
 
 // read drains the receiver, hashing what arrives.
@@ -239,7 +312,11 @@ func (t *Transfer) read(c *node.TCPConn) {
 		if k == 0 {
 			break
 		}
-		t.rcvHash.Write(t.buf[:k])
+		if t.rcvHash != nil {
+			t.rcvHash.Write(t.buf[:k])
+		} else {
+			t.compare(t.buf[:k])
+		}
 		t.res.BytesReceived += int64(k)
 	}
 	if c.EOF() && !t.rcvDone {
@@ -388,9 +465,16 @@ func (t *Transfer) finish() {
 	if r.Elapsed > 0 {
 		r.Goodput = float64(r.BytesReceived) * 8 / r.Elapsed.Seconds()
 	}
-	r.SentSHA256 = fmt.Sprintf("%x", t.sentHash.Sum(nil))
-	r.ReceivedSHA256 = fmt.Sprintf("%x", t.rcvHash.Sum(nil))
-	r.Match = r.BytesReceived == r.Size && r.SentSHA256 == r.ReceivedSHA256
+	if t.sentHash != nil {
+		r.SentSHA256 = fmt.Sprintf("%x", t.sentHash.Sum(nil))
+		r.ReceivedSHA256 = fmt.Sprintf("%x", t.rcvHash.Sum(nil))
+		r.Match = r.BytesReceived == r.Size && r.SentSHA256 == r.ReceivedSHA256
+	} else {
+		if t.bad >= 0 {
+			r.Mismatch = fmt.Sprintf("byte %d differs from the sender's stream", t.bad)
+		}
+		r.Match = r.BytesReceived == r.Size && t.bad < 0
+	}
 	if r.Err != nil {
 		r.Error = r.Err.Error()
 	}

@@ -16,6 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hopsnet/hops/app/bulk"
 	"github.com/hopsnet/hops/world/bench"
 	"github.com/spf13/cobra"
 )
@@ -25,6 +26,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		runs  int
 		scale float64
 		list  bool
+		check string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench [NAME...] [--runs N]",
@@ -34,7 +36,10 @@ simulation: virtual time simulated, events fired, packets on links (every
 transmission on every link direction, ns-3's "packets on links"), wall time,
 link-packets and events per wall-second, heap allocations per link-packet
 and the peak resident memory, then the traffic's own result (bytes, goodput,
-retransmissions, SHA-256 check).
+retransmissions, and the check of the bytes: --check stream, the default,
+compares every byte the receiver reads with the sender's stream; --check
+sha256 hashes both ends as hops transfer does, which costs more wall time
+than the simulation of the chain itself).
 
 Each run builds its world first; the clock runs from the apps' start to the
 end of the last one, with no observer on the trace bus (no capture, no event
@@ -66,16 +71,26 @@ Scenarios:
 			if !(scale > 0) || math.IsInf(scale, 0) {
 				return usageError{fmt.Errorf("bench: --scale %v: must be positive", scale)}
 			}
+			var c bulk.Check
+			switch check {
+			case "stream":
+				c = bulk.CheckStream
+			case "sha256":
+				c = bulk.CheckSHA256
+			default:
+				return usageError{fmt.Errorf("bench: --check %q: want stream or sha256", check)}
+			}
 			scs, err := pickScenarios(args)
 			if err != nil {
 				return err
 			}
-			return g.bench(scs, runs, scale)
+			return g.bench(scs, runs, scale, c)
 		},
 	}
 	f := cmd.Flags()
 	f.IntVar(&runs, "runs", 1, "run each scenario `N` times; the wall time is then the median, with the minimum and maximum")
 	f.BoolVar(&list, "list", false, "list the scenarios and exit")
+	f.StringVar(&check, "check", "stream", "how TCP scenarios check the bytes: `stream` (every byte compared with the sender's) or sha256 (both ends hashed)")
 	f.Float64Var(&scale, "scale", 1, "multiply every scenario's traffic by `F` (for tests; no comparison with ns-3 then)")
 	f.MarkHidden("scale")
 	return cmd
@@ -194,7 +209,7 @@ type benchRatio struct {
 }
 
 // bench runs the scenarios and prints each as it finishes.
-func (g *globals) bench(scs []*bench.Scenario, runs int, scale float64) error {
+func (g *globals) bench(scs []*bench.Scenario, runs int, scale float64, check bulk.Check) error {
 	out := bufio.NewWriter(g.stdout)
 	defer out.Flush()
 	if !g.json {
@@ -207,7 +222,7 @@ func (g *globals) bench(scs []*bench.Scenario, runs int, scale float64) error {
 	}
 	var failed []string
 	for _, s := range scs {
-		rep, err := g.benchScenario(s, runs, scale)
+		rep, err := g.benchScenario(s, runs, scale, check)
 		if err != nil {
 			return err
 		}
@@ -230,14 +245,14 @@ func (g *globals) bench(scs []*bench.Scenario, runs int, scale float64) error {
 }
 
 // benchScenario runs one scenario runs times and sums it up.
-func (g *globals) benchScenario(s *bench.Scenario, runs int, scale float64) (*benchReport, error) {
+func (g *globals) benchScenario(s *bench.Scenario, runs int, scale float64, check bulk.Check) (*benchReport, error) {
 	var rs []benchRun
 	scope := ""
 	for i := 0; i < runs; i++ {
 		if sig := g.intr.signal(); sig != 0 {
 			return nil, killedBy{sig}
 		}
-		r, sc, err := measureRun(s, g.seed, scale, g.intr)
+		r, sc, err := measureRun(s, g.seed, scale, check, g.intr)
 		if err != nil {
 			return nil, err
 		}
@@ -319,13 +334,14 @@ func ratios(rep *benchReport, ref *bench.Reference) *benchRatio {
 // before and after (outside the timed span) and the peak resident
 // memory reset before it where the kernel allows. It returns the
 // measurement and the peak's scope: "run" or "process".
-func measureRun(s *bench.Scenario, seed uint64, scale float64, intr *interrupt) (benchRun, string, error) {
+func measureRun(s *bench.Scenario, seed uint64, scale float64, check bulk.Check, intr *interrupt) (benchRun, string, error) {
 	var m benchRun
 	t0 := time.Now()
 	r, err := s.Build(seed, scale)
 	if err != nil {
 		return m, "", err
 	}
+	r.Check = check
 	m.build = time.Since(t0)
 	// Start from a clean heap, with what earlier runs left returned to
 	// the OS, so that the peak is this run's.
@@ -487,10 +503,15 @@ func outcomeText(o *bench.Outcome) string {
 	var b strings.Builder
 	switch o.Kind {
 	case "tcp":
-		fmt.Fprintf(&b, "%s of %s bytes in %s (%s), goodput %s, %s (%s), SHA-256 ",
+		fmt.Fprintf(&b, "%s of %s bytes in %s (%s), goodput %s, %s (%s), ",
 			commas(uint64(o.Bytes)), commas(uint64(o.Size)), plural(o.Flows, "flow", "flows"), secs(o.Elapsed),
 			mbits(o.Goodput), plural(int(o.Retransmits), "retransmission", "retransmissions"),
 			plural(int(o.Timeouts), "timeout", "timeouts"))
+		if o.Check == "sha256" {
+			b.WriteString("SHA-256 ")
+		} else {
+			b.WriteString("every byte compared with the sender's: ")
+		}
 		switch {
 		case o.Matched == o.Flows && o.Flows == 1:
 			b.WriteString("match")

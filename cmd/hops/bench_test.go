@@ -58,9 +58,33 @@ func TestBenchTiny(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"414,000", "1.1–2.9 s", "140,000–380,000", "16.0 MiB", "2.7–4.7 s",
-		"SHA-256 match, MSS 1448", "SHA-256 match in all 10 flows", "0 lost, 0 corrupt", "20 of 20 replies"} {
+		"every byte compared with the sender's: match, MSS 1448", "every byte compared with the sender's: match in all 10 flows",
+		"0 lost, 0 corrupt", "20 of 20 replies"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in the output:\n%s", want, out)
+		}
+	}
+}
+
+// --check sha256 hashes both ends instead of comparing the streams, and
+// says so; the simulated run is the same.
+func TestBenchCheckSHA256(t *testing.T) {
+	out, errOut, code := hops(t, "bench", "--scale", "0.002", "--check", "sha256", "tcp-chain")
+	if code != 0 || !strings.Contains(out, "SHA-256 match, MSS 1448") || strings.Contains(out, "compared with the sender's") {
+		t.Fatalf("status %d\n%s%s", code, out, errOut)
+	}
+	stream, _, _ := hops(t, "bench", "--scale", "0.002", "tcp-chain")
+	field := func(s, row string) string {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.HasPrefix(l, "  "+row) {
+				return strings.Fields(l)[len(strings.Fields(row))]
+			}
+		}
+		return ""
+	}
+	for _, row := range []string{"simulated time", "events fired", "packets on links"} {
+		if a, b := field(out, row), field(stream, row); a == "" || a != b {
+			t.Errorf("%s: %q with sha256, %q with stream", row, a, b)
 		}
 	}
 }
@@ -113,6 +137,7 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"bench", "ping", "xyzzy-quux"}, `unknown scenario "xyzzy-quux"; the scenarios:`},
 		{[]string{"bench", "--runs", "0"}, "--runs 0: want at least 1"},
 		{[]string{"bench", "--scale", "-1"}, "--scale -1: must be positive"},
+		{[]string{"bench", "--check", "md5"}, `bench: --check "md5": want stream or sha256`},
 		{[]string{"--pcap", "x.pcapng", "bench"}, "bench: --pcap: bench runs its own scenarios"},
 		{[]string{"--link-set", "a:loss=1%", "bench"}, "bench: --link-set"},
 	} {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopsnet/hops/app/bulk"
 	"github.com/hopsnet/hops/world/bench"
 )
 
@@ -102,7 +103,8 @@ func TestLookupSuggest(t *testing.T) {
 //
 //	HOPS_BENCH=tcp-chain go test -run '^$' -bench Scenario -benchtime 1x -cpuprofile cpu.out ./world/bench/
 //
-// HOPS_BENCH_SCALE scales it (default 1).
+// HOPS_BENCH_SCALE scales it (default 1); TCP scenarios compare the
+// streams byte for byte, as hops bench does, unless HOPS_BENCH_CHECK=sha256.
 func BenchmarkScenario(b *testing.B) {
 	name := os.Getenv("HOPS_BENCH")
 	if name == "" {
@@ -127,6 +129,9 @@ func BenchmarkScenario(b *testing.B) {
 		r, err := s.Build(1, scale)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if os.Getenv("HOPS_BENCH_CHECK") != "sha256" {
+			r.Check = bulk.CheckStream
 		}
 		b.StartTimer()
 		t0 := time.Now()
