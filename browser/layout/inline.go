@@ -14,6 +14,7 @@ type segment struct {
 	kind     segKind
 	box      *Box // text or br box; the inline box of an edge; the inline-block
 	text     string
+	off      int     // where text starts in box's node's data; -1: not a slice of it
 	w        float64 // advance including trailing space
 	space    float64 // advance of the trailing collapsible space
 	forced   bool    // a line break after this segment
@@ -50,7 +51,7 @@ func (t *Tree) segments(b *Box) []segment {
 	walk = func(c *Box) {
 		switch c.Kind {
 		case Break:
-			out = append(out, segment{box: c, forced: true})
+			out = append(out, segment{box: c, off: -1, forced: true})
 			lastSpace = true
 		case Inline:
 			open, close := inlineEdges(c, b.W)
@@ -97,7 +98,7 @@ func (t *Tree) textSegments(c *Box, out []segment, lastSpace *bool) []segment {
 			if !wrap {
 				// A final newline ends its line and opens no new one.
 				if ln != "" || forced {
-					out = append(out, segment{box: c, text: ln, w: f.Width(ln, size), forced: forced, nowrap: true})
+					out = append(out, segment{box: c, text: ln, off: -1, w: f.Width(ln, size), forced: forced, nowrap: true})
 				}
 				continue
 			}
@@ -112,7 +113,7 @@ func (t *Tree) textSegments(c *Box, out []segment, lastSpace *bool) []segment {
 				for k < len(ln) && ln[k] == ' ' {
 					k++
 				}
-				sg := segment{box: c, text: ln[:k], w: f.Width(ln[:k], size), space: f.Width(ln[j:k], size), breakAfter: k > j}
+				sg := segment{box: c, text: ln[:k], off: -1, w: f.Width(ln[:k], size), space: f.Width(ln[j:k], size), breakAfter: k > j}
 				ln = ln[k:]
 				if ln == "" {
 					sg.forced = forced
@@ -126,6 +127,7 @@ func (t *Tree) textSegments(c *Box, out []segment, lastSpace *bool) []segment {
 	}
 	nowrap := s.WhiteSpace == "nowrap"
 	spaceW := f.Width(" ", size)
+	wordEnd := -1 // where the last word of txt appended to out ends
 	i := 0
 	for i < len(txt) {
 		if isSpace(txt[i]) {
@@ -137,7 +139,7 @@ func (t *Tree) textSegments(c *Box, out []segment, lastSpace *bool) []segment {
 				j++
 			}
 			if j < len(txt) && txt[j] == '\n' && j == i {
-				out = append(out, segment{box: c, forced: true})
+				out = append(out, segment{box: c, off: -1, forced: true})
 				*lastSpace = true
 				i++
 				continue
@@ -145,13 +147,21 @@ func (t *Tree) textSegments(c *Box, out []segment, lastSpace *bool) []segment {
 			if !*lastSpace {
 				// A space after a word: attach to the previous segment.
 				if n := len(out); n > 0 && !out[n-1].forced && !out[n-1].hasSpace && out[n-1].box == c {
-					out[n-1].text += " "
+					if wordEnd == i && txt[i] == ' ' {
+						out[n-1].text = txt[out[n-1].off : i+1] // the word and its space, as they are in txt
+					} else {
+						out[n-1].text += " "
+						out[n-1].off = -1
+					}
 					out[n-1].w += spaceW
 					out[n-1].space = spaceW
 					out[n-1].hasSpace = true
 					out[n-1].breakAfter = !nowrap
 				} else {
-					out = append(out, segment{box: c, text: " ", w: spaceW, space: spaceW, hasSpace: true, nowrap: nowrap, breakAfter: !nowrap})
+					out = append(out, segment{box: c, text: " ", off: -1, w: spaceW, space: spaceW, hasSpace: true, nowrap: nowrap, breakAfter: !nowrap})
+					if txt[i] == ' ' {
+						out[len(out)-1].off = i
+					}
 				}
 				*lastSpace = true
 			}
@@ -163,9 +173,9 @@ func (t *Tree) textSegments(c *Box, out []segment, lastSpace *bool) []segment {
 			j++
 		}
 		w := txt[i:j]
-		out = append(out, segment{box: c, text: w, w: f.Width(w, size), nowrap: nowrap})
+		out = append(out, segment{box: c, text: w, off: i, w: f.Width(w, size), nowrap: nowrap})
 		*lastSpace = false
-		i = j
+		i, wordEnd = j, j
 	}
 	return out
 }
@@ -261,6 +271,7 @@ func (t *Tree) buildLine(b *Box, segs []segment, y, avail float64) Line {
 	}
 	above, below := t.leading(b.Style)
 	var frags, edges []*Fragment
+	var fragOff []int // where each fragment's text starts in its node's data; -1: a copy
 	var atomics []*Box
 	var atomicX []float64
 	x := 0.0
@@ -287,10 +298,17 @@ func (t *Tree) buildLine(b *Box, segs []segment, y, avail float64) Line {
 			continue
 		}
 		if n := len(frags); n > 0 && frags[n-1].Box == sg.box && sg.box.Kind == Text {
-			frags[n-1].Text += sg.text
-			frags[n-1].W += sg.w
+			f := frags[n-1]
+			if o := fragOff[n-1]; o >= 0 && sg.off == o+len(f.Text) {
+				f.Text = sg.box.Node.Data[o : sg.off+len(sg.text)] // adjacent in the node's data: no copy
+			} else {
+				f.Text += sg.text
+				fragOff[n-1] = -1
+			}
+			f.W += sg.w
 		} else if sg.box.Kind == Text || sg.box.Kind == Break {
 			frags = append(frags, &Fragment{Box: sg.box, X: x, W: sg.w, Text: sg.text})
+			fragOff = append(fragOff, sg.off)
 			a, d := t.leading(sg.box.Style)
 			above, below = max(above, a), max(below, d)
 		}

@@ -6,6 +6,7 @@ package page
 import (
 	"fmt"
 	"image"
+	"io"
 
 	"github.com/hopsnet/hops/browser/css"
 	"github.com/hopsnet/hops/browser/dom"
@@ -128,3 +129,7 @@ func (p *Page) Boxes() layout.Boxes { return p.Tree.Boxes(p.Doc.Root) }
 
 // Paint paints the viewport.
 func (p *Page) Paint() *image.RGBA { return paint.Paint(p.Tree, p.opts.Width, p.opts.Height) }
+
+// WritePNG paints the viewport and writes it to w as a PNG
+// (paint.EncodePNG).
+func (p *Page) WritePNG(w io.Writer) error { return paint.EncodePNG(w, p.Paint()) }

@@ -223,7 +223,7 @@ func BenchmarkRender200(b *testing.B) {
 			b.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := png.Encode(&buf, p.Paint()); err != nil {
+		if err := p.WritePNG(&buf); err != nil {
 			b.Fatal(err)
 		}
 	}

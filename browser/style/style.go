@@ -136,6 +136,12 @@ type Styler struct {
 	Sheets []Sheet
 	styles map[*html.Node]*Style
 	root   float64 // root element's font size, for rem
+	// longhands[i][j] is rule j of Sheets[i] with its shorthands
+	// expanded, filled on first use (expanding once per rule rather than
+	// once per matching element).
+	longhands [][][]longhand
+	ms        []matched         // Cascade's scratch
+	decls     []css.Declaration // compute's scratch
 }
 
 // NewStyler returns a styler with the user-agent sheet followed by the
@@ -168,29 +174,70 @@ func (s *Styler) walk(n *html.Node, parent *Style) {
 // Cascade returns the winning declarations for n, longhands only, in the
 // order they apply.
 func (s *Styler) Cascade(n *html.Node) []css.Declaration {
-	var ms []matched
+	return s.cascade(n, nil)
+}
+
+// A longhand is one longhand of a rule, with the index in the rule of the
+// declaration it came from.
+type longhand struct {
+	decl  css.Declaration
+	index int
+}
+
+// rule returns the longhands of rule j of sheet i.
+func (s *Styler) rule(i, j int) []longhand {
+	for len(s.longhands) < len(s.Sheets) {
+		s.longhands = append(s.longhands, nil)
+	}
+	if s.longhands[i] == nil {
+		s.longhands[i] = make([][]longhand, len(s.Sheets[i].Sheet.Rules))
+	}
+	ls := s.longhands[i][j]
+	if ls == nil {
+		for k, d := range s.Sheets[i].Sheet.Rules[j].Declarations {
+			for _, l := range expand(d) {
+				ls = append(ls, longhand{l, k})
+			}
+		}
+		if ls == nil {
+			ls = []longhand{} // expanded, to nothing
+		}
+		s.longhands[i][j] = ls
+	}
+	return ls
+}
+
+// cascade appends the winning longhands for n to out, in the order they
+// apply (CSS Cascade 4 §6: origin and importance, specificity, order of
+// appearance). The longhands of one declaration share its order.
+func (s *Styler) cascade(n *html.Node, out []css.Declaration) []css.Declaration {
+	ms := s.ms[:0]
 	order := 0
 	// Presentational hints (HTML §15.4.3): an <img>'s width and height
 	// attributes are author declarations that lose to every author rule.
 	for _, d := range dimensionHints(n) {
-		ms = append(ms, matched{d, origin(true, false), [4]int{}, -1})
+		for _, l := range expand(d) {
+			ms = append(ms, matched{l, origin(true, false), [4]int{}, -1})
+		}
 	}
-	for _, sh := range s.Sheets {
-		for _, r := range sh.Sheet.Rules {
+	for i, sh := range s.Sheets {
+		for j, r := range sh.Sheet.Rules {
 			spec, ok := bestMatch(r.Selectors, n)
 			if !ok {
 				order += len(r.Declarations)
 				continue
 			}
-			for _, d := range r.Declarations {
-				ms = append(ms, matched{d, origin(sh.Author, d.Important), spec, order})
-				order++
+			for _, l := range s.rule(i, j) {
+				ms = append(ms, matched{l.decl, origin(sh.Author, l.decl.Important), spec, order + l.index})
 			}
+			order += len(r.Declarations)
 		}
 	}
 	if st := dom.Attr(n, "style"); st != "" {
 		for _, d := range css.ParseDeclarations([]byte(st)) {
-			ms = append(ms, matched{d, origin(true, d.Important), [4]int{1}, order})
+			for _, l := range expand(d) {
+				ms = append(ms, matched{l, origin(true, d.Important), [4]int{1}, order})
+			}
 			order++
 		}
 	}
@@ -203,10 +250,10 @@ func (s *Styler) Cascade(n *html.Node) []css.Declaration {
 		}
 		return cmp.Compare(a.order, b.order)
 	})
-	var out []css.Declaration
 	for _, m := range ms {
-		out = append(out, expand(m.decl)...)
+		out = append(out, m.decl)
 	}
+	s.ms = ms[:0]
 	return out
 }
 
@@ -241,7 +288,8 @@ func bestMatch(sels []css.Selector, n *html.Node) ([4]int, bool) {
 // compute applies the cascaded declarations over the inherited style.
 // font-size goes first since em lengths of the same element depend on it.
 func (s *Styler) compute(n *html.Node, parent *Style) *Style {
-	decls := s.Cascade(n)
+	decls := s.cascade(n, s.decls[:0])
+	s.decls = decls[:0]
 	st := inherit(parent)
 	for _, d := range decls {
 		switch d.Property {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"image/png"
 	"os"
 	"path/filepath"
 
@@ -81,7 +80,7 @@ JavaScript and text as plain preformatted text.`,
 			}
 			if pngOut != "" {
 				var buf bytes.Buffer
-				if err := png.Encode(&buf, p.Paint()); err != nil {
+				if err := p.WritePNG(&buf); err != nil {
 					return err
 				}
 				if err := os.WriteFile(pngOut, buf.Bytes(), 0o644); err != nil {
