@@ -57,6 +57,13 @@ type Config struct {
 	// of data (or probes of a closed window) before the connection fails
 	// with ErrTimeout; 0 means the defaults.
 	SynRetries, DataRetries int
+	// SynLinearTimeouts is how many retransmission timeouts of an active
+	// open keep the initial RTO before it starts doubling, and how many
+	// retransmissions of the SYN it adds to SynRetries: Linux 6.5's
+	// tcp_syn_linear_timeouts (its default there is 4: SYNs at 0, 1, 2,
+	// 3, 4, 5, 7, 11 s ...). 0, the default here, doubles from the first
+	// timeout, as RFC 6298 section 5.5 and Linux before 6.5 do.
+	SynLinearTimeouts int
 	// Keepalive turns on keepalive probes (SO_KEEPALIVE), sent after
 	// KeepaliveIdle without a segment from the peer, every
 	// KeepaliveInterval, up to KeepaliveProbes unanswered; 0 values mean

@@ -116,6 +116,26 @@ func TestScriptRetransmission(t *testing.T) {
 127   state CLOSED
 +0    err ErrTimeout
 `},
+		{name: "syn-linear-timeouts", cfg: func(c *Config) { c.SynLinearTimeouts = 4 }, script: `
+0     dial
++0    > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 2>
+// Linux 6.5's tcp_syn_linear_timeouts = 4: the first four timeouts
+// keep the 1 s RTO, then it doubles (1, 1, 1, 1, 1, 2, 4 ... s), and
+// the four are added to the six retries: ten, then ErrTimeout at 131 s.
+1     > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 1000 ecr 0,nop,wscale 2>
+2     > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 2000 ecr 0,nop,wscale 2>
+3     > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 3000 ecr 0,nop,wscale 2>
+4     > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 4000 ecr 0,nop,wscale 2>
+5     > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 5000 ecr 0,nop,wscale 2>
+7     > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 7000 ecr 0,nop,wscale 2>
+11    > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 11000 ecr 0,nop,wscale 2>
+19    > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 19000 ecr 0,nop,wscale 2>
+35    > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 35000 ecr 0,nop,wscale 2>
+67    > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 67000 ecr 0,nop,wscale 2>
+130.9 state SYN-SENT
+131   state CLOSED
++0    err ErrTimeout
+`},
 		{name: "syn-retransmitted-then-answered", script: `
 0     dial
 +0    > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 2>

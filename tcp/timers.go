@@ -56,7 +56,12 @@ func (c *Conn) onRTO(now sim.Time) {
 		return
 	}
 	limit := c.cfg.DataRetries
-	if c.state == SynSent || c.state == SynReceived {
+	switch c.state {
+	case SynSent:
+		// Linux's tcp_write_timeout adds the linear timeouts to the
+		// SYN's retries.
+		limit = c.cfg.SynRetries + max(c.cfg.SynLinearTimeouts, 0)
+	case SynReceived:
 		limit = c.cfg.SynRetries
 	}
 	if c.retries >= limit {
@@ -95,7 +100,11 @@ func (c *Conn) onRTO(now sim.Time) {
 	if c.sb.n > 0 && c.sb.r[0].left == c.sndUna {
 		c.sb.reset()
 	}
-	c.rtt.backOff()
+	if c.state != SynSent || c.retries > c.cfg.SynLinearTimeouts {
+		// Linux's tcp_retransmit_timer keeps the RTO of an active
+		// open's first tcp_syn_linear_timeouts timeouts.
+		c.rtt.backOff()
+	}
 	c.sndNxt = c.sndUna
 	c.forceData = true
 	c.rttTiming = false

@@ -44,6 +44,7 @@ func newTransferCmd(g *globals) *cobra.Command {
 		verbose  bool
 		plotFile string
 		flows    = 1
+		synLin   int
 	)
 	cfg.Rate, cfg.Length, port = udpstream.DefaultRate, udpstream.DefaultLength, udpstream.DefaultPort
 	cmd := &cobra.Command{
@@ -101,7 +102,7 @@ The run is deterministic: the same seed gives the same bytes on the wire.`,
 			f := cmd.Flags()
 			if !udp {
 				return g.tcpTransfer(cmd, from, dest, tcpOpts{size: cfg.Bytes, port: port, interval: interval, cc: cc, window: window,
-					verbose: verbose, plot: plotFile, flows: flows})
+					verbose: verbose, plot: plotFile, flows: flows, synLinear: synLin})
 			}
 			switch {
 			case f.Changed("time") && f.Changed("size"):
@@ -111,9 +112,9 @@ The run is deterministic: the same seed gives the same bytes on the wire.`,
 			case duration <= 0:
 				return usageError{errors.New("transfer: --time must be greater than 0")}
 			}
-			for _, name := range []string{"verbose", "plot"} {
+			for _, name := range []string{"verbose", "plot", "syn-linear-timeouts"} {
 				if f.Changed(name) {
-					return usageError{fmt.Errorf("transfer: --%s watches a TCP connection; a --udp stream has none", name)}
+					return usageError{fmt.Errorf("transfer: --%s is about a TCP connection; a --udp stream has none", name)}
 				}
 			}
 			cfg.Duration, cfg.Port = duration, uint16(port)
@@ -204,6 +205,7 @@ The run is deterministic: the same seed gives the same bytes on the wire.`,
 	secondsVarP(f, &interval, "interval", "i", udpstream.DefaultInterval, "seconds between the receiver's reports (0: none)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "TCP: tell the connection as it happens, from its packets: handshake, sequence numbers, retransmissions and why, reordering, close")
 	f.StringVar(&plotFile, "plot", "", "TCP: draw the time-sequence graph (tcptrace/Stevens) and the congestion window into `FILE.png`")
+	f.VarP(intFlag{&synLin, "transfer", 0, 100}, "syn-linear-timeouts", "", "TCP: keep the first SYN timeout (1 s) for `N` timeouts before doubling, and add N SYN retries, as Linux 6.5+ does with net.ipv4.tcp_syn_linear_timeouts (4 there); 0, hops' default, doubles from the first (RFC 6298, Linux before 6.5)")
 	f.BoolVar(&noServer, "no-server", false, "bind no receiver on DEST (its ICMP port unreachable then ends the run: connection refused)")
 	return cmd
 }
@@ -341,6 +343,8 @@ type tcpOpts struct {
 	verbose  bool   // -v: narrate the connection
 	plot     string // --plot: the time-sequence graph's PNG file
 	flows    int    // --flows: parallel connections
+	// --syn-linear-timeouts: Linux 6.5's tcp_syn_linear_timeouts
+	synLinear int
 }
 
 // defaultTCPWindow stands in for Linux's receive-buffer autotuning, which
@@ -373,6 +377,7 @@ func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) 
 	}
 	cfg.TCP.SendBufSize, cfg.TCP.RecvBufSize = int(o.window), int(o.window)
 	cfg.TCP.Congestion = newCC
+	cfg.TCP.SynLinearTimeouts = o.synLinear
 	if cfg.Size == 0 {
 		cfg.Size = defaultTCPSize
 	}

@@ -199,11 +199,12 @@ var cases = []fidelityCase{
 	},
 	{
 		// The same with Linux's newer default (6.5 and later):
-		// tcp_syn_linear_timeouts 4, SYNs at 0, 1, 2, 3, 4, 5 and 7 s.
+		// tcp_syn_linear_timeouts 4, SYNs at 0, 1, 2, 3, 4, 5 and 7 s;
+		// hops transfer --syn-linear-timeouts 4 does the same.
 		name: "tcp-syn-rto-linear",
 		args: []string{helperCmd, "tcp-send", "-timeout", synWindow.String(), h2Addr + ":5201"},
 		hopsArgs: []string{"transfer", "--to", h2Addr, "--size", fmt.Sprint(tcpSize),
-			"--link-set", "r2--h2:loss=100%"},
+			"--link-set", "r2--h2:loss=100%", "--syn-linear-timeouts", "4"},
 		linuxSetup: [][]string{
 			{"r2", "ip", "route", "add", "blackhole", h2Addr + "/32"},
 			{"h1", "sysctl", "-q", "-w", "net.ipv4.tcp_syn_linear_timeouts=4"},
@@ -213,8 +214,6 @@ var cases = []fidelityCase{
 		outputs:   "the Linux side is the test's own client, hops' is transfer's iperf3-style report",
 		normalize: synRetries,
 		check:     synTimes,
-		pending: "hops has no tcp_syn_linear_timeouts: it doubles the SYN timeout from the first retransmission " +
-			"(Linux before 6.5); Linux 6.5 and later retransmit the first 4 times after 1 s each",
 	},
 }
 
