@@ -269,6 +269,14 @@ func (vs *visit) send(r loader.Request, hs *hostState) {
 		req.Header.Add("Cookie", c)
 		vs.v.Net[r.ID].Cookie = c
 	}
+	if vs.b.cfg.HTTP2 {
+		// Chromium sends RFC 9218 priorities over HTTP/2 and HTTP/3
+		if e := vs.l.Entry(r.ID); e != nil {
+			if p := ChromiumPriority(e); p != h2.DefaultPriority {
+				req.Header.Add("Priority", p.String())
+			}
+		}
+	}
 	vs.v.Net[r.ID].Request = req
 	id := r.ID
 	// Cookies are stored as soon as the response head arrives, as
@@ -310,4 +318,30 @@ func (vs *visit) send(r loader.Request, hs *hostState) {
 		vs.l.Body(vs.b.n.Now(), id, x.Resp.Body)
 		vs.pump()
 	}, done)
+}
+
+// ChromiumPriority is the priority (RFC 9218) Chromium gives a request
+// for e: Blink's load priority for the resource type (TypeToPriority in
+// resource_fetcher.cc: style sheets and fonts very high, scripts high,
+// async and deferred scripts and images low) mapped to urgency as
+// net::ConvertRequestPriorityToQuicPriority does (very high 0, high 1,
+// medium 2, low 3), incremental for the types Blink can use in part
+// (ShouldLoadIncremental: not style sheets, scripts or fonts); the
+// navigation is u=0, incremental. It sends "u=0, i" for the page, "u=0"
+// for a style sheet, "u=1" for a script, nothing (the defaults) for an
+// async or deferred script and "i" for an image.
+func ChromiumPriority(e *loader.Entry) h2.PriorityParams {
+	switch {
+	case e.Kind == loader.Document:
+		return h2.PriorityParams{Urgency: 0, Incremental: true}
+	case e.Kind == loader.Stylesheet:
+		return h2.PriorityParams{Urgency: 0}
+	case e.Kind == loader.Script && (e.Async || e.Defer):
+		return h2.PriorityParams{Urgency: 3}
+	case e.Kind == loader.Script:
+		return h2.PriorityParams{Urgency: 1}
+	case e.Kind == loader.Image:
+		return h2.PriorityParams{Urgency: 3, Incremental: true}
+	}
+	return h2.DefaultPriority
 }

@@ -6,9 +6,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/hopsnet/hops/app/browse"
 	"github.com/hopsnet/hops/app/dnsserver"
+	"github.com/hopsnet/hops/app/web"
 	"github.com/hopsnet/hops/browser/loader"
 	"github.com/hopsnet/hops/world"
 )
@@ -172,4 +175,89 @@ func BenchmarkColdLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(events)/float64(b.N), "events/op")
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// TestHTTP2Priorities: over HTTP/2 the browser sends Chromium's
+// priorities, and the server's scheduler honours them: a style sheet
+// asked for after six large images, on the same connection, goes out as
+// soon as its request is in, in one run, ahead of every image byte not
+// yet handed to TCP (the server's 128 KiB send buffer already holds the
+// first image and part of the second: they are done before it).
+func TestHTTP2Priorities(t *testing.T) {
+	sc, err := world.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := world.Build(sc, 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Settle(); err != nil {
+		t.Fatal(err)
+	}
+	page := "<!DOCTYPE html><html><head><title>p</title></head><body>"
+	files := fstest.MapFS{}
+	for i := 1; i <= 6; i++ {
+		page += fmt.Sprintf(`<img src="/%d.png" width="10" height="10">`, i)
+		files[fmt.Sprintf("%d.png", i)] = &fstest.MapFile{Data: make([]byte, 100<<10)}
+	}
+	page += `<script src="/a.js"></script><link rel="stylesheet" href="/late.css"></body></html>`
+	files["index.html"] = &fstest.MapFile{Data: []byte(page)}
+	files["late.css"] = &fstest.MapFile{Data: []byte("p { color: red }\n" + strings.Repeat("/* padding */\n", 1500))}
+	files["a.js"] = &fstest.MapFile{Data: []byte("var x = 1;\n")}
+	site, err := web.NewSite(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := web.Serve(w.Node("www.example.com"), web.Config{Port: 8080}, site); err != nil {
+		t.Fatal(err)
+	}
+	laptop := w.Node("laptop")
+	addr, _, _ := w.ResolverFor("laptop")
+	stub := dnsserver.NewStub(laptop, addr)
+	b := browse.New(laptop, browse.Config{HTTP2: true, Lookup: func(host string, done func(browse.LookupResult)) {
+		stub.LookupA(host, func(a dnsserver.StubAnswer) { done(browse.LookupResult{Addr: a.Addr, Cached: a.Cached, Err: a.Err}) })
+	}})
+	v := visit(t, w, b, "http://www.example.com:8080/")
+	if v.Result.Err != nil {
+		t.Fatal(v.Result.Err)
+	}
+	var css *web.Exchange
+	var images []*web.Exchange
+	wantPrio := map[loader.Kind]string{loader.Document: "u=0, i", loader.Stylesheet: "u=0", loader.Script: "u=1", loader.Image: "i"}
+	for _, e := range v.Result.Entries {
+		n := v.Net[e.ID]
+		if got := n.Request.Header.Get("Priority"); got != wantPrio[e.Kind] {
+			t.Errorf("%s %s: Priority %q, want %q", e.Kind, e.URL, got, wantPrio[e.Kind])
+		}
+		if n.Exchange == nil || n.Exchange.Err != nil || n.Exchange.Proto != "HTTP/2" {
+			t.Fatalf("%s: exchange %+v", e.URL, n.Exchange)
+		}
+		switch e.Kind {
+		case loader.Stylesheet:
+			css = n.Exchange
+		case loader.Image:
+			images = append(images, n.Exchange)
+		}
+	}
+	if css == nil || len(images) != 6 {
+		t.Fatalf("style sheet %v, %d images", css, len(images))
+	}
+	after := 0
+	for _, img := range images {
+		if img.Stream > css.Stream {
+			t.Fatalf("image stream %d after the style sheet's %d: the test needs the images asked for first", img.Stream, css.Stream)
+		}
+		if img.Done > css.Done {
+			after++
+		}
+	}
+	if after < 4 {
+		t.Errorf("%d of 6 images done after the style sheet; want the four or more the server had not yet written", after)
+	}
+	// u=0, not incremental: its bytes come in one run
+	if d := css.Done.Sub(css.FirstByte); d > 5*time.Millisecond {
+		t.Errorf("style sheet took %v from its first byte to its last", d)
+	}
+	b.Close()
 }

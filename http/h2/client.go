@@ -66,6 +66,10 @@ type Request struct {
 	Path      string // "/..."
 	Header    h1.Header
 	Body      []byte
+	// Priority, if set and not DefaultPriority, is sent as the priority
+	// field (RFC 9218 section 5) unless Header has one; SetPriority
+	// changes it later.
+	Priority *PriorityParams
 }
 
 // ClientEventKind says what happened on a stream or the connection.
@@ -241,7 +245,8 @@ func NewClientConn(cfg ClientConfig) *ClientConn {
 		Setting{SettingEnablePush, push},
 		Setting{SettingMaxConcurrentStreams, uint32(cfg.MaxConcurrentStreams)},
 		Setting{SettingInitialWindowSize, uint32(cfg.InitialWindowSize)},
-		Setting{SettingMaxHeaderListSize, uint32(cfg.MaxHeaderListSize)})}
+		Setting{SettingMaxHeaderListSize, uint32(cfg.MaxHeaderListSize)},
+		Setting{SettingNoRFC7540Priorities, 1})}
 	c.out = AppendFrame(c.out, &c.frame)
 	if inc := cfg.ConnWindow - DefaultWindow; inc > 0 {
 		c.frame = Frame{Type: FrameWindowUpdate, Increment: uint32(inc)}
@@ -332,8 +337,9 @@ func checkRequest(req *Request) (h1.Header, error) {
 			return nil, badReq("bad pseudo-header value")
 		}
 	}
-	hasLen := false
+	hasLen, hasPrio := false, false
 	for _, f := range req.Header {
+		hasPrio = hasPrio || f.Name == "priority"
 		if f.Name == "" || !validToken(f.Name) || lower(f.Name) != f.Name {
 			return nil, badReq("field name " + strconv.Quote(f.Name) + " not a lowercase token")
 		}
@@ -353,6 +359,9 @@ func checkRequest(req *Request) (h1.Header, error) {
 	}
 	if !hasLen && len(req.Body) > 0 {
 		hdr = append(hdr, h1.Field{Name: "content-length", Value: strconv.Itoa(len(req.Body))})
+	}
+	if p := req.Priority; p != nil && !hasPrio && *p != DefaultPriority {
+		hdr = append(hdr, h1.Field{Name: "priority", Value: p.String()})
 	}
 	return hdr, nil
 }
@@ -415,6 +424,40 @@ func (c *ClientConn) Cancel(now sim.Time, id uint32) {
 	if c.streams[id] != nil {
 		c.reset(id, Cancel, ErrCanceled)
 	}
+}
+
+// SetPriority changes the priority of the request on stream id (RFC
+// 9218): a request still queued will carry it in its priority field; for
+// one under way a PRIORITY_UPDATE frame asks the server to change its
+// response's (section 7.1). It reports whether the stream was found.
+func (c *ClientConn) SetPriority(now sim.Time, id uint32, p PriorityParams) bool {
+	c.now = now
+	if c.closed {
+		return false
+	}
+	p.Urgency = min(p.Urgency, MaxUrgency)
+	for _, x := range c.queue {
+		if x.id != id {
+			continue
+		}
+		hdr := x.hdr[:0]
+		for _, f := range x.hdr {
+			if f.Name != "priority" {
+				hdr = append(hdr, f)
+			}
+		}
+		if p != DefaultPriority {
+			hdr = append(hdr, h1.Field{Name: "priority", Value: p.String()})
+		}
+		x.hdr = hdr
+		return true
+	}
+	if c.streams[id] == nil {
+		return false
+	}
+	c.frame = Frame{Type: FramePriorityUpdate, PrioritizedID: id, Data: []byte(p.String())}
+	c.out = AppendFrame(c.out, &c.frame)
+	return true
 }
 
 // startQueued starts queued requests while the peer's limit allows.
@@ -738,6 +781,9 @@ func (c *ClientConn) handle(f *Frame) *ConnError {
 		}
 	case FrameData:
 		return c.data(f)
+	case FramePriorityUpdate:
+		// RFC 9218 section 7.1: servers MUST NOT send it
+		return connErr(ProtocolError, "PRIORITY_UPDATE from a server")
 	case FrameRSTStream:
 		if c.streams[f.StreamID] != nil {
 			c.event(ClientEvent{Kind: ClientReset, StreamID: f.StreamID, Code: f.ErrCode,

@@ -33,8 +33,16 @@
 // takes the client preface and SETTINGS, acknowledges SETTINGS and PING,
 // turns HEADERS (+CONTINUATION) and DATA into an h1.Request for the same
 // h1.Handler the HTTP/1.1 engine calls, and answers with HEADERS and
-// DATA within the connection and stream send windows, round robin across
-// streams. Stream states (idle, open, half-closed, closed) are tracked
+// DATA within the connection and stream send windows, scheduled by RFC
+// 9218's extensible priorities: the request's priority field (see
+// [ParsePriority]) or a PRIORITY_UPDATE frame sets a stream's urgency
+// and incremental flag; the most urgent streams are served first, the
+// non-incremental ones of an urgency one at a time in stream-ID order,
+// the incremental ones round robin; DATA is written only a couple of
+// frames ahead of what the transport has taken, so that a more urgent
+// response overtakes. Both ends send SETTINGS_NO_RFC7540_PRIORITIES 1;
+// the client sends a request's Priority as its priority field and
+// ClientConn.SetPriority sends PRIORITY_UPDATE. Stream states (idle, open, half-closed, closed) are tracked
 // and violations answered with RST_STREAM or GOAWAY and the RFC's code.
 // ServerConfig.Push names resources to push with a response: each is
 // promised (PUSH_PROMISE) before the response and served by the same

@@ -17,12 +17,19 @@ const (
 	FrameGoAway       FrameType = 0x7
 	FrameWindowUpdate FrameType = 0x8
 	FrameContinuation FrameType = 0x9
+	// FramePriorityUpdate is RFC 9218's PRIORITY_UPDATE (section 7.1): on
+	// stream 0, a client's new priority for PrioritizedID, its Data the
+	// Priority field value.
+	FramePriorityUpdate FrameType = 0x10
 )
 
 var frameNames = [...]string{"DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS",
 	"PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"}
 
 func (t FrameType) String() string {
+	if t == FramePriorityUpdate {
+		return "PRIORITY_UPDATE"
+	}
 	if int(t) < len(frameNames) {
 		return frameNames[t]
 	}
@@ -77,6 +84,9 @@ const (
 	SettingInitialWindowSize    SettingID = 0x4
 	SettingMaxFrameSize         SettingID = 0x5
 	SettingMaxHeaderListSize    SettingID = 0x6
+	// SettingNoRFC7540Priorities (RFC 9218 section 2.1), 1: the sender
+	// ignores RFC 7540's priority signals (it uses RFC 9218's).
+	SettingNoRFC7540Priorities SettingID = 0x9
 )
 
 // Setting is one parameter of a SETTINGS frame.
@@ -104,8 +114,9 @@ type Frame struct {
 	Priority Priority // HEADERS with FlagPriority, PRIORITY
 	ErrCode  ErrCode  // RST_STREAM, GOAWAY
 	// LastStreamID is GOAWAY's last stream; PromisedID is PUSH_PROMISE's
-	// promised stream; Increment is WINDOW_UPDATE's.
-	LastStreamID, PromisedID, Increment uint32
+	// promised stream; Increment is WINDOW_UPDATE's; PrioritizedID is
+	// PRIORITY_UPDATE's prioritized stream.
+	LastStreamID, PromisedID, Increment, PrioritizedID uint32
 }
 
 // NumSettings returns how many settings a SETTINGS frame carries.
@@ -241,6 +252,19 @@ func ParseFrame(b []byte, maxSize uint32) (f Frame, n int, err error) {
 		f.LastStreamID = binary.BigEndian.Uint32(p) & (1<<31 - 1)
 		f.ErrCode = ErrCode(binary.BigEndian.Uint32(p[4:]))
 		p = p[8:]
+	case FramePriorityUpdate:
+		// RFC 9218 section 7.1: on stream 0 only, naming a stream.
+		if f.StreamID != 0 {
+			return f, n, connErr(ProtocolError, "PRIORITY_UPDATE on a stream")
+		}
+		if len(p) < 4 {
+			return f, n, connErr(FrameSizeError, "PRIORITY_UPDATE shorter than 4 bytes")
+		}
+		f.PrioritizedID = binary.BigEndian.Uint32(p) & (1<<31 - 1)
+		p = p[4:]
+		if f.PrioritizedID == 0 {
+			return f, n, connErr(ProtocolError, "PRIORITY_UPDATE for stream 0")
+		}
 	case FrameWindowUpdate:
 		if len(p) != 4 {
 			return f, n, connErr(FrameSizeError, "WINDOW_UPDATE not 4 bytes")
@@ -278,6 +302,10 @@ func (s Setting) Valid() error {
 		if s.Val < DefaultMaxFrameSize || s.Val > MaxFrameSizeLimit {
 			return connErr(ProtocolError, "SETTINGS_MAX_FRAME_SIZE out of range")
 		}
+	case SettingNoRFC7540Priorities:
+		if s.Val > 1 { // RFC 9218 section 2.1
+			return connErr(ProtocolError, "SETTINGS_NO_RFC7540_PRIORITIES not 0 or 1")
+		}
 	}
 	return nil
 }
@@ -309,6 +337,8 @@ func AppendFrame(dst []byte, f *Frame) []byte {
 		dst = binary.BigEndian.AppendUint32(dst, uint32(f.ErrCode))
 	case FrameWindowUpdate:
 		dst = binary.BigEndian.AppendUint32(dst, f.Increment&(1<<31-1))
+	case FramePriorityUpdate:
+		dst = binary.BigEndian.AppendUint32(dst, f.PrioritizedID&(1<<31-1))
 	}
 	switch f.Type {
 	case FramePriority, FrameRSTStream, FrameWindowUpdate:

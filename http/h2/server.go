@@ -64,6 +64,7 @@ type stream struct {
 	outOff  int
 	replied bool // HEADERS of the response sent
 	ended   bool // END_STREAM sent
+	prio    PriorityParams
 }
 
 // ServerConn is the server's end of one HTTP/2 connection (h2c with
@@ -84,11 +85,17 @@ type ServerConn struct {
 	dec *Decoder
 	enc *Encoder
 
-	streams      map[uint32]*stream
-	order        []uint32 // streams with output to send, in arrival order
-	lastClient   uint32   // highest client stream id seen
-	sendWin      int64    // connection send window
-	recvWin      int64    // connection receive window
+	streams map[uint32]*stream
+	order   []uint32 // streams with output to send, in arrival order
+	// pending holds PRIORITY_UPDATEs for streams still idle, until their
+	// HEADERS (at most MaxConcurrentStreams, with the open streams).
+	pending map[uint32]PriorityParams
+	// rr is, per urgency, the incremental stream served last (round
+	// robin).
+	rr           [MaxUrgency + 1]uint32
+	lastClient   uint32 // highest client stream id seen
+	sendWin      int64  // connection send window
+	recvWin      int64  // connection receive window
 	peerInitWin  int64
 	peerMaxFrame int
 	peerPush     bool
@@ -152,7 +159,8 @@ func NewServerConn(now sim.Time, cfg ServerConfig, h h1.Handler) *ServerConn {
 	s.frame = Frame{Type: FrameSettings}
 	s.frame.Data = AppendSettings(nil,
 		Setting{SettingMaxConcurrentStreams, uint32(cfg.MaxConcurrentStreams)},
-		Setting{SettingMaxHeaderListSize, uint32(cfg.MaxHeaderListSize)})
+		Setting{SettingMaxHeaderListSize, uint32(cfg.MaxHeaderListSize)},
+		Setting{SettingNoRFC7540Priorities, 1})
 	s.out = AppendFrame(s.out, &s.frame)
 	return s
 }
@@ -399,6 +407,8 @@ func (s *ServerConn) handle(now sim.Time, f *Frame) *ConnError {
 		s.closeStream(f.StreamID)
 	case FramePriority:
 		// RFC 9113 deprecates the dependency tree; accepted and ignored.
+	case FramePriorityUpdate:
+		return s.priorityUpdate(f)
 	case FramePushPromise:
 		return connErr(ProtocolError, "PUSH_PROMISE from a client")
 	}
@@ -434,6 +444,7 @@ func (s *ServerConn) AcceptUpgrade(now sim.Time, req *h1.Request, settings []byt
 	x.req.Minor = 1
 	x.body = req.Body
 	x.scheme, x.auth = "http", req.Header.Get("Host")
+	x.prio = requestPriority(req.Header.Values("priority"))
 	s.streams[1] = x
 	s.lastClient = 1
 	if err := s.requestDone(now, x); err != nil {
@@ -583,6 +594,7 @@ func (s *ServerConn) endBlock(now sim.Time) *ConnError {
 		s.reset(id, code)
 		return nil
 	}
+	x.prio = s.takePriority(id, x.req.Header)
 	if end {
 		return s.requestDone(now, x)
 	}
@@ -887,37 +899,4 @@ func (s *ServerConn) writeBlock(typ FrameType, id, promised uint32, fields h1.He
 func putFrameHeader(b []byte, n int, t FrameType, fl Flags, id uint32) {
 	b[0], b[1], b[2], b[3], b[4] = byte(n>>16), byte(n>>8), byte(n), byte(t), byte(fl)
 	binary.BigEndian.PutUint32(b[5:], id)
-}
-
-// flush writes DATA for the streams with output, round robin, within
-// the windows and the output bound.
-func (s *ServerConn) flush() {
-	for progress := true; progress && s.sendWin > 0 && s.backlog() < s.cfg.MaxOutputBytes; {
-		progress = false
-		for i := 0; i < len(s.order); i++ {
-			x := s.streams[s.order[i]]
-			n := min(int64(len(x.out)-x.outOff), x.sendWin, s.sendWin, int64(s.peerMaxFrame))
-			if n <= 0 || s.backlog() >= s.cfg.MaxOutputBytes {
-				continue
-			}
-			progress = true
-			last := x.outOff+int(n) == len(x.out)
-			fl := Flags(0)
-			if last {
-				fl = FlagEndStream
-			}
-			start := len(s.out)
-			s.out = append(s.out, make([]byte, FrameHeaderLen)...)
-			putFrameHeader(s.out[start:], int(n), FrameData, fl, x.id)
-			s.out = append(s.out, x.out[x.outOff:x.outOff+int(n)]...)
-			x.outOff += int(n)
-			x.sendWin -= n
-			s.sendWin -= n
-			if last {
-				x.ended = true
-				s.closeStream(x.id)
-				i--
-			}
-		}
-	}
 }

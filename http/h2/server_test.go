@@ -45,10 +45,14 @@ func (p *peer) send(fs ...Frame) {
 	}
 }
 
-// read parses all the engine's output.
+// read parses all the engine's output, consuming it until no more comes
+// (the scheduler writes DATA a little at a time, as output is sent).
 func (p *peer) read() []Frame {
-	out := append([]byte(nil), p.s.Output()...)
-	p.s.Consume(len(out))
+	var out []byte
+	for len(p.s.Output()) > 0 {
+		out = append(out, p.s.Output()...)
+		p.s.Consume(len(p.s.Output()))
+	}
 	var fs []Frame
 	for len(out) > 0 {
 		f, n, err := ParseFrame(out, MaxFrameSizeLimit)
