@@ -21,6 +21,7 @@ const (
 	MaxRules      = 50_000
 	MaxSelector   = 4 << 10 // bytes of one selector
 	MaxValues     = 256     // tokens in one declaration
+	MaxFontFaces  = 64      // @font-face rules kept from one sheet
 )
 
 // A Token is one component value of a declaration.
@@ -64,6 +65,9 @@ type Rule struct {
 // A Sheet is a parsed style sheet.
 type Sheet struct {
 	Rules []Rule
+	// FontFaces are the sheet's @font-face rules that name a family and
+	// have a source, in order.
+	FontFaces []FontFace
 	// Skipped lists what was ignored, with the reason (unsupported at-rules,
 	// selectors cascadia cannot parse, pseudo-elements).
 	Skipped []string
@@ -79,6 +83,7 @@ func Parse(src []byte) (*Sheet, error) {
 	p := tcss.NewParser(parse.NewInput(bytes.NewReader(src)), false)
 	var sel strings.Builder
 	var cur *Rule
+	var face *FontFace // inside an @font-face rule
 	atDepth := 0
 	for {
 		gt, _, data := p.Next()
@@ -89,10 +94,18 @@ func Parse(src []byte) (*Sheet, error) {
 			}
 		case tcss.BeginAtRuleGrammar:
 			atDepth++
+			if atDepth == 1 && strings.EqualFold(string(data), "@font-face") {
+				face = &FontFace{Weight: [2]int{400, 400}, Style: "normal"}
+				continue
+			}
 			s.skip("@" + strings.TrimPrefix(string(data), "@") + " block")
 		case tcss.EndAtRuleGrammar:
 			if atDepth > 0 {
 				atDepth--
+			}
+			if face != nil {
+				s.addFontFace(*face)
+				face = nil
 			}
 		case tcss.AtRuleGrammar:
 			s.skip(string(data) + " rule")
@@ -114,6 +127,12 @@ func Parse(src []byte) (*Sheet, error) {
 		case tcss.EndRulesetGrammar:
 			cur = nil
 		case tcss.DeclarationGrammar:
+			if face != nil && atDepth == 1 {
+				if d, ok := declaration(string(data), p.Values()); ok {
+					face.descriptor(d)
+				}
+				continue
+			}
 			if cur != nil {
 				if d, ok := declaration(string(data), p.Values()); ok {
 					cur.Declarations = append(cur.Declarations, d)
@@ -219,8 +238,11 @@ func trim(ts []Token) []Token {
 }
 
 // Dump writes the sheet as CSS text, one rule a line group, with each
-// selector's specificity.
+// selector's specificity; its @font-face rules first.
 func (s *Sheet) Dump(w io.Writer) {
+	for _, f := range s.FontFaces {
+		f.Dump(w)
+	}
 	for _, r := range s.Rules {
 		var sels []string
 		for _, sl := range r.Selectors {
@@ -249,4 +271,5 @@ const (
 	Whitespace = tcss.WhitespaceToken
 	Comma      = tcss.CommaToken
 	String     = tcss.StringToken
+	URL        = tcss.URLToken
 )

@@ -19,8 +19,12 @@ import (
 	"golang.org/x/image/math/fixed"
 )
 
-// A Key picks one of the fonts.
+// A Key picks one of the fonts: a face of Family when the page loaded one
+// (matched by Weight and Italic), else one of the Go fonts by Mono, Bold
+// and Italic.
 type Key struct {
+	Family             string // an @font-face family, lower case; "" for the Go fonts
+	Weight             int    // 1 to 1000; used with Family
 	Mono, Bold, Italic bool
 }
 
@@ -38,14 +42,29 @@ type Font struct {
 	faces map[float64]xfont.Face
 }
 
-// A Set holds the fonts of one rendering; it is not safe for concurrent use.
-type Set struct{ fonts map[Key]*Font }
+// A Set holds the fonts of one rendering: the Go fonts, and the faces the
+// page loaded through @font-face. It is not safe for concurrent use.
+type Set struct {
+	fonts    map[Key]*Font
+	families map[string][]face // by lower-case family name
+}
 
-// NewSet returns an empty set; fonts are parsed on first use.
-func NewSet() *Set { return &Set{fonts: map[Key]*Font{}} }
+// NewSet returns a set with the Go fonts, parsed on first use.
+func NewSet() *Set { return &Set{fonts: map[Key]*Font{}, families: map[string][]face{}} }
 
-// Get returns the font for k.
+// Get returns the font for k: the best face of k.Family (see match), or
+// the Go font for k's Mono, Bold and Italic when the family has none.
 func (s *Set) Get(k Key) *Font {
+	if f := s.fonts[k]; f != nil {
+		return f
+	}
+	if k.Family != "" {
+		if f := s.match(k); f != nil {
+			s.fonts[k] = f
+			return f
+		}
+	}
+	k = Key{Mono: k.Mono, Bold: k.Bold, Italic: k.Italic}
 	if f := s.fonts[k]; f != nil {
 		return f
 	}
@@ -77,6 +96,9 @@ func parseFont(name string, data []byte) (*Font, error) {
 	sf, err := sfnt.Parse(data)
 	if err != nil {
 		return nil, err
+	}
+	if sf.UnitsPerEm() < 16 {
+		return nil, fmt.Errorf("%d units per em", sf.UnitsPerEm())
 	}
 	f := &Font{Name: name, sfnt: sf, upem: float64(sf.UnitsPerEm()), adv: map[rune]float64{}, faces: map[float64]xfont.Face{}}
 	ppem := fixed.Int26_6(sf.UnitsPerEm()) << 6

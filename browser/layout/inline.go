@@ -38,7 +38,7 @@ const (
 
 // fontOf returns the font and metrics of a style.
 func (t *Tree) fontOf(s *style.Style) (*font.Font, font.Metrics) {
-	f := t.Fonts.Get(font.Key{Mono: s.Mono, Bold: s.Bold, Italic: s.Italic})
+	f := t.Fonts.Get(s.FontKey())
 	return f, f.Metrics(s.FontSize)
 }
 

@@ -64,8 +64,11 @@ func Load(src []byte, f fetch.Fetcher, o Options) (*Page, error) {
 	p.inlineScripts(d.Root)
 	p.Styles = style.NewStyler(p.authorSheets(f))
 	p.log("CSSOM complete", fmt.Sprintf("%d style sheets", len(p.Styles.Sheets)))
+	fonts := font.NewSet()
+	p.loadFonts(f, fonts)
+	p.Styles.Fonts = fonts.HasFamily
 	p.Styles.Compute(d.Root)
-	p.Tree, err = layout.BuildImages(d.Root, p.Styles, font.NewSet(), imageNodes(d.Root, images))
+	p.Tree, err = layout.BuildImages(d.Root, p.Styles, fonts, imageNodes(d.Root, images))
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +96,7 @@ func (p *Page) authorSheets(f fetch.Fetcher) []style.Sheet {
 				for c := n.FirstChild; c != nil; c = c.NextSibling {
 					text = append(text, c.Data...)
 				}
-				p.addSheet(&out, fmt.Sprintf("<style> %d", styles), text)
+				p.addSheet(&out, fmt.Sprintf("<style> %d", styles), "", text)
 			case atom.Link:
 				if dom.Attr(n, "rel") == "stylesheet" && f != nil {
 					ref := dom.Attr(n, "href")
@@ -103,7 +106,7 @@ func (p *Page) authorSheets(f fetch.Fetcher) []style.Sheet {
 						break
 					}
 					p.log("resource loaded", fmt.Sprintf("stylesheet %s (%d bytes)", ref, len(res.Body)))
-					p.addSheet(&out, ref, res.Body)
+					p.addSheet(&out, ref, ref, res.Body)
 				}
 			}
 		}
@@ -115,13 +118,13 @@ func (p *Page) authorSheets(f fetch.Fetcher) []style.Sheet {
 	return out
 }
 
-func (p *Page) addSheet(out *[]style.Sheet, name string, text []byte) {
+func (p *Page) addSheet(out *[]style.Sheet, name, ref string, text []byte) {
 	sh, err := css.Parse(text)
 	if err != nil {
 		p.log("stylesheet refused", fmt.Sprintf("%s: %v", name, err))
 		return
 	}
-	*out = append(*out, style.Sheet{Name: name, Author: true, Sheet: sh})
+	*out = append(*out, style.Sheet{Name: name, URL: ref, Author: true, Sheet: sh})
 }
 
 // Boxes returns the layout as the --boxes JSON structure.

@@ -149,7 +149,7 @@ func (p *painter) borders(b *layout.Box, x, y, w, h float64) {
 }
 
 func (p *painter) face(s *style.Style) (*font.Font, xfont.Face) {
-	f := p.fonts.Get(font.Key{Mono: s.Mono, Bold: s.Bold, Italic: s.Italic})
+	f := p.fonts.Get(s.FontKey())
 	return f, f.Face(s.FontSize)
 }
 

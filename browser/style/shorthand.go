@@ -99,36 +99,68 @@ func borderSide(prop string, parts [][]css.Token, imp bool) []css.Declaration {
 var borderStyles = map[string]bool{"none": true, "hidden": true, "solid": true, "dotted": true, "dashed": true,
 	"double": true, "groove": true, "ridge": true, "inset": true, "outset": true}
 
-// fontShorthand handles "[style] [weight] size[/line-height] family".
+// fontShorthand expands "font" (CSS Fonts 4 §2.8):
+// [style || weight]? size[/line-height]? family-list. The longhands it
+// leaves out are reset to normal, as the shorthand does; a value without
+// a size and a family is invalid and expands to nothing.
 func fontShorthand(parts [][]css.Token, imp bool) []css.Declaration {
-	var out []css.Declaration
-	add := func(p string, v []css.Token) {
-		out = append(out, css.Declaration{Property: p, Value: v, Important: imp})
-	}
+	ident := func(s string) []css.Token { return []css.Token{{Type: css.Ident, Data: s}} }
+	fstyle, weight, lh := ident("normal"), ident("normal"), ident("normal")
+	var toks []css.Token // the parts from the size on, with white space between them
 	for i, p := range parts {
-		if len(p) != 1 {
-			continue
-		}
-		t := p[0]
-		k := strings.ToLower(t.Data)
-		switch {
-		case k == "italic" || k == "oblique":
-			add("font-style", p)
-		case k == "bold" || t.Type == css.Number && i < len(parts)-1:
-			add("font-weight", p)
-		case t.Type == css.Dimension || t.Type == css.Percentage || fontSizeKeywords[k] != 0:
-			add("font-size", p)
-			if i+1 < len(parts) && len(parts[i+1]) == 1 && strings.HasPrefix(parts[i+1][0].Data, "/") {
+		if len(p) == 1 {
+			t := p[0]
+			k := strings.ToLower(t.Data)
+			switch {
+			case k == "italic" || k == "oblique":
+				fstyle = p
+				continue
+			case k == "bold" || k == "bolder" || k == "lighter" || t.Type == css.Number && i < len(parts)-1:
+				weight = p
+				continue
+			case k == "normal" || k == "small-caps":
 				continue
 			}
-			rest := parts[i+1:]
-			if len(rest) > 0 {
-				add("font-family", rest[0])
+		}
+		for j, r := range parts[i:] {
+			if j > 0 {
+				toks = append(toks, css.Token{Type: css.Whitespace, Data: " "})
 			}
-			return out
+			toks = append(toks, r...)
+		}
+		break
+	}
+	if len(toks) == 0 {
+		return nil
+	}
+	size := toks[0]
+	if size.Type != css.Dimension && size.Type != css.Percentage && fontSizeKeywords[strings.ToLower(size.Data)] == 0 {
+		return nil
+	}
+	rest := toks[1:]
+	skipWS := func() {
+		for len(rest) > 0 && rest[0].Type == css.Whitespace {
+			rest = rest[1:]
 		}
 	}
-	return out
+	skipWS()
+	if len(rest) > 0 && rest[0].Data == "/" {
+		rest = rest[1:]
+		skipWS()
+		if len(rest) == 0 {
+			return nil
+		}
+		lh, rest = rest[:1], rest[1:]
+		skipWS()
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	mk := func(p string, v []css.Token) css.Declaration {
+		return css.Declaration{Property: p, Value: v, Important: imp}
+	}
+	return []css.Declaration{mk("font-style", fstyle), mk("font-weight", weight),
+		mk("font-size", []css.Token{size}), mk("line-height", lh), mk("font-family", rest)}
 }
 
 // split divides a value at top-level white space, keeping a function's

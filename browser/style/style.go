@@ -13,6 +13,7 @@ import (
 
 	"github.com/hopsnet/hops/browser/css"
 	"github.com/hopsnet/hops/browser/dom"
+	"github.com/hopsnet/hops/browser/font"
 	"golang.org/x/net/html"
 )
 
@@ -38,9 +39,14 @@ type Style struct {
 	Color      color.RGBA
 	Background color.RGBA // transparent when A == 0
 	FontSize   float64    // px
-	Bold       bool
-	Italic     bool
-	Mono       bool
+	// Family is the @font-face family (lower case) that font-family
+	// chose: the first name of the list with a loaded face; "" for the
+	// Go fonts, picked by Mono, Bold and Italic.
+	Family string
+	Weight int  // font-weight, 1 to 1000
+	Bold   bool // Weight is 600 or more
+	Italic bool
+	Mono   bool
 	// GenericMono: font-family is the generic monospace alone, whose
 	// default size is 13px in Chromium rather than 16px.
 	GenericMono bool
@@ -68,6 +74,11 @@ type Style struct {
 	Underline    bool   // text-decoration: underline on this element or an ancestor
 }
 
+// FontKey picks the style's font from a font.Set.
+func (s *Style) FontKey() font.Key {
+	return font.Key{Family: s.Family, Weight: s.Weight, Mono: s.Mono, Bold: s.Bold, Italic: s.Italic}
+}
+
 // UsedLineHeight returns line-height in px for a font whose normal line
 // height is normal.
 func (s *Style) UsedLineHeight(normal float64) float64 {
@@ -87,7 +98,7 @@ var currentColor = color.RGBA{R: 1, A: 0}
 
 // initial returns the initial values (the root's parent).
 func initial() *Style {
-	s := &Style{Display: "inline", Color: color.RGBA{0, 0, 0, 255}, FontSize: 16,
+	s := &Style{Display: "inline", Color: color.RGBA{0, 0, 0, 255}, FontSize: 16, Weight: 400,
 		LineHeight: LineHeight{Normal: true}, Width: Length{Auto: true}, Height: Length{Auto: true},
 		MaxWidth: Length{Auto: true}, MaxHeight: Length{Auto: true},
 		BoxSizing: "content-box", TextAlign: "left", WhiteSpace: "normal", ListStyle: "disc"}
@@ -103,6 +114,7 @@ func initial() *Style {
 func inherit(p *Style) *Style {
 	s := initial()
 	s.Color, s.FontSize, s.Bold, s.Italic, s.Mono = p.Color, p.FontSize, p.Bold, p.Italic, p.Mono
+	s.Family, s.Weight = p.Family, p.Weight
 	s.GenericMono, s.AbsoluteSize = p.GenericMono, p.AbsoluteSize
 	s.LineHeight, s.TextAlign, s.WhiteSpace, s.ListStyle, s.Underline = p.LineHeight, p.TextAlign, p.WhiteSpace, p.ListStyle, p.Underline
 	return s
@@ -127,6 +139,7 @@ type matched struct {
 // A Sheet is a style sheet with its origin for the cascade.
 type Sheet struct {
 	Name   string // "user agent", "style.css", "<style> 1"
+	URL    string // the reference the sheet was fetched by; "" for <style> and the user-agent sheet
 	Author bool
 	Sheet  *css.Sheet
 }
@@ -134,6 +147,10 @@ type Sheet struct {
 // A Styler computes styles for one document.
 type Styler struct {
 	Sheets []Sheet
+	// Fonts, when set, says which @font-face families have a loaded face
+	// (font.Set.HasFamily); font-family then picks the first such family
+	// of its list before falling back to the Go fonts.
+	Fonts  func(family string) bool
 	styles map[*html.Node]*Style
 	root   float64 // root element's font size, for rem
 	// longhands[i][j] is rule j of Sheets[i] with its shorthands
@@ -428,27 +445,14 @@ func (s *Styler) apply(st, parent *Style, d css.Declaration) {
 			st.Background = c
 		}
 	case p == "font-weight":
-		switch kw {
-		case "bold", "bolder":
-			st.Bold = true
-		case "normal", "lighter":
-			st.Bold = false
-		default:
-			if len(v) == 1 && v[0].Type == css.Number {
-				f, _, _ := dimension(v[0])
-				st.Bold = f >= 600
-			}
+		if w := fontWeight(kw, v, parent.Weight); w > 0 {
+			st.Weight, st.Bold = w, w >= 600
 		}
 	case p == "font-style":
 		st.Italic = kw == "italic" || kw == "oblique"
 	case p == "font-family":
-		st.Mono = false
-		for _, t := range v {
-			if t.Type == css.Ident || t.Type == css.String {
-				n := strings.ToLower(strings.Trim(t.Data, `"'`))
-				st.Mono = n == "monospace" || strings.Contains(n, "mono") || strings.Contains(n, "courier")
-				break
-			}
+		if names := css.FamilyNames(v); len(names) > 0 {
+			st.Family, st.Mono = s.family(names)
 		}
 	case p == "line-height":
 		if kw == "normal" {
@@ -554,6 +558,60 @@ func (s *Styler) apply(st, parent *Style, d css.Declaration) {
 	}
 }
 
+// fontWeight computes font-weight (CSS Fonts 4 §2.2): normal 400, bold
+// 700, a number from 1 to 1000, or bolder and lighter relative to the
+// parent's weight by the spec's table. 0: invalid.
+func fontWeight(kw string, v []css.Token, parent int) int {
+	switch kw {
+	case "normal":
+		return 400
+	case "bold":
+		return 700
+	case "bolder":
+		switch {
+		case parent < 350:
+			return 400
+		case parent < 550:
+			return 700
+		}
+		return 900
+	case "lighter":
+		switch {
+		case parent < 550:
+			return 100
+		case parent < 750:
+			return 400
+		}
+		return 700
+	}
+	if len(v) == 1 && v[0].Type == css.Number {
+		if f, _, ok := dimension(v[0]); ok && f >= 1 && f <= 1000 {
+			return int(f + 0.5)
+		}
+	}
+	return 0
+}
+
+// family picks from a font-family list (lower-case names) the first
+// family hops can use (CSS Fonts 4 §5.1): one the page loaded through
+// @font-face, a generic family, or a name taken for monospaced (with
+// "mono" or "courier" in it: drawn with Go Mono). Other names are fonts
+// hops does not have, passed over. It returns the @font-face family ("" for
+// the Go fonts) and whether Go Mono is the fallback.
+func (s *Styler) family(names []string) (string, bool) {
+	for _, n := range names {
+		switch {
+		case s.Fonts != nil && s.Fonts(n):
+			return n, false
+		case n == "monospace" || strings.Contains(n, "mono") || strings.Contains(n, "courier"):
+			return "", true
+		case n == "serif" || n == "sans-serif" || n == "system-ui" || n == "cursive" || n == "fantasy" || strings.HasPrefix(n, "ui-"):
+			return "", false
+		}
+	}
+	return "", false
+}
+
 // borderWidth reads thin, medium, thick or a length.
 func borderWidth(v []css.Token, fontSize, root, cur float64) float64 {
 	if len(v) != 1 {
@@ -626,6 +684,9 @@ func (s *Styler) Dump(w io.Writer) {
 func (st *Style) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "display:%s font:%gpx", st.Display, round2(st.FontSize))
+	if st.Family != "" {
+		fmt.Fprintf(&b, " family:%q", st.Family)
+	}
 	if st.Bold {
 		b.WriteString(" bold")
 	}
