@@ -18,6 +18,13 @@ type ClientConfig struct {
 	// open for reuse: 1 (curl's behaviour within a run) by default; a
 	// browser keeps up to 6.
 	MaxIdlePerAddr int
+	// H2CUpgrade makes an H2Client open each connection with its first
+	// request in HTTP/1.1 offering Upgrade: h2c (RFC 7540 section 3.2),
+	// as curl --http2 does, instead of HTTP/2 by prior knowledge: on 101
+	// the connection goes on in HTTP/2, the request's answer on stream 1;
+	// a server that ignores the offer answers in HTTP/1.1, and that
+	// connection then closes after the exchange.
+	H2CUpgrade bool
 }
 
 // Client sends requests from a node, one at a time per connection, and

@@ -8,6 +8,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/hopsnet/hops/app/web"
+	"github.com/hopsnet/hops/http/h1"
+	"github.com/hopsnet/hops/http/h2"
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/tcp"
 	"golang.org/x/net/http2"
@@ -117,4 +120,48 @@ func TestH2CPriorKnowledge(t *testing.T) {
 	if x := f.do("www.example.com", "GET", "/style.css", ""); x.Resp.Status != 200 {
 		t.Errorf("HTTP/1.1 after HTTP/2: %d", x.Resp.Status)
 	}
+}
+
+// TestH2CUpgradeClient: an H2Client with H2CUpgrade offers the upgrade
+// in HTTP/1.1; the default world's server switches (101, then the answer
+// on stream 1 as HTTP/2), and a server that speaks only HTTP/1.1 answers
+// in HTTP/1.1, which the exchange reports.
+func TestH2CUpgradeClient(t *testing.T) {
+	f := newFixture(t)
+	site, err := web.WWW()
+	if err != nil {
+		t.Fatal(err)
+	}
+	www := f.w.Node("www.example.com")
+	if _, err := web.Serve(www, web.Config{Port: 8081, NoHTTP2: true}, site); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := f.w.Resolve("www.example.com")
+	c := web.NewH2Client(f.w.Node("laptop"), web.ClientConfig{H2CUpgrade: true}, h2.ClientConfig{})
+	for _, tc := range []struct {
+		port      uint16
+		proto     string
+		switched  bool
+		leftAlive bool
+	}{{80, "HTTP/2", true, true}, {8081, "HTTP/1.1", false, false}} {
+		req := &h1.Request{Method: "GET", Target: "/style.css", Minor: 1}
+		req.Header.Add("Host", "www.example.com")
+		var x *web.Exchange
+		c.DoProgress(netip.AddrPortFrom(addr, tc.port), req, nil, func(e *web.Exchange) { x = e })
+		for x == nil && f.w.Kernel.Step() {
+		}
+		if x == nil || x.Err != nil || x.Resp == nil || x.Resp.Status != 200 {
+			t.Fatalf("port %d: exchange %+v", tc.port, x)
+		}
+		if x.Proto != tc.proto || (len(x.Interim) == 1 && x.Interim[0].Status == 101) != tc.switched || x.LeftIntact != tc.leftAlive {
+			t.Errorf("port %d: proto %s, interim %v, left intact %v", tc.port, x.Proto, x.Interim, x.LeftIntact)
+		}
+		if !bytes.HasPrefix(x.RequestHead, []byte("GET /style.css HTTP/1.1\r\n")) || !bytes.Contains(x.RequestHead, []byte("\r\nUpgrade: h2c\r\n")) {
+			t.Errorf("port %d: request head %q", tc.port, x.RequestHead)
+		}
+		if len(x.Resp.Body) != 154 {
+			t.Errorf("port %d: %d body bytes", tc.port, len(x.Resp.Body))
+		}
+	}
+	c.Close()
 }

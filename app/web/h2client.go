@@ -66,6 +66,12 @@ type h2conn struct {
 	streams   map[uint32]*h2stream
 	evs       []h2.ClientEvent
 	dead      bool
+	// up is the HTTP/1.1 engine while the first request offers the h2c
+	// upgrade (e is nil until the 101); upX is that request's exchange.
+	up     *h1.ClientConn
+	upX    *h2stream
+	upMeth string
+	h1evs  []h1.ClientEvent
 }
 
 type h2stream struct {
@@ -83,11 +89,16 @@ func (c *H2Client) DoProgress(addr netip.AddrPort, req *h1.Request, progress, do
 	now := c.n.Now()
 	x := &Exchange{Start: now, Remote: addr, Proto: "HTTP/2"}
 	hc := c.conns[addr]
-	if hc != nil && (hc.dead || !hc.e.CanTakeRequest()) {
+	if hc != nil && (hc.dead || hc.e == nil || !hc.e.CanTakeRequest()) {
 		hc = nil
 	}
 	if hc == nil {
-		hc = &h2conn{c: c, e: h2.NewClientConn(c.h2cfg), id: c.nextID, addr: addr, buf: make([]byte, 16<<10), streams: map[uint32]*h2stream{}}
+		hc = &h2conn{c: c, id: c.nextID, addr: addr, buf: make([]byte, 16<<10), streams: map[uint32]*h2stream{}}
+		if c.cfg.H2CUpgrade {
+			hc.up = h1.NewClientConn(c.cfg.HTTP)
+		} else {
+			hc.e = h2.NewClientConn(c.h2cfg)
+		}
 		c.nextID++
 		c.conns[addr] = hc
 		tc, err := c.n.DialTCP(addr, c.cfg.TCP, node.TCPHandler{Connected: hc.onConnected, Readable: hc.pump, Writable: hc.pump, Closed: hc.closed})
@@ -106,6 +117,10 @@ func (c *H2Client) DoProgress(addr netip.AddrPort, req *h1.Request, progress, do
 		}
 	}
 	x.ConnID, x.Local = hc.id, hc.tc.LocalAddr()
+	if hc.up != nil {
+		hc.offer(x, req, progress, done)
+		return
+	}
 	r := h2.Request{Method: req.Method, Scheme: "http", Path: req.Target, Body: req.Body}
 	for _, f := range req.Header {
 		name := strings.ToLower(f.Name)
@@ -148,12 +163,101 @@ func (hc *h2conn) onConnected(tc *node.TCPConn) {
 			s.x.Connected = hc.connected
 		}
 	}
+	if hc.upX != nil && hc.upX.x.Connected == 0 {
+		hc.upX.x.Connected = hc.connected
+	}
 	hc.pump(tc)
+}
+
+// offer sends req in HTTP/1.1 with the h2c upgrade offer (RFC 7540
+// section 3.2.1), as curl --http2 writes it.
+func (hc *h2conn) offer(x *Exchange, req *h1.Request, progress, done func(*Exchange)) {
+	up := *req
+	up.Header = req.Header.Clone()
+	for _, name := range []string{"Connection", "Upgrade", "HTTP2-Settings"} {
+		up.Header.Del(name)
+	}
+	up.Header.Add("Connection", "Upgrade, HTTP2-Settings")
+	up.Header.Add("Upgrade", "h2c")
+	up.Header.Add("HTTP2-Settings", h2.UpgradeSettings(hc.c.h2cfg))
+	head, err := hc.up.Send(hc.c.n.Now(), &up)
+	if err != nil {
+		x.Err, x.Done = err, hc.c.n.Now()
+		done(x)
+		return
+	}
+	x.Proto, x.RequestHead = "HTTP/1.1", head
+	hc.upX, hc.upMeth = &h2stream{x: x, progress: progress, done: done}, req.Method
+	if hc.connected != 0 {
+		hc.pump(hc.tc)
+	}
+}
+
+// pumpUpgrade moves the HTTP/1.1 offer's bytes; on 101 it starts the
+// HTTP/2 engine with what followed, and reports whether it did.
+func (hc *h2conn) pumpUpgrade(now sim.Time, tc *node.TCPConn) (moved bool) {
+	if out := hc.up.Output(); len(out) > 0 {
+		if k := tc.Write(out); k > 0 {
+			hc.up.Consume(k)
+			moved = true
+		}
+	}
+	var rest []byte
+	if k := tc.Read(hc.buf); k > 0 {
+		n := hc.up.Receive(now, hc.buf[:k])
+		rest = append(rest, hc.buf[n:k]...)
+		moved = true
+	} else if tc.EOF() && !hc.dead {
+		hc.up.ReceiveEOF(now)
+		hc.dead = true
+	}
+	s := hc.upX
+	hc.h1evs = hc.up.Events(hc.h1evs[:0])
+	for _, ev := range hc.h1evs {
+		switch ev.Kind {
+		case h1.ClientSwitched:
+			s.x.Interim = append(s.x.Interim, ev.Resp)
+			s.x.Proto, s.x.Stream = "HTTP/2", 1
+			pre, _ := hc.up.Switched()
+			hc.up, hc.upX = nil, nil
+			hc.e = h2.NewUpgradedClientConn(hc.c.h2cfg, hc.upMeth)
+			hc.streams[1] = s
+			if b := append(pre, rest...); len(b) > 0 {
+				hc.e.Receive(now, b)
+			}
+			return true
+		case h1.ClientInterim:
+			s.x.Interim = append(s.x.Interim, ev.Resp)
+		case h1.ClientHead:
+			s.x.FirstByte, s.x.Resp = now, ev.Resp
+		case h1.ClientDone, h1.ClientError:
+			// the server kept to HTTP/1.1: this exchange ends it
+			hc.dead = true
+			hc.drop()
+			s.x.Err, s.x.Done = ev.Err, now
+			if ev.Resp != nil {
+				s.x.Resp = ev.Resp
+			}
+			hc.up, hc.upX = nil, nil
+			tc.Close()
+			s.done(s.x)
+			return false
+		}
+	}
+	return moved
 }
 
 // pump moves bytes both ways and hands out the engine's events.
 func (hc *h2conn) pump(tc *node.TCPConn) {
 	now := hc.c.n.Now()
+	for hc.up != nil {
+		if hc.upX == nil || !hc.pumpUpgrade(now, tc) {
+			return
+		}
+	}
+	if hc.e == nil {
+		return
+	}
 	for {
 		moved := false
 		if out := hc.e.Output(); len(out) > 0 {
@@ -273,6 +377,11 @@ func (hc *h2conn) closed(tc *node.TCPConn, err error) {
 	hc.drop()
 	if err == nil {
 		err = h2.ErrConnClosed
+	}
+	if s := hc.upX; s != nil {
+		hc.up, hc.upX = nil, nil
+		s.x.Err, s.x.Done = err, hc.c.n.Now()
+		s.done(s.x)
 	}
 	ids := make([]uint32, 0, len(hc.streams))
 	for id := range hc.streams {

@@ -42,7 +42,9 @@ type curlOpts struct {
 	write    string
 	silent   bool
 	agent    string
-	h2       bool
+	h2       bool   // --http2-prior-knowledge
+	h2up     bool   // --http2: HTTP/1.1 offering Upgrade: h2c
+	h1       bool   // --http1.1
 	cookieIn string // -b: NAME=VALUE pairs, or a file to read
 	jarOut   string // -c: the file to write the cookies to
 }
@@ -117,6 +119,8 @@ empty reply.`,
 	f.StringVarP(&o.cookieIn, "cookie", "b", "", "send cookies: `DATA` as NAME=VALUE; NAME2=VALUE2, or a cookie FILE to read (Netscape format); turns the cookie engine on")
 	f.StringVarP(&o.jarOut, "cookie-jar", "c", "", "write every cookie to `FILE` (Netscape format; - for standard output) after the run")
 	f.BoolVar(&o.h2, "http2-prior-knowledge", false, "speak HTTP/2 at once, without Upgrade (h2c by prior knowledge)")
+	f.BoolVar(&o.h2up, "http2", false, "ask for HTTP/2: the first request in HTTP/1.1 with Upgrade: h2c, HTTP/2 after the server's 101 (HTTP/1.1 if it declines)")
+	f.BoolVar(&o.h1, "http1.1", false, "speak HTTP/1.1 (the default)")
 	return cmd
 }
 
@@ -325,9 +329,15 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 			if r.body == nil {
 				r.body = s.out
 			}
-			if o.h2 {
+			switch {
+			case o.h1:
+				r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}})
+			case o.h2:
 				r.client = web.NewH2Client(src, web.ClientConfig{}, h2.ClientConfig{MaxBodyBytes: curlMaxBody})
-			} else {
+			case o.h2up:
+				r.client = web.NewH2Client(src, web.ClientConfig{H2CUpgrade: true, HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}},
+					h2.ClientConfig{MaxBodyBytes: curlMaxBody})
+			default:
 				r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}})
 			}
 			// curl's clock starts before the name lookup, at the run's
@@ -422,12 +432,15 @@ func (r *curlRun) exchanged(u curlURL, x *web.Exchange) {
 		r.verbose("> %s\n", l)
 	}
 	for _, ir := range x.Interim {
-		r.printHead("< ", ir, false)
+		r.printHead("< ", ir, false, false)
+		if ir.Status == 101 && x.Proto == "HTTP/2" {
+			r.verbose("* Received 101, Switching to HTTP/2\n")
+		}
 	}
 	next, follow := curlURL{}, false
 	if x.Resp != nil {
 		r.cookies.took(r.src.Now(), u, x.Resp.Header.Values("Set-Cookie"))
-		r.printHead("< ", x.Resp, r.o.include || r.o.head)
+		r.printHead("< ", x.Resp, r.o.include || r.o.head, x.Proto == "HTTP/2")
 		next, follow = r.redirect(u, x.Resp)
 		switch {
 		case x.Err != nil:
@@ -488,9 +501,9 @@ func (r *curlRun) redirect(u curlURL, resp *h1.Response) (curlURL, bool) {
 
 // printHead shows a response head: "< " lines with -v, and the raw head
 // on the body's output with -i or -I.
-func (r *curlRun) printHead(prefix string, resp *h1.Response, raw bool) {
+func (r *curlRun) printHead(prefix string, resp *h1.Response, raw, isH2 bool) {
 	head := h1.AppendResponseHead(nil, &h1.Response{Minor: resp.Minor, Status: resp.Status, Reason: resp.Reason, Header: resp.Header})
-	if r.o.h2 {
+	if isH2 {
 		// curl shows an HTTP/2 status line without a reason phrase.
 		head = []byte("HTTP/2 " + strconv.Itoa(resp.Status) + " \r\n")
 		for _, f := range resp.Header {

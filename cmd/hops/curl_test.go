@@ -64,6 +64,10 @@ func TestCurlGolden(t *testing.T) {
 		}, 0},
 		{"curl-404.txt", [][]string{{"-i", "http://www.example.com/nope"}}, 0},
 		{"curl-405.txt", [][]string{{"-i", "-X", "DELETE", "http://api.example.com/items"}}, 0},
+		{"curl-http2-upgrade.txt", [][]string{
+			{"-v", "--http2", "http://www.example.com/style.css"},
+			{"-v", "--http2", "-H", "Content-Type: application/json", "-d", `{"name":"fig"}`, "http://api.example.com/items"},
+		}, 0},
 	}
 	for _, r := range runs {
 		t.Run(r.file, func(t *testing.T) {

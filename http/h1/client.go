@@ -33,6 +33,10 @@ const (
 	// ClientError: the exchange failed (Err says why); the connection is
 	// unusable.
 	ClientError
+	// ClientSwitched: a 101 (Switching Protocols) answered a request that
+	// offered an Upgrade (Resp has its head): the engine takes no more
+	// input and Switched hands over the bytes that followed it.
+	ClientSwitched
 )
 
 // ClientEvent is one step of an exchange. Resp is the engine's own copy
@@ -66,6 +70,8 @@ type ClientConn struct {
 	closeAfter bool // the connection cannot carry another request
 	broken     bool
 	final      *Response // the final response being collected
+	switched   bool      // a 101 ended HTTP/1.1 on this connection
+	upgrade    bool      // the request in flight offers an Upgrade
 	events     []ClientEvent
 }
 
@@ -121,6 +127,7 @@ func (c *ClientConn) Send(now sim.Time, req *Request) ([]byte, error) {
 		c.out = append(c.out, body...)
 	}
 	c.busy, c.got, c.final = true, false, nil
+	c.upgrade = h.Has("Upgrade") // a 101 then switches (RFC 9110 section 7.8)
 	c.p.SetMethod(req.Method)
 	return head, nil
 }
@@ -150,7 +157,7 @@ func (c *ClientConn) Room() int { return c.p.Room() }
 // took (all of them unless the response body exceeds what it collects).
 func (c *ClientConn) Receive(now sim.Time, b []byte) int {
 	taken := 0
-	for {
+	for !c.switched {
 		taken += c.p.Write(b[taken:])
 		if len(b) > 0 && !c.busy && !c.broken {
 			c.fail(now, ErrUnsolicited)
@@ -163,6 +170,17 @@ func (c *ClientConn) Receive(now sim.Time, b []byte) int {
 			return len(b)
 		}
 	}
+	return taken
+}
+
+// Switched returns, once a 101 answered the request (ClientSwitched),
+// the bytes that followed its head, to be handed to the new protocol's
+// engine with whatever Receive did not take; ok is false otherwise.
+func (c *ClientConn) Switched() (rest []byte, ok bool) {
+	if !c.switched {
+		return nil, false
+	}
+	return c.p.TakeBuffered(), true
 }
 
 // ReceiveEOF says the server closed its side.
@@ -211,7 +229,7 @@ func (c *ClientConn) fail(now sim.Time, err error) {
 }
 
 func (c *ClientConn) process(now sim.Time) {
-	for !c.broken {
+	for !c.broken && !c.switched {
 		ev := c.p.Next()
 		switch ev.Kind {
 		case EvNone:
@@ -252,6 +270,11 @@ func (c *ClientConn) head(now sim.Time) {
 	r := *c.p.Response()
 	r.Header = r.Header.Clone()
 	r.Body, r.Trailer = nil, nil
+	if r.Status == 101 && c.upgrade {
+		c.switched, c.busy, c.closeAfter = true, false, true
+		c.events = append(c.events, ClientEvent{Kind: ClientSwitched, At: now, Resp: &r})
+		return
+	}
 	if r.Status/100 == 1 {
 		if r.Status == 100 && c.heldBody != nil {
 			c.release()

@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"encoding/base64"
 	"errors"
 	"strconv"
 	"strings"
@@ -241,17 +242,45 @@ func NewClientConn(cfg ClientConfig) *ClientConn {
 		push = 1
 	}
 	c.out = append(c.out, Preface...)
-	c.frame = Frame{Type: FrameSettings, Data: AppendSettings(nil,
-		Setting{SettingEnablePush, push},
-		Setting{SettingMaxConcurrentStreams, uint32(cfg.MaxConcurrentStreams)},
-		Setting{SettingInitialWindowSize, uint32(cfg.InitialWindowSize)},
-		Setting{SettingMaxHeaderListSize, uint32(cfg.MaxHeaderListSize)},
-		Setting{SettingNoRFC7540Priorities, 1})}
+	c.frame = Frame{Type: FrameSettings, Data: clientSettings(&cfg, push)}
 	c.out = AppendFrame(c.out, &c.frame)
 	if inc := cfg.ConnWindow - DefaultWindow; inc > 0 {
 		c.frame = Frame{Type: FrameWindowUpdate, Increment: uint32(inc)}
 		c.out = AppendFrame(c.out, &c.frame)
 	}
+	return c
+}
+
+func clientSettings(cfg *ClientConfig, push uint32) []byte {
+	return AppendSettings(nil,
+		Setting{SettingEnablePush, push},
+		Setting{SettingMaxConcurrentStreams, uint32(cfg.MaxConcurrentStreams)},
+		Setting{SettingInitialWindowSize, uint32(cfg.InitialWindowSize)},
+		Setting{SettingMaxHeaderListSize, uint32(cfg.MaxHeaderListSize)},
+		Setting{SettingNoRFC7540Priorities, 1})
+}
+
+// UpgradeSettings returns the HTTP2-Settings field value (RFC 7540
+// section 3.2.1: the SETTINGS payload in base64url without padding) of
+// a client with cfg, for an HTTP/1.1 request offering Upgrade: h2c.
+func UpgradeSettings(cfg ClientConfig) string {
+	c := NewClientConn(cfg)
+	f, _, _ := ParseFrame(c.Output()[len(Preface):], MaxFrameSizeLimit)
+	return base64.RawURLEncoding.EncodeToString(f.Data)
+}
+
+// NewUpgradedClientConn returns the client's HTTP/2 end of a connection
+// whose HTTP/1.1 request offering Upgrade: h2c (with UpgradeSettings(cfg))
+// was answered 101 (RFC 7540 section 3.2): that request, of method, is
+// stream 1, half-closed from the client's side, its response to come as
+// HTTP/2 events on stream 1. The preface and SETTINGS are in Output, as
+// with NewClientConn; the bytes that followed the 101 go to Receive.
+func NewUpgradedClientConn(cfg ClientConfig, method string) *ClientConn {
+	c := NewClientConn(cfg)
+	x := &cstream{id: 1, req: Request{Method: method}, clen: -1, localDone: true,
+		sendWin: c.peerInitWin, recvWin: int64(c.cfg.InitialWindowSize)}
+	c.streams[1] = x
+	c.lastSent, c.nextID = 1, 3
 	return c
 }
 
