@@ -56,12 +56,41 @@ func (r Route) String() string {
 // expansion: a prefix of length L is written into every slot it covers at
 // level ceil(L/8), so a lookup reads at most four 256-slot arrays, one per
 // address byte, and never allocates. The zero value is an empty table.
+//
+// A table may be filled lazily (SetFill): its routes are then built by a
+// function the first time the table is read or changed, and again after
+// each Invalidate, so a world of many routers pays only for the tables
+// that are used.
 type RouteTable struct {
 	index  map[netip.Prefix]int32 // prefix → position in routes
 	routes []Route
 	free   []int32
 	def    int32 // index of the default route, or -1 (when index is set up)
 	root   *stride
+	fill   func(*RouteTable) // builds the routes of a lazy table (SetFill)
+	stale  bool              // fill must run before the table is used
+}
+
+// SetFill makes t lazy: its routes are dropped, and fill builds them
+// (by calling Insert on the empty table) when t is next read or changed.
+// A nil fill makes t an ordinary, empty table.
+func (t *RouteTable) SetFill(fill func(*RouteTable)) {
+	*t = RouteTable{fill: fill, stale: fill != nil}
+}
+
+// Invalidate drops the routes of a lazy table; its fill function builds
+// them again when the table is next used. On a table without a fill
+// function it is Clear.
+func (t *RouteTable) Invalidate() { t.SetFill(t.fill) }
+
+// Built reports whether the table holds its routes now: false for a lazy
+// table that has not been built since it was made or invalidated.
+func (t *RouteTable) Built() bool { return !t.stale }
+
+// build runs the fill function of a stale table.
+func (t *RouteTable) build() {
+	t.stale = false
+	t.fill(t)
 }
 
 // stride is one level of the trie: one slot per value of an address byte.
@@ -93,6 +122,9 @@ func addrBits(a netip.Addr) uint32 {
 func (t *RouteTable) Insert(r Route) error {
 	if !r.Prefix.IsValid() || !r.Prefix.Addr().Is4() {
 		return fmt.Errorf("node: route prefix %v is not IPv4", r.Prefix)
+	}
+	if t.stale {
+		t.build()
 	}
 	r.Prefix = r.Prefix.Masked()
 	if t.index == nil {
@@ -166,6 +198,9 @@ func (t *RouteTable) Remove(prefix netip.Prefix) bool {
 	if !prefix.IsValid() || !prefix.Addr().Is4() {
 		return false
 	}
+	if t.stale {
+		t.build()
+	}
 	prefix = prefix.Masked()
 	i, ok := t.index[prefix]
 	if !ok {
@@ -204,6 +239,9 @@ func (t *RouteTable) Lookup(dst netip.Addr) (Route, bool) {
 	if !dst.Is4() {
 		return Route{}, false
 	}
+	if t.stale {
+		t.build()
+	}
 	b := dst.As4()
 	best := int32(-1)
 	s := t.root
@@ -224,13 +262,21 @@ func (t *RouteTable) Lookup(dst netip.Addr) (Route, bool) {
 }
 
 // Len returns the number of routes.
-func (t *RouteTable) Len() int { return len(t.index) }
+func (t *RouteTable) Len() int {
+	if t.stale {
+		t.build()
+	}
+	return len(t.index)
+}
 
-// Clear removes every route.
+// Clear removes every route, and the fill function of a lazy table.
 func (t *RouteTable) Clear() { *t = RouteTable{} }
 
 // Routes returns every route, sorted by prefix address, then by length.
 func (t *RouteTable) Routes() []Route {
+	if t.stale {
+		t.build()
+	}
 	out := make([]Route, 0, len(t.index))
 	for _, i := range t.index {
 		out = append(out, t.routes[i])

@@ -87,6 +87,7 @@ type World struct {
 	roles     []scenario.Role
 	pending   sim.Timer
 	adj       [][]edge          // the route oracle's graph, per node
+	oracle    oracle            // the route oracle's state (oracle.go)
 	dynamic   []bool            // per node: it has an interface addressed by DHCP
 	natInside map[ifaceKey]bool // inside interfaces of NATs: their subnets stay home
 
