@@ -23,16 +23,20 @@
 package loader
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
 	"path"
 	"strings"
 
+	cssparse "github.com/hopsnet/hops/browser/css"
 	"github.com/hopsnet/hops/browser/dom"
 	"github.com/hopsnet/hops/browser/fetch"
+	"github.com/hopsnet/hops/browser/font"
 	"github.com/hopsnet/hops/browser/page"
 	"github.com/hopsnet/hops/sim"
+	xhtml "golang.org/x/net/html"
 )
 
 // Field is one header field.
@@ -66,6 +70,9 @@ const (
 	Stylesheet Kind = "stylesheet"
 	Script     Kind = "script"
 	Image      Kind = "image"
+	// Font is an @font-face source, found in a style sheet when it
+	// arrives (or in the document's <style> elements).
+	Font Kind = "font"
 )
 
 // Request is one request for the driver to send: a GET of URL with the
@@ -83,7 +90,7 @@ type Entry struct {
 	ID        int
 	URL       string
 	Kind      Kind
-	Initiator string // "navigation", "parser" (the preload scan), "redirect"
+	Initiator string // "navigation", "parser" (the preload scan), "redirect", "stylesheet" (its @font-face rules)
 	// DiscoveredAfter is how many bytes of the document had arrived when
 	// the preload scan found this resource (parser-initiated entries).
 	DiscoveredAfter int
@@ -263,7 +270,7 @@ func accept(k Kind) string {
 		return "text/css,*/*;q=0.1"
 	case Image:
 		return "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"
-	case Script:
+	case Script, Font:
 		return "*/*"
 	}
 	return "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -412,8 +419,74 @@ func (l *Loader) complete(now sim.Time, e *Entry, resp Response) {
 	}
 	if e.ID == l.doc && isHTML(e.ContentType) {
 		l.discover(now, resp.Body, true)
+		for _, sheet := range inlineStyles(resp.Body) {
+			l.discoverFonts(now, sheet, l.docURL, "document")
+		}
+	}
+	if e.Kind == Stylesheet && e.Status/100 == 2 {
+		l.discoverFonts(now, resp.Body, l.reqs[e.ID], e.URL)
 	}
 	l.settle(now)
+}
+
+// discoverFonts queues the font files of a style sheet's @font-face
+// rules, resolved against base (the sheet's URL): every url() source
+// whose format() hint hops reads, since page building tries them in
+// order until one loads. (A browser fetches a face only when text uses
+// it; hops builds the page once everything has arrived, so it asks for
+// them all.)
+func (l *Loader) discoverFonts(now sim.Time, text []byte, base *url.URL, from string) {
+	sh, err := cssparse.Parse(text)
+	if err != nil {
+		return
+	}
+	l.hold++
+	defer func() { l.hold-- }()
+	for _, ff := range sh.FontFaces {
+		for _, src := range ff.Sources {
+			if src.URL == "" || !font.Formats(src.Format) {
+				continue
+			}
+			ref, err := base.Parse(src.URL)
+			if err != nil || ref.Scheme != "http" {
+				l.log(now, "failed", -1, fmt.Sprintf("font %q: not an http URL", src.URL))
+				continue
+			}
+			ref.Fragment, ref.RawFragment = "", ""
+			if _, dup := l.byURL[ref.String()]; dup {
+				continue
+			}
+			id := l.add(now, ref, Font, "stylesheet", 0)
+			l.log(now, "discovered", id, fmt.Sprintf("font %s in %s", ref, from))
+			l.begin(now, id)
+		}
+	}
+}
+
+// inlineStyles returns the text of the document's <style> elements.
+func inlineStyles(doc []byte) [][]byte {
+	var out [][]byte
+	z := xhtml.NewTokenizer(bytes.NewReader(doc))
+	in := false
+	for len(out) < 64 {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return out
+		case xhtml.StartTagToken:
+			name, _ := z.TagName()
+			in = string(name) == "style"
+			if in {
+				out = append(out, nil)
+			}
+		case xhtml.TextToken:
+			if in {
+				out[len(out)-1] = append(out[len(out)-1], z.Text()...)
+			}
+		case xhtml.EndTagToken:
+			in = false
+		}
+	}
+	return out
 }
 
 func isHTML(ct string) bool {
