@@ -81,6 +81,12 @@ func Parse(src []byte) (*Document, error) {
 		return nil, err
 	}
 	root, err := html.Parse(bytes.NewReader(src))
+	if err != nil && strings.Contains(err.Error(), "open stack of elements exceeds") {
+		// x/net/html stops at 512 open elements (a recovered panic, not
+		// a sentinel error); hops' own limit is lower, so it is the same
+		// limit to the user.
+		return nil, fmt.Errorf("%w: depth over %d (the HTML parser stopped: %v)", ErrTooDeep, MaxDepth, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dom: %w", err)
 	}

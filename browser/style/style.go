@@ -312,6 +312,7 @@ func (s *Styler) compute(n *html.Node, parent *Style) *Style {
 		switch d.Property {
 		case "font-size":
 			st.FontSize, st.AbsoluteSize = fontSize(d.Value, parent.FontSize, s.root, st.FontSize, parent.AbsoluteSize, st.AbsoluteSize)
+			st.FontSize = min(st.FontSize, maxFontSize)
 		case "font-family":
 			st.GenericMono = genericMono(d.Value, parent.GenericMono)
 		}

@@ -1,7 +1,9 @@
 package style
 
 import (
+	"errors"
 	"image/color"
+	"math"
 	"strconv"
 	"strings"
 
@@ -54,11 +56,23 @@ func dimension(t css.Token) (float64, string, bool) {
 		i++
 	}
 	f, err := strconv.ParseFloat(s[:i], 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) || math.IsNaN(f) {
 		return 0, "", false
 	}
+	// Numbers beyond any layout's reach are clamped, so that sums of
+	// lengths stay finite (1e308px + 1e308px is +Inf, and Inf - Inf NaN).
+	f = max(-maxNumber, min(maxNumber, f))
 	return f, strings.ToLower(s[i:]), true
 }
+
+// maxNumber bounds a CSS number; maxLengthPx a length in px, as Blink's
+// LayoutUnit (a 32-bit count of 1/64 px) does; maxFontSize a font size,
+// Blink's limit.
+const (
+	maxNumber   = 1e9
+	maxLengthPx = 1<<25 - 1
+	maxFontSize = 10000
+)
 
 // length converts a token to a Length. em is relative to fontSize, rem to
 // rootSize. allowPct and allowAuto say what the property accepts.
@@ -82,7 +96,7 @@ func length(t css.Token, fontSize, rootSize float64, allowAuto bool) (Length, bo
 			return Length{}, false
 		}
 		if px, ok := absolute(f, unit, fontSize, rootSize); ok {
-			return Length{Px: px}, true
+			return Length{Px: max(-maxLengthPx, min(maxLengthPx, px))}, true
 		}
 	}
 	return Length{}, false
