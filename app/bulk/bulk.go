@@ -146,10 +146,11 @@ type Transfer struct {
 	ivRetx   uint64
 	finished bool
 	done     func(*Result)
-	up       bool // connected: intervals run
-	stopping bool // aborting both ends: their Closed calls are ours
-	wrote    bool // everything written and the FIN queued
-	rcvDone  bool // the receiver read EOF
+	up       bool     // connected: intervals run
+	stopping bool     // aborting both ends: their Closed calls are ours
+	wrote    bool     // everything written and the FIN queued
+	rcvDone  bool     // the receiver read EOF
+	eofAt    sim.Time // when
 }
 
 // chunkSize is how many fresh bytes the sender makes at a time.
@@ -320,17 +321,28 @@ func (t *Transfer) read(c *node.TCPConn) {
 		t.res.BytesReceived += int64(k)
 	}
 	if c.EOF() && !t.rcvDone {
-		// The end of the stream: the transfer is done. The connections
-		// close on their own (the sender lingers in TIME-WAIT).
+		// The end of the stream: the transfer is done. The receiver
+		// closes its side, and the run lasts until the sender has
+		// acknowledged that FIN (as iperf3's connections close before
+		// it exits), for at most closeLinger; the sender then lingers in
+		// TIME-WAIT on its own.
 		t.rcvDone = true
-		t.res.Elapsed = t.dst.Now().Sub(t.start)
+		t.eofAt = t.dst.Now()
+		t.res.Elapsed = t.eofAt.Sub(t.start)
+		t.timer.ResetAt(t.eofAt.Add(closeLinger))
 		c.Close()
-		t.finish()
 	}
 }
 
+// closeLinger bounds the wait, after the receiver read the end of the
+// stream, for its FIN to be acknowledged.
+const closeLinger = 5 * time.Second
+
 func (t *Transfer) receiverClosed(c *node.TCPConn, err error) {
-	if err != nil && !t.rcvDone {
+	switch {
+	case t.rcvDone:
+		t.finish() // closed (or reset) after every byte arrived
+	case err != nil:
 		t.fail(fmt.Errorf("receiver: %w", err))
 	}
 }
@@ -341,9 +353,10 @@ func (t *Transfer) senderClosed(c *node.TCPConn, err error) {
 	}
 }
 
-// fail ends the run with err, unless it has ended.
+// fail ends the run with err, unless it has ended or every byte has
+// arrived (an error while closing does not undo the transfer).
 func (t *Transfer) fail(err error) {
-	if t.finished || t.stopping {
+	if t.finished || t.stopping || t.rcvDone {
 		return
 	}
 	t.res.Err = err
@@ -353,6 +366,10 @@ func (t *Transfer) fail(err error) {
 // tick ends an interval, or the run at its deadline.
 func (t *Transfer) tick(now sim.Time) {
 	if t.finished {
+		return
+	}
+	if t.rcvDone {
+		t.finish() // the close lingered closeLinger
 		return
 	}
 	if t.cfg.Deadline > 0 && now >= t.start.Add(t.cfg.Deadline) {
@@ -413,6 +430,10 @@ func (t *Transfer) Stop() {
 	if t.finished {
 		return
 	}
+	if t.rcvDone {
+		t.finish() // done already; only the close was left
+		return
+	}
 	t.res.Interrupted = true
 	t.abort()
 }
@@ -447,6 +468,9 @@ func (t *Transfer) finish() {
 	}
 	t.finished = true
 	now := t.src.Now()
+	if t.rcvDone {
+		now = t.eofAt // intervals end with the stream, not its close
+	}
 	if t.up && now > t.ivStart && t.res.Err == nil {
 		t.report(now) // the last, partial interval
 	}

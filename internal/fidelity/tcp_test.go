@@ -88,7 +88,7 @@ func tcpKeySegments(ps []packet) []packet {
 		case p.proto == 1 && p.icmpType >= 0:
 			if !icmpErr && p.icmpType != 0 && p.icmpType != 8 {
 				icmpErr = true
-				out = append(out, withRole(p, "first ICMP error"))
+				out = append(out, withRole(quotedTCP(p), "first ICMP error"))
 			}
 		case fromClient(p):
 			t := p.tcp
@@ -135,6 +135,35 @@ func tcpKeySegments(ps []packet) []packet {
 	return out
 }
 
+// closeRoles are the roles of tcpKeySegments that belong to the close.
+var closeRoles = map[string]bool{
+	"client's FIN": true, "server's FIN": true, "client's ACK of the server's FIN": true,
+	"server's ACK of the client's FIN, before its own FIN": true,
+}
+
+// tcpOpenSegments is tcpKeySegments up to the close: the handshake, the
+// first data and path-MTU discovery.
+func tcpOpenSegments(ps []packet) []packet {
+	return keepRoles(tcpKeySegments(ps), func(r string) bool { return !closeRoles[r] })
+}
+
+// tcpCloseSegments is tcpKeySegments' close alone: the FINs and their
+// ACKs.
+func tcpCloseSegments(ps []packet) []packet {
+	return keepRoles(tcpKeySegments(ps), func(r string) bool { return closeRoles[r] })
+}
+
+func keepRoles(ps []packet, keep func(role string) bool) []packet {
+	var out []packet
+	for _, p := range ps {
+		if len(p.fields) > 0 && p.fields[0].name == "role" && !keep(p.fields[0].value) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 // withRole labels a packet with its role in the comparison.
 func withRole(p packet, role string) packet {
 	p.fields = append([]field{{name: "role", value: role}}, p.fields...)
@@ -174,6 +203,24 @@ func (c tcpConn) relative(p packet, role string, client bool) packet {
 	p.fields = fs
 	p.summary = strings.Replace(p.summary, fmt.Sprintf("TCP to port %d", c.cport), "TCP to the client", 1)
 	return withRole(p, role)
+}
+
+// quotedTCP applies relative's allowances to the TCP segment an ICMP
+// error quotes: its window is left out (not a SYN's) and its payload is
+// compared by length.
+func quotedTCP(p packet) packet {
+	var fs []field
+	for _, f := range p.fields {
+		switch f.name {
+		case "quote.tcp.window":
+			continue // allowance "TCP after the handshake"
+		case "quote.tcp.data":
+			f = field{name: "quote.tcp.data-length", value: fmt.Sprint(len(f.data))} // allowance "TCP payload"
+		}
+		fs = append(fs, f)
+	}
+	p.fields = fs
+	return p
 }
 
 // synRetries keeps a capture's SYNs (the SYN retransmission schedule),
