@@ -68,7 +68,7 @@ func (p *Page) loadFonts(f fetch.Fetcher, fonts *font.Set) {
 				break
 			}
 			if !loaded {
-				p.log("font not loaded", fmt.Sprintf("%q %s falls back to the Go fonts: %s", ff.Family, faceDesc(ff), strings.Join(why, "; ")))
+				p.log("font not loaded", fmt.Sprintf("%q %s has no face (a font-family list goes on to its next name): %s", ff.Family, faceDesc(ff), strings.Join(why, "; ")))
 			}
 		}
 	}

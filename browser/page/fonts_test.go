@@ -31,7 +31,7 @@ func TestFontFace(t *testing.T) {
 		{"WOFF2 data: a message, then the next source", `@font-face{font-family:Shown;src:url(fonts/packed.woff2),url(fonts/mono.ttf)}`, `Shown`, true, `font broken: fonts/packed.woff2 (`},
 		{"not a font: falls back to the Go fonts", `@font-face{font-family:Shown;src:url(fonts/broken.ttf)}`, `Shown`, false, `not a TrueType or OpenType font`},
 		{"WOFF2 only: falls back", `@font-face{font-family:Shown;src:url(fonts/packed.woff2)}`, `Shown`, false, `WOFF2 (hops reads TrueType and OpenType fonts`},
-		{"missing file: falls back", `@font-face{font-family:Shown;src:url(fonts/gone.ttf)}`, `Shown`, false, `font not loaded: "shown" 400 normal falls back to the Go fonts: fonts/gone.ttf: fetch: not found`},
+		{"missing file: falls back", `@font-face{font-family:Shown;src:url(fonts/gone.ttf)}`, `Shown`, false, `font not loaded: "shown" 400 normal has no face (a font-family list goes on to its next name): fonts/gone.ttf: fetch: not found`},
 		{"an unknown family is passed over", `@font-face{font-family:Shown;src:url(fonts/mono.ttf)}`, `"No Such", Shown`, true, ""},
 		{"a family without a face is not used", `@font-face{font-family:Shown;src:url(fonts/mono.ttf)}`, `Other, sans-serif`, false, ""},
 		{"url resolved against the style sheet", ``, `Sheet`, true, `resource loaded: font fonts/mono.ttf`},
