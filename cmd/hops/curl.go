@@ -18,6 +18,7 @@ import (
 	"github.com/hopsnet/hops/tcp"
 	"github.com/hopsnet/hops/world/scenario"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // curlMaxBody bounds the body hops curl keeps in memory.
@@ -101,7 +102,12 @@ empty reply.`,
 			return err
 		},
 	}
-	f := cmd.Flags()
+	o.flags(cmd.Flags())
+	return cmd
+}
+
+// flags declares curl's flags into o.
+func (o *curlOpts) flags(f *pflag.FlagSet) {
 	f.StringVar(&o.from, "from", "", "`NODE` to send from (default: the laptop)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the connection, the request head and the response head")
 	f.StringVarP(&o.method, "request", "X", "", "request `METHOD` (default GET, POST with -d)")
@@ -121,7 +127,6 @@ empty reply.`,
 	f.BoolVar(&o.h2, "http2-prior-knowledge", false, "speak HTTP/2 at once, without Upgrade (h2c by prior knowledge)")
 	f.BoolVar(&o.h2up, "http2", false, "ask for HTTP/2: the first request in HTTP/1.1 with Upgrade: h2c, HTTP/2 after the server's 101 (HTTP/1.1 if it declines)")
 	f.BoolVar(&o.h1, "http1.1", false, "speak HTTP/1.1 (the default)")
-	return cmd
 }
 
 // curlURL is an http URL taken apart.
@@ -286,6 +291,7 @@ type curlRun struct {
 	lastURL  curlURL
 	finished func()
 	cookies  *curlCookies
+	dropBody bool // a 301, 302 or 303 turned the POST into a GET
 }
 
 func (g *globals) runCurl(o curlOpts, raw string) error {
@@ -384,14 +390,10 @@ func (g *globals) knownHost(host string) error {
 
 // fetch sends one request of the run to u at addr.
 func (r *curlRun) fetch(u curlURL, addr netip.Addr) {
-	req, err := r.o.request(u)
+	req, err := r.o.followRequest(u, r.dropBody)
 	if err != nil {
 		r.fail(err)
 		return
-	}
-	if r.redirs > 0 && r.o.method == "" && r.o.json == "" && len(r.o.data) > 0 {
-		req.Method, req.Body = "GET", nil // after a 301/302/303, curl's POST becomes GET
-		req.Header.Del("Content-Type")
 	}
 	if h := r.cookies.header(r.src.Now(), u); h != "" {
 		req.Header.Add("Cookie", h)
@@ -463,6 +465,11 @@ func (r *curlRun) exchanged(u curlURL, x *web.Exchange) {
 			return
 		}
 		r.verbose("* Issue another request to this URL: '%s'\n", next)
+		var note string
+		r.dropBody, note = r.o.switchAfter(x.Resp.Status, r.dropBody)
+		if note != "" {
+			r.verbose("* %s\n", note)
+		}
 		r.s.lookup(r.src, next.host, func(addr netip.Addr, err error) {
 			if err != nil {
 				r.fail(&curlFail{6, "Could not resolve host: " + next.host})
@@ -486,17 +493,66 @@ func (r *curlRun) leftIntact(u curlURL, x *web.Exchange) {
 
 // redirect returns where a response sends the client under -L.
 func (r *curlRun) redirect(u curlURL, resp *h1.Response) (curlURL, bool) {
+	return r.o.redirect(u, resp)
+}
+
+// redirect returns where a response sends the client under -L.
+func (o *curlOpts) redirect(u curlURL, resp *h1.Response) (curlURL, bool) {
 	switch resp.Status {
 	case 301, 302, 303, 307, 308:
 	default:
 		return curlURL{}, false
 	}
 	loc := resp.Header.Get("Location")
-	if !r.o.location || loc == "" {
+	if !o.location || loc == "" {
 		return curlURL{}, false
 	}
 	next, err := resolveRef(u, loc)
 	return next, err == nil
+}
+
+// switchAfter is curl's method rule for the request that follows a
+// redirect with status (RFC 9110 section 15.4): after a 301 or 302 a
+// POST becomes a GET without its body (the historical behaviour 15.4.2
+// and 15.4.3 allow), after a 303 any request but a GET does (a HEAD
+// stays a HEAD), and a 307 or 308 repeats the method and the body
+// (15.4.8, 15.4.9). A POST is a request with -d or --json; -X names the
+// method every request of the run uses, so "-X PUT -d x" sends PUT
+// without the body after a 303, as curl does. dropped says an earlier
+// redirect dropped the body already; note is curl's -v line.
+func (o *curlOpts) switchAfter(status int, dropped bool) (drop bool, note string) {
+	post := !dropped && (len(o.data) > 0 || o.json != "")
+	switch status {
+	case 301, 302:
+		if post {
+			return true, "Switch from POST to GET"
+		}
+	case 303:
+		switch {
+		case o.head:
+			return dropped, "Switch to HEAD"
+		case post:
+			return true, "Switch to GET"
+		}
+	}
+	return dropped, ""
+}
+
+// followRequest is the request to u: the flags' request, with its body
+// dropped (and, without -X, made a GET) once a redirect switched it.
+func (o *curlOpts) followRequest(u curlURL, dropBody bool) (*h1.Request, error) {
+	req, err := o.request(u)
+	if err != nil || !dropBody {
+		return req, err
+	}
+	req.Body = nil
+	if o.method == "" {
+		req.Method = "GET"
+	}
+	if o.json == "" {
+		req.Header.Del("Content-Type") // --json's fields are the user's, and stay
+	}
+	return req, nil
 }
 
 // printHead shows a response head: "< " lines with -v, and the raw head
