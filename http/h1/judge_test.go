@@ -6,11 +6,13 @@ package h1
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -238,6 +240,96 @@ func TestClientConnToNetHTTPServer(t *testing.T) {
 	r, _ = roundTrip(t, conn, cc, get("GET", "/chunked", ""))
 	if len(r.Body) != 10000 || !r.Chunked || r.Trailer.Get("X-Sum") != "done" {
 		t.Errorf("chunked response: %d bytes, chunked %v, trailer %v", len(r.Body), r.Chunked, r.Trailer)
+	}
+	if !cc.Reusable() || conns.Load() != 1 {
+		t.Errorf("reusable %v, %d connections, want one kept alive", cc.Reusable(), conns.Load())
+	}
+}
+
+// bigBytes is n bytes of a pattern that does not repeat within 64 KiB.
+func bigBytes(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i>>8 + i>>16)
+	}
+	return b
+}
+
+// TestClientConnBigBodiesNetHTTPServer: ClientConn and net/http's
+// server over loopback, on one kept-alive connection: every method, and
+// bodies of several MiB both ways, fixed (Content-Length) and chunked,
+// compared by SHA-256.
+func TestClientConnBigBodiesNetHTTPServer(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Method", r.Method)
+		w.Header().Set("X-In", fmt.Sprintf("%d %x chunked=%v", len(body), sha256.Sum256(body), len(r.TransferEncoding) > 0))
+		var n int
+		if _, err := fmt.Sscanf(r.URL.Path, "/fixed/%d", &n); err == nil {
+			w.Header().Set("Content-Length", strconv.Itoa(n))
+			w.Write(bigBytes(n))
+			return
+		}
+		if _, err := fmt.Sscanf(r.URL.Path, "/chunked/%d", &n); err == nil {
+			b := bigBytes(n)
+			for len(b) > 0 { // flushed pieces: Transfer-Encoding: chunked
+				k := min(len(b), 70_000)
+				w.Write(b[:k])
+				w.(http.Flusher).Flush()
+				b = b[k:]
+			}
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	}))
+	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	cc := NewClientConn(ClientConfig{ChunkBytes: 50_000})
+	const big = 6<<20 + 321
+	in := func(b []byte, chunked bool) string {
+		return fmt.Sprintf("%d %x chunked=%v", len(b), sha256.Sum256(b), chunked)
+	}
+	for _, tc := range []struct {
+		method, target string
+		body           []byte
+		chunked        bool
+		wantBody       []byte
+		wantChunked    bool
+	}{
+		{"GET", "/fixed/" + strconv.Itoa(big), nil, false, bigBytes(big), false},
+		{"GET", "/chunked/" + strconv.Itoa(big), nil, false, bigBytes(big), true},
+		{"HEAD", "/fixed/" + strconv.Itoa(big), nil, false, nil, false},
+		{"POST", "/echo", bigBytes(big), false, bigBytes(big), false},
+		{"PUT", "/echo", bigBytes(big), true, bigBytes(big), false},
+		{"POST", "/chunked/" + strconv.Itoa(big), bigBytes(4 << 20), true, bigBytes(big), true},
+		{"OPTIONS", "/echo", nil, false, nil, false},
+		{"DELETE", "/echo", nil, false, nil, false},
+		{"PATCH", "/echo", []byte("patch"), false, []byte("patch"), false},
+	} {
+		req := &Request{Method: tc.method, Target: tc.target, Header: Header{{"Host", "judge.example"}}, Body: tc.body, Chunked: tc.chunked}
+		r, _ := roundTrip(t, conn, cc, req)
+		name := tc.method + " " + tc.target
+		if r.Status != 200 || r.Header.Get("X-Method") != tc.method || r.Header.Get("X-In") != in(tc.body, tc.chunked) {
+			t.Errorf("%s: %d, server got %q", name, r.Status, r.Header.Get("X-In"))
+		}
+		if sha256.Sum256(r.Body) != sha256.Sum256(tc.wantBody) || len(r.Body) != len(tc.wantBody) || r.Chunked != tc.wantChunked {
+			t.Errorf("%s: %d bytes (chunked %v), want %d (chunked %v)", name, len(r.Body), r.Chunked, len(tc.wantBody), tc.wantChunked)
+		}
+		if tc.method == "HEAD" && r.ContentLength != big {
+			t.Errorf("HEAD: Content-Length %d", r.ContentLength)
+		}
 	}
 	if !cc.Reusable() || conns.Load() != 1 {
 		t.Errorf("reusable %v, %d connections, want one kept alive", cc.Reusable(), conns.Load())
