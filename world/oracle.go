@@ -35,6 +35,11 @@ type oracle struct {
 	fills   []func(*node.RouteTable) // per node: builds its table, or nil when not lazy
 	trees   []*spt                   // per node: the tree its built table came from, or nil
 
+	// fillRoutes' scratch space: the computed routes, and each one's
+	// position by prefix.
+	routes  []node.Route
+	routeAt map[netip.Prefix]int
+
 	// Dijkstra's scratch space, reused by every run.
 	dist  []int
 	first []int32
@@ -204,6 +209,7 @@ func (w *World) setupOracle() {
 		}
 		o.fills[s] = func(t *node.RouteTable) { w.fillRoutes(s, t) }
 	}
+	o.routeAt = map[netip.Prefix]int{}
 	o.dist = make([]int, nn)
 	o.first = make([]int32, nn)
 	o.done = make([]bool, nn)
@@ -243,6 +249,9 @@ func (w *World) fillRoutes(s int, t *node.RouteTable) {
 	tree := w.shortestPaths(s)
 	o.trees[s] = tree
 	dist, first := o.dist, o.first
+	rs := o.routes[:0]
+	at := o.routeAt
+	clear(at)
 	route := func(prefix netip.Prefix, owners []int) {
 		best, bestEdge := -1, int32(-1)
 		for _, owner := range owners {
@@ -252,7 +261,11 @@ func (w *World) fillRoutes(s int, t *node.RouteTable) {
 		}
 		if bestEdge >= 0 {
 			e := &w.adj[s][bestEdge]
-			t.Insert(node.Route{Prefix: prefix, Iface: e.iface.Index, NextHop: e.snapPeer, Metric: best})
+			if k, ok := at[prefix]; ok {
+				rs[k].Prefix = netip.Prefix{} // a later subnet of the same prefix replaces it
+			}
+			at[prefix] = len(rs)
+			rs = append(rs, node.Route{Prefix: prefix, Iface: e.iface.Index, NextHop: e.snapPeer, Metric: best})
 		}
 	}
 	for k := range o.subnets {
@@ -274,6 +287,19 @@ func (w *World) fillRoutes(s int, t *node.RouteTable) {
 			}
 		}
 	}
+	live := rs[:0]
+	for _, r := range rs {
+		if r.Prefix.IsValid() {
+			live = append(live, r)
+		}
+	}
+	if len(live) > aggregateAbove {
+		live = aggregate(live, func(p netip.Prefix) bool { return connected(n, p) })
+	}
+	for _, r := range live {
+		t.Insert(r)
+	}
+	o.routes = live[:0]
 }
 
 func connected(n *node.Node, p netip.Prefix) bool {

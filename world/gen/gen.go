@@ -9,7 +9,10 @@
 // probability one half, to one more (a peer). A server hangs off one
 // router of each AS. Link delays are 1–10 ms inside an AS and 2–20 ms
 // between ASes. Addresses: a /30 per link from 198.18.0.0/15 (the
-// benchmarking range), so a world holds at most 32,768 links.
+// benchmarking range), so a world holds at most 32,768 links; each AS
+// takes one run of consecutive /30s for its links inside, the link to
+// its server and its links to earlier ASes, so that the routes towards
+// it aggregate.
 package gen
 
 import (
@@ -17,6 +20,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -63,51 +67,58 @@ func Internet(c Config) ([]byte, error) {
 		}
 		fmt.Fprintf(&b, "  - {name: as%d-server, role: server}\n", as)
 	}
-	b.WriteString("links:\n")
-	next := 0
-	var err error
-	link := func(x, y string, lo, hi int) {
-		if next >= maxLinks {
-			err = fmt.Errorf("gen: more than %d links: too many routers", maxLinks)
-			return
-		}
-		base := netip.AddrFrom4([4]byte{198, 18 + byte(next>>14), byte(next >> 6), byte(next<<2) & 0xfc})
-		next++
-		a := base.Next()
-		fmt.Fprintf(&b, "  - {a: %s %s/30, b: %s %s/30, rate: 10Gbps, delay: %dms}\n", x, a, y, a.Next(), lo+r.IntN(hi-lo+1))
+	// Links are drawn first and addressed afterwards, AS by AS: an AS's
+	// links inside it, to its server and to the earlier ASes it links to
+	// take consecutive /30s, so the routes towards an AS aggregate into a
+	// few prefixes (see world's oracle).
+	type genLink struct {
+		x, y  string
+		delay int
+		as    int // the AS whose block addresses the link
+	}
+	var links []genLink
+	link := func(as int, x, y string, lo, hi int) {
+		links = append(links, genLink{x, y, lo + r.IntN(hi-lo+1), as})
 	}
 	for as, rs := range routers {
 		n := len(rs)
 		for i := 0; n > 1 && i < n && (n > 2 || i == 0); i++ {
-			link(rs[i], rs[(i+1)%n], 1, 10)
+			link(as, rs[i], rs[(i+1)%n], 1, 10)
 		}
 		for i := 0; i+2 < n; i += 2 {
 			j := (i + 2 + r.IntN(n-2)) % n
 			if j != i && j != (i+1)%n && (j+1)%n != i {
-				link(rs[i], rs[j], 1, 10)
+				link(as, rs[i], rs[j], 1, 10)
 			}
 		}
-		link(rs[r.IntN(n)], fmt.Sprintf("as%d-server", as), 1, 1)
+		link(as, rs[r.IntN(n)], fmt.Sprintf("as%d-server", as), 1, 1)
 	}
 	pick := func(as int) string { return routers[as][r.IntN(len(routers[as]))] }
 	for as := 1; as < c.ASes; as++ {
 		switch {
 		case as < 3:
 			for p := 0; p < as; p++ {
-				link(pick(as), pick(p), 2, 20)
+				link(as, pick(as), pick(p), 2, 20)
 			}
 		default:
 			providers := 1 + r.IntN(2)
 			for k := 0; k < providers; k++ {
-				link(pick(as), pick(r.IntN(as)), 2, 20)
+				link(as, pick(as), pick(r.IntN(as)), 2, 20)
 			}
 			if r.IntN(2) == 0 {
-				link(pick(as), pick(r.IntN(as)), 2, 20)
+				link(as, pick(as), pick(r.IntN(as)), 2, 20)
 			}
 		}
 	}
-	if err != nil {
-		return nil, err
+	if len(links) > maxLinks {
+		return nil, fmt.Errorf("gen: %d links, more than %d: too many routers", len(links), maxLinks)
+	}
+	slices.SortStableFunc(links, func(a, b genLink) int { return a.as - b.as })
+	b.WriteString("links:\n")
+	for next, l := range links {
+		base := netip.AddrFrom4([4]byte{198, 18 + byte(next>>14), byte(next >> 6), byte(next<<2) & 0xfc})
+		a := base.Next()
+		fmt.Fprintf(&b, "  - {a: %s %s/30, b: %s %s/30, rate: 10Gbps, delay: %dms}\n", l.x, a, l.y, a.Next(), l.delay)
 	}
 	return []byte(b.String()), nil
 }
