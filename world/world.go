@@ -2,12 +2,14 @@
 // kernel, the nodes and the links, fills the route tables, and schedules
 // the scenario's link failures. It also embeds hops' default internet.
 //
-// Until dynamic routing exists, routes come from an oracle: shortest paths
-// over the links that are up, by cost (a link's cost, or its delay in units
-// of 10µs when none is given), through routers only. When a link goes down
-// or up the oracle recomputes every table after Options.Convergence, so a
-// cut either reroutes or leaves destinations unreachable, exactly as the
-// remaining topology allows.
+// Unless the routers run a routing protocol (routing.go), routes come from an
+// oracle (oracle.go): shortest paths over the links that are up, by cost
+// (a link's cost, or its delay in units of 10µs when none is given),
+// through routers only. A router's table is built when it is first used;
+// when a link goes down or up, the tables the change can alter are built
+// again from the links' states after Options.Convergence, so a cut either
+// reroutes or leaves destinations unreachable, exactly as the remaining
+// topology allows.
 package world
 
 import (
