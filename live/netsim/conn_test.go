@@ -170,17 +170,18 @@ func TestReadDeadline(t *testing.T) {
 func TestWriteBackPressure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := running(t, small(t))
+		n.TCP.SendBufSize, n.TCP.RecvBufSize = 256<<10, 128<<10
 		c, s := pair(t, n)
 		defer c.Close()
 		defer s.Close()
-		big := bytes.Repeat([]byte("x"), 8<<20)
+		big := bytes.Repeat([]byte("x"), 4<<20)
 		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		k, err := c.Write(big)
 		wantTimeout(t, "Write with nobody reading", err)
-		if k <= 0 || k >= len(big) {
-			t.Fatalf("Write queued %d of %d bytes, want some but not all", k, len(big))
+		// The peer's receive buffer fills, then the send buffer.
+		if want := 256<<10 + 128<<10; k != want {
+			t.Fatalf("Write queued %d of %d bytes before blocking, want %d (send buffer plus the peer's window)", k, len(big), want)
 		}
-		t.Logf("queued %d bytes (send buffer plus the peer's window) before blocking", k)
 		// Once the peer reads, the rest goes through.
 		c.SetWriteDeadline(time.Time{})
 		got := make(chan int64)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -82,7 +83,9 @@ func TestHTTPUnderLoss(t *testing.T) {
 			rw.Header().Set("X-Sha256", sum(b))
 			rw.Write(b)
 		})
+		var peer atomic.Value // what the server sees of the client
 		mux.HandleFunc("POST /sum", func(rw http.ResponseWriter, r *http.Request) {
+			peer.Store(r.RemoteAddr)
 			b, err := io.ReadAll(r.Body)
 			if err != nil {
 				http.Error(rw, err.Error(), http.StatusBadRequest)
@@ -155,6 +158,15 @@ func TestHTTPUnderLoss(t *testing.T) {
 		}
 		virtual, wall = time.Since(startVirtual), wallClock().Sub(startWall)
 
+		// The laptop dials from its private address; the server sees the
+		// home router's public one (NAT).
+		if c := conn.Load(); c == nil || !strings.HasPrefix(c.LocalAddr().String(), "192.168.1.") {
+			t.Errorf("the laptop's end is not on the home LAN: %v", c.LocalAddr())
+		}
+		if p, _ := peer.Load().(string); !strings.HasPrefix(p, host(t, n, "home-router").Addr().String()+":") {
+			t.Errorf("the server saw the client as %q, want the home router's public address %v", p, host(t, n, "home-router").Addr())
+		}
+		t.Logf("laptop %v, seen by the server as %v", conn.Load().LocalAddr(), peer.Load())
 		if d := dials.Load(); d != 1 {
 			t.Errorf("%d dials for %d requests, want 1 (keep-alive)", d, requests)
 		}

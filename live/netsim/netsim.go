@@ -36,12 +36,31 @@ type Net struct {
 	World *world.World
 	// Driver runs the world.
 	Driver *realtime.Driver
-	// TCP is the engine configuration for new connections (zero values
-	// mean the engine's defaults; ISS and MSS are chosen per connection).
+	// TCP is the engine configuration for new connections: zero values
+	// mean the engine's defaults, except the buffers (see DefaultBufSize);
+	// ISS and MSS are chosen per connection.
 	TCP tcp.Config
 	// Backlog bounds the connections a Listener holds that Accept has not
 	// taken yet; more are reset. 0 means 128.
 	Backlog int
+}
+
+// DefaultBufSize is the send and receive buffer size of netsim's
+// connections when Net.TCP sets none: 4 MiB, as `hops transfer` uses,
+// standing in for Linux's buffer autotuning (the engine's own default,
+// 128 KiB, would cap a connection at 128 KiB per round trip).
+const DefaultBufSize = 4 << 20
+
+// tcpConfig returns the engine configuration for a new connection.
+func (n *Net) tcpConfig() tcp.Config {
+	cfg := n.TCP
+	if cfg.SendBufSize == 0 {
+		cfg.SendBufSize = DefaultBufSize
+	}
+	if cfg.RecvBufSize == 0 {
+		cfg.RecvBufSize = DefaultBufSize
+	}
+	return cfg
 }
 
 // New returns the Net for w run by d.
@@ -102,7 +121,7 @@ func (h *Host) DialContext(ctx context.Context, network, address string) (net.Co
 	c.raddr = raddr
 	var dialErr error
 	err = h.net.Driver.Call(func() {
-		c.tc, dialErr = h.node.DialTCP(remote, h.net.TCP, c.handler())
+		c.tc, dialErr = h.node.DialTCP(remote, h.net.tcpConfig(), c.handler())
 		if dialErr == nil {
 			c.laddr = net.TCPAddrFromAddrPort(c.tc.LocalAddr())
 		}
@@ -158,16 +177,17 @@ func (h *Host) Listen(network, address string) (net.Listener, error) {
 	}
 	l := &Listener{h: h, accepted: make(chan *Conn, backlog), closed: make(chan struct{})}
 	var lerr error
+	cfg := h.net.tcpConfig()
 	err = h.net.Driver.Call(func() {
 		if !ip.IsValid() {
 			ip = h.node.Addr()
 		}
 		if port != 0 {
-			l.tl, lerr = h.node.ListenTCP(uint16(port), h.net.TCP, l.accept)
+			l.tl, lerr = h.node.ListenTCP(uint16(port), cfg, l.accept)
 			return
 		}
 		for p := 32768; p < 65536; p++ {
-			if l.tl, lerr = h.node.ListenTCP(uint16(p), h.net.TCP, l.accept); lerr == nil {
+			if l.tl, lerr = h.node.ListenTCP(uint16(p), cfg, l.accept); lerr == nil {
 				return
 			}
 		}

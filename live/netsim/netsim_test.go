@@ -8,7 +8,6 @@ import (
 	"github.com/hopsnet/hops/live/netsim"
 	"github.com/hopsnet/hops/live/realtime"
 	"github.com/hopsnet/hops/world"
-	"github.com/hopsnet/hops/world/scenario"
 )
 
 // twoHosts is a small world: a and b across two routers.
@@ -92,5 +91,3 @@ func host(t *testing.T, n *netsim.Net, name string) *netsim.Host {
 	}
 	return h
 }
-
-var _ = scenario.Link{}
