@@ -23,6 +23,11 @@ type ServerConfig struct {
 	// CONTINUATIONs): past it the connection ends with ENHANCE_YOUR_CALM
 	// (CONTINUATION floods). Default 64 KiB.
 	MaxHeaderBlock int
+	// MaxContinuations bounds a header block's CONTINUATION frames: past
+	// it the connection ends with ENHANCE_YOUR_CALM (a flood of empty
+	// CONTINUATIONs grows no buffer but would hold the connection and
+	// its HPACK state forever). Default 64.
+	MaxContinuations int
 	// MaxBodyBytes bounds a request body; past it the stream is answered
 	// 413 and reset. Default 1 MiB.
 	MaxBodyBytes int
@@ -30,7 +35,11 @@ type ServerConfig struct {
 	// input. Default 256 KiB.
 	MaxOutputBytes int
 	// IdleTimeout ends a connection without streams that sent nothing for
-	// this long (GOAWAY NO_ERROR). Default 60 s.
+	// this long (GOAWAY NO_ERROR). With streams, a client that sent
+	// nothing for this long while every one of them waits on it (for
+	// flow-control window to send the response, or for the rest of the
+	// request) is stalling them: GOAWAY ENHANCE_YOUR_CALM (zero-window
+	// stalls, slow request bodies). Default 60 s.
 	IdleTimeout time.Duration
 	Server      string // the server field; default "hops"
 	// Push, if set, names the paths to push with the response to req
@@ -104,6 +113,7 @@ type ServerConn struct {
 	lastPush     uint32 // highest promised (even) stream id
 	blockStream  uint32 // a header block is in progress on this stream
 	blockEnd     bool   // ... and its HEADERS had END_STREAM
+	conts        int    // ... and the CONTINUATIONs it has had
 	block        []byte
 	goaway       bool // GOAWAY sent: no new streams
 	closing      bool // close once output is sent
@@ -128,6 +138,9 @@ func NewServerConn(now sim.Time, cfg ServerConfig, h h1.Handler) *ServerConn {
 	}
 	if cfg.MaxHeaderBlock <= 0 {
 		cfg.MaxHeaderBlock = 64 << 10
+	}
+	if cfg.MaxContinuations <= 0 {
+		cfg.MaxContinuations = 64
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
@@ -238,16 +251,43 @@ func (s *ServerConn) NextDeadline() sim.Time {
 }
 
 // Advance wakes the engine at now: idle past the timeout, it says GOAWAY
-// and closes.
+// and closes; with streams that all wait on the silent client, it ends
+// the connection with ENHANCE_YOUR_CALM.
 func (s *ServerConn) Advance(now sim.Time) {
 	if s.closing || now < s.deadline {
 		return
 	}
-	if len(s.streams) > 0 {
-		s.deadline = now.Add(s.cfg.IdleTimeout)
+	if len(s.streams) > 0 || s.blockStream != 0 {
+		if s.backlog() > 0 || !s.stalled() {
+			// output waits on the transport, not on the client's windows
+			s.deadline = now.Add(s.cfg.IdleTimeout)
+			return
+		}
+		s.now = now
+		s.fail(connErr(EnhanceYourCalm, "streams stalled: the client sent nothing (no WINDOW_UPDATE, no request data) for the idle timeout"))
 		return
 	}
 	s.Shutdown(now)
+}
+
+// stalled reports whether every stream waits on the client: for window
+// to send its response, or for the rest of its request.
+func (s *ServerConn) stalled() bool {
+	if s.blockStream != 0 {
+		return true // a header block the client has not finished
+	}
+	for _, x := range s.streams {
+		if x.state == stateOpen {
+			continue // the request's rest is the client's to send
+		}
+		if x.outOff < len(x.out) && x.sendWin > 0 && s.sendWin > 0 {
+			return false // it could send now
+		}
+		if !x.replied {
+			return false
+		}
+	}
+	return true
 }
 
 // Shutdown starts a graceful close: GOAWAY NO_ERROR with the last stream
@@ -394,6 +434,9 @@ func (s *ServerConn) handle(now sim.Time, f *Frame) *ConnError {
 		if len(s.block)+len(f.Data) > s.cfg.MaxHeaderBlock {
 			return connErr(EnhanceYourCalm, "header block too large")
 		}
+		if s.conts++; s.conts > s.cfg.MaxContinuations {
+			return connErr(EnhanceYourCalm, "too many CONTINUATION frames")
+		}
 		s.block = append(s.block, f.Data...)
 		if f.Flags.Has(FlagEndHeaders) {
 			return s.endBlock(now)
@@ -516,7 +559,7 @@ func (s *ServerConn) headers(now sim.Time, f *Frame) *ConnError {
 	}
 	s.block = append(s.block[:0], f.Data...)
 	s.blockEnd = f.Flags.Has(FlagEndStream)
-	s.blockStream = id
+	s.blockStream, s.conts = id, 0
 	if x := s.streams[id]; x == nil && id <= s.lastClient {
 		// the newest stream is known to have existed; a lower id may
 		// never have been opened (RFC 9113 section 5.1.1)
