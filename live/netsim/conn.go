@@ -132,6 +132,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 		case <-c.readable:
 		case <-c.rd.wait():
 		case <-c.closed:
+		case <-c.d.Done(): // the next Call reports the stop
 		}
 	}
 }
@@ -177,6 +178,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 		case <-c.writable:
 		case <-c.wd.wait():
 		case <-c.closed:
+		case <-c.d.Done(): // the next Call reports the stop
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hopsnet/hops/live/netsim"
+	"github.com/hopsnet/hops/live/realtime"
 	"github.com/hopsnet/hops/tcp"
 	"github.com/hopsnet/hops/world"
 )
@@ -274,6 +275,38 @@ func TestCloseWithUnreadDataResets(t *testing.T) {
 		}
 		if _, err := c.Write([]byte("x")); !errors.Is(err, syscall.ECONNRESET) {
 			t.Errorf("Write after the peer's reset: %v, want ECONNRESET", err)
+		}
+	})
+}
+
+// A driver that stops wakes the goroutines waiting on its world.
+func TestDriverStopWakesWaiters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := running(t, small(t))
+		c, _ := pair(t, n) // the server's end neither reads nor writes
+		l, err := host(t, n, "b").Listen("tcp", ":7001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 3)
+		go func() {
+			_, err := c.Read(make([]byte, 1))
+			errs <- err
+		}()
+		go func() {
+			_, err := c.Write(make([]byte, 64<<20)) // more than the buffers hold
+			errs <- err
+		}()
+		go func() {
+			_, err := l.Accept()
+			errs <- err
+		}()
+		time.Sleep(time.Second)
+		n.Driver.Stop()
+		for range 3 {
+			if err := <-errs; !errors.Is(err, realtime.ErrStopped) {
+				t.Errorf("a call waiting across Stop: %v, want realtime.ErrStopped", err)
+			}
 		}
 	})
 }
