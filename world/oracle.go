@@ -101,14 +101,7 @@ func (w *World) ComputeRoutes() {
 			n.Routes.SetFill(o.fills[s])
 			continue
 		}
-		n.Routes.Clear()
-		w.connectedRoutes(n)
-		if w.dynamic[s] || w.ospfOn != nil && w.ospfOn[s] {
-			continue
-		}
-		if e := w.gateway(s); e != nil {
-			n.Routes.Insert(node.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Iface: e.iface.Index, NextHop: e.snapPeer})
-		}
+		w.fillAtOnce(s)
 	}
 	for _, c := range w.DHCPClients {
 		c.Reinstall()
@@ -144,13 +137,7 @@ func (w *World) updateRoutes() {
 	}
 	for s, n := range w.Nodes {
 		if o.fills[s] == nil {
-			n.Routes.Clear()
-			w.connectedRoutes(n)
-			if !w.dynamic[s] && (w.ospfOn == nil || !w.ospfOn[s]) {
-				if e := w.gateway(s); e != nil {
-					n.Routes.Insert(node.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Iface: e.iface.Index, NextHop: e.snapPeer})
-				}
-			}
+			w.fillAtOnce(s)
 			continue
 		}
 		if t := o.trees[s]; t != nil && w.treeChanged(s, t, down, up, readdr) {
@@ -204,7 +191,7 @@ func (w *World) setupOracle() {
 	o.fills = make([]func(*node.RouteTable), nn)
 	o.trees = make([]*spt, nn)
 	for s, n := range w.Nodes {
-		if w.dynamic[s] || w.ospfOn != nil && w.ospfOn[s] || !n.Forwarding && len(n.Ifaces()) == 1 {
+		if w.connectedOnly(s) || !n.Forwarding && len(n.Ifaces()) == 1 {
 			continue
 		}
 		o.fills[s] = func(t *node.RouteTable) { w.fillRoutes(s, t) }
@@ -223,6 +210,27 @@ func (w *World) snapshot() {
 			e := &w.adj[s][k]
 			e.snapUp, e.snapPeer = e.up(), e.peer.Addr()
 		}
+	}
+}
+
+// connectedOnly reports whether the oracle gives node s its connected
+// routes only: the rest come from elsewhere (a DHCP lease, a routing
+// protocol).
+func (w *World) connectedOnly(s int) bool {
+	return w.dynamic[s] || w.ospfOn != nil && w.ospfOn[s]
+}
+
+// fillAtOnce fills the table of a node that is not lazy: its connected
+// routes and, for a host on one link, a default route to a router there.
+func (w *World) fillAtOnce(s int) {
+	n := w.Nodes[s]
+	n.Routes.Clear()
+	w.connectedRoutes(n)
+	if w.connectedOnly(s) {
+		return
+	}
+	if e := w.gateway(s); e != nil {
+		n.Routes.Insert(node.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Iface: e.iface.Index, NextHop: e.snapPeer})
 	}
 }
 

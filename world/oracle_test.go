@@ -208,18 +208,19 @@ func TestOracleMatchesReference(t *testing.T) {
 		yaml  func(t *testing.T) []byte
 		cuts  int
 		conv  time.Duration
-		batch int // link changes per convergence
+		batch int  // link changes per convergence
+		long  bool // left out under -short
 	}{
-		{"default", func(*testing.T) []byte { return DefaultYAML() }, 12, 0, 1},
-		{"gen-40-4", generated(40, 4, 1), 30, 0, 1},
-		{"gen-120-12", generated(120, 12, 7), 30, 100 * time.Millisecond, 3},
-		{"gen-200-15", generated(200, 15, 11), 15, 0, 2},
-		{"gen-ring-1-as", generated(25, 1, 5), 20, 0, 1},
-		{"multihomed", func(*testing.T) []byte { return []byte(multihomedYAML) }, 10, 0, 1},
+		{"default", func(*testing.T) []byte { return DefaultYAML() }, 12, 0, 1, false},
+		{"gen-40-4", generated(40, 4, 1), 30, 0, 1, false},
+		{"gen-120-12", generated(120, 12, 7), 30, 100 * time.Millisecond, 3, false},
+		{"gen-200-15", generated(200, 15, 11), 15, 0, 2, true},
+		{"gen-ring-1-as", generated(25, 1, 5), 20, 0, 1, false},
+		{"multihomed", func(*testing.T) []byte { return []byte(multihomedYAML) }, 10, 0, 1, false},
 		// Every link alike: ties everywhere, settled by node order.
 		{"gen-ties", func(t *testing.T) []byte {
-			return sameDelay.ReplaceAll(generated(150, 10, 3)(t), []byte("delay: 1ms"))
-		}, 40, 0, 1},
+			return sameDelay.ReplaceAll(generated(100, 10, 3)(t), []byte("delay: 1ms"))
+		}, 40, 0, 1, false},
 	} {
 		for _, agg := range []int{aggregateAbove, 0} {
 			name := tc.name
@@ -227,6 +228,9 @@ func TestOracleMatchesReference(t *testing.T) {
 				name += "/aggregated"
 			}
 			t.Run(name, func(t *testing.T) {
+				if tc.long && testing.Short() {
+					t.Skip("a long case, under -short")
+				}
 				defer func(was int) { aggregateAbove = was }(aggregateAbove)
 				aggregateAbove = agg
 				w, err := FromYAML(tc.name, tc.yaml(t), 1, Options{Convergence: tc.conv})
