@@ -17,6 +17,10 @@
 // as fast as the machine allows, with Go code (net/http through package
 // netsim) taking part at the right virtual instants.
 //
+// A bridge to real packets (a TUN device standing for one host) injects
+// each datagram it reads at "now" by handing it over with Do, e.g.
+// d.Do(func() { l.Send(side, p) }) onto the link that joins the host to
+// its router, the packet taken from the world's pool inside f.
 // Packets leaving the simulation (towards a TUN device, say) are seen on
 // the simulation's thread, in a node's or link's callback; hand them to
 // an I/O goroutine through a channel or a buffer of its own, never by
