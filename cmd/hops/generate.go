@@ -13,10 +13,17 @@ func newGenerateCmd(g *globals) *cobra.Command {
 		Long: `generate writes a scenario file of --routers routers in --ases autonomous
 systems to standard output: a ring with chords inside each AS, a core of
 three meshed ASes, every other AS linked to one or two earlier ones (and
-sometimes a peer), a server in each. The global --seed draws the shape;
---routing sets the file's routing key.`,
+sometimes a peer), a server in each. Each link is a /30 of 198.18.0.0/15,
+an AS's links one run of them, so that routes towards an AS aggregate.
+The global --seed draws the shape; --routing sets the file's routing key.
+
+The default oracle routing scales to 10,000 routers (a router's table is
+built when it first forwards; tables of more than 512 routes are
+aggregated, and hops routes shows them so).`,
 		Example: `  hops generate --routers 1000 --ases 50 > big.yaml
-  hops --world big.yaml --stats ping --from as49-server as0-server`,
+  hops --world big.yaml --stats ping --from as49-server as0-server
+  hops generate --routers 10000 --ases 500 > huge.yaml
+  hops --world huge.yaml routes as0-r0`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c.Seed = g.seed

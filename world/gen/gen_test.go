@@ -2,11 +2,14 @@ package gen_test
 
 import (
 	"bytes"
+	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/hopsnet/hops/world"
 	"github.com/hopsnet/hops/world/gen"
+	"github.com/hopsnet/hops/world/scenario"
 )
 
 // TestInternet: a generated world loads, every AS's server reaches every
@@ -56,4 +59,49 @@ func TestInternetErrors(t *testing.T) {
 			t.Errorf("%+v: %v, want %q", c.cfg, err, c.want)
 		}
 	}
+}
+
+// TestInternetAddressesByAS: each AS's links (inside it, to its server,
+// to earlier ASes) take one run of consecutive /30s, in AS order, so the
+// routes towards an AS aggregate; no address is used twice.
+func TestInternetAddressesByAS(t *testing.T) {
+	for _, c := range []gen.Config{{Routers: 60, ASes: 8, Seed: 3}, {Routers: 300, ASes: 30, Seed: 9}, {Routers: 5, ASes: 5, Seed: 1}} {
+		b, err := gen.Internet(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := scenario.Parse("gen.yaml", b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastAS, prev := -1, netip.Addr{}
+		for i, l := range sc.Links {
+			// The AS is the later of the two ends' (the customer's, or
+			// the only one inside an AS).
+			as := max(asOf(t, l.A.Node), asOf(t, l.B.Node))
+			base := l.A.Addr.Masked().Addr()
+			if as < lastAS {
+				t.Fatalf("%+v: link %d (AS %d) after AS %d's", c, i, as, lastAS)
+			}
+			if prev.IsValid() && base != nextBlock(prev) {
+				t.Fatalf("%+v: link %d at %v, want %v", c, i, base, nextBlock(prev))
+			}
+			lastAS, prev = as, base
+		}
+	}
+}
+
+func asOf(t *testing.T, name string) int {
+	var as int
+	if _, err := fmt.Sscanf(name, "as%d-", &as); err != nil {
+		t.Fatalf("node %q: %v", name, err)
+	}
+	return as
+}
+
+func nextBlock(a netip.Addr) netip.Addr {
+	for i := 0; i < 4; i++ {
+		a = a.Next()
+	}
+	return a
 }
