@@ -135,6 +135,23 @@ func (n *Node) DialTCP(remote netip.AddrPort, cfg tcp.Config, h TCPHandler) (*TC
 	if err != nil {
 		return nil, err
 	}
+	return n.dialTCP(local, remote, cfg, h)
+}
+
+// DialTCPFrom is DialTCP from a given address of the node's (bind before
+// connect), such as a router's loopback-like router ID for an iBGP
+// session; the datagrams still leave by the route to remote.
+func (n *Node) DialTCPFrom(local netip.Addr, remote netip.AddrPort, cfg tcp.Config, h TCPHandler) (*TCPConn, error) {
+	if !n.HasAddr(local) {
+		return nil, fmt.Errorf("%s: tcp dial from %v: not an address of the node", n.Name, local)
+	}
+	if _, _, err := n.route(remote.Addr()); err != nil && !n.HasAddr(remote.Addr()) {
+		return nil, err
+	}
+	return n.dialTCP(local, remote, cfg, h)
+}
+
+func (n *Node) dialTCP(local netip.Addr, remote netip.AddrPort, cfg tcp.Config, h TCPHandler) (*TCPConn, error) {
 	port, ok := n.ids.port(local, remote, wire.ProtoTCP, func(p uint16) bool {
 		return n.tcp.listeners[p] == nil && n.tcp.conns[tcpKey{netip.AddrPortFrom(local, p), remote}] == nil
 	})

@@ -46,13 +46,16 @@ func (w *World) markOSPF() error {
 	switch r := w.routing(); r {
 	case RoutingOracle:
 		return nil
-	case RoutingOSPF:
+	case RoutingOSPF, RoutingBGP:
 	default:
-		return fmt.Errorf("routing %q: want %s or %s", r, RoutingOracle, RoutingOSPF)
+		return fmt.Errorf("routing %q: want %s, %s or %s", r, RoutingOracle, RoutingOSPF, RoutingBGP)
 	}
 	w.ospfOn = make([]bool, len(w.Nodes))
 	for s, n := range w.Nodes {
 		w.ospfOn[s] = n.Forwarding && !w.dynamic[s]
+		if w.ospfOn[s] && w.routing() == RoutingBGP && w.asOf(s) == 0 {
+			return fmt.Errorf("routing bgp: router %q has no as (every router with a static address belongs to an autonomous system)", n.Name)
+		}
 	}
 	return nil
 }
@@ -79,7 +82,7 @@ func (w *World) startOSPF() error {
 					edges = append(edges, e)
 				}
 			}
-			if len(edges) == 1 && len(edges[0].links) == 1 && w.ospfOn[edges[0].to] {
+			if len(edges) == 1 && len(edges[0].links) == 1 && w.ospfOn[edges[0].to] && w.sameDomain(s, edges[0].to) {
 				c.Passive = false
 			}
 			if len(edges) > 0 {
@@ -132,6 +135,11 @@ func (w *World) routingQuiet(now sim.Time) bool {
 			return false
 		}
 	}
+	for _, d := range w.BGP {
+		if now.Sub(d.LastChange()) < quietSpell {
+			return false
+		}
+	}
 	return true
 }
 
@@ -144,21 +152,42 @@ func (w *World) RoutingConverged() (bool, string) {
 	if w.ospfOn == nil {
 		return true, ""
 	}
-	var domain []netip.Prefix
+	// Each OSPF domain (the whole world, or one AS under BGP): its
+	// subnets, and the first router's database.
+	type domain struct {
+		subnets []netip.Prefix
+		ref     map[ospf.LSKey]int32
+		first   string
+	}
+	domains := map[uint32]*domain{}
+	dom := func(s int) *domain {
+		k := uint32(0)
+		if w.routing() == RoutingBGP {
+			k = w.asOf(s)
+		}
+		d := domains[k]
+		if d == nil {
+			d = &domain{}
+			domains[k] = d
+		}
+		return d
+	}
 	for _, sub := range w.subnets() {
 		if sub.hidden {
 			continue
 		}
-		// Advertised: an OSPF router has its interface on it up.
+		// Advertised: an OSPF router of the domain has its interface on
+		// it up.
+		seen := map[*domain]bool{}
 		for _, o := range sub.owners {
-			if w.ospfOn[o] && ifaceUpOn(w.Nodes[o], sub.prefix) {
-				domain = append(domain, sub.prefix)
-				break
+			if d := dom(o); w.ospfOn[o] && !seen[d] && ifaceUpOn(w.Nodes[o], sub.prefix) {
+				d.subnets = append(d.subnets, sub.prefix)
+				seen[d] = true
 			}
 		}
 	}
-	// Every adjacency up, and every router's database the same.
-	var ref map[ospf.LSKey]int32
+	// Every adjacency up, and every router's database the same as the
+	// others' of its domain.
 	for _, d := range w.OSPF {
 		if !d.Adjacent() {
 			return false, d.Node().Name + " has an interface without a full adjacency"
@@ -168,15 +197,16 @@ func (w *World) RoutingConverged() (bool, string) {
 			h := l.Header()
 			db[h.Key()] = h.Seq
 		}
-		if ref == nil {
-			ref = db
-		} else if !maps.Equal(ref, db) {
-			return false, d.Node().Name + "'s database differs from " + w.OSPF[0].Node().Name + "'s"
+		do := dom(w.nodeIndex[d.Node().Name])
+		if do.ref == nil {
+			do.ref, do.first = db, d.Node().Name
+		} else if !maps.Equal(do.ref, db) {
+			return false, d.Node().Name + "'s database differs from " + do.first + "'s"
 		}
 	}
 	for _, d := range w.OSPF {
 		n := d.Node()
-		for _, p := range domain {
+		for _, p := range dom(w.nodeIndex[n.Name]).subnets {
 			if connected(n, p) {
 				continue
 			}
@@ -185,7 +215,7 @@ func (w *World) RoutingConverged() (bool, string) {
 			}
 		}
 	}
-	return true, ""
+	return w.bgpConverged()
 }
 
 // ifaceUpOn reports whether n has an interface on subnet p whose link is

@@ -20,6 +20,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/hopsnet/hops/app/bgpd"
 	"github.com/hopsnet/hops/app/dhcpapp"
 	"github.com/hopsnet/hops/app/ospfd"
 	"github.com/hopsnet/hops/lan"
@@ -105,7 +106,10 @@ type World struct {
 	// routing.go).
 	OSPF       []*ospfd.Daemon
 	ospfByNode map[*node.Node]*ospfd.Daemon
-	ospfOn     []bool // per node: it runs OSPF
+	// BGP holds the BGP daemons (routing bgp), in node order.
+	BGP       []*bgpd.Daemon
+	bgpByNode map[*node.Node]*bgpd.Daemon
+	ospfOn    []bool // per node: it runs OSPF
 	// DHCP servers and clients (see home.go).
 	DHCPServers []*dhcpapp.Server
 	DHCPClients []*dhcpapp.Client
@@ -126,6 +130,7 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 		opts:       opts,
 		nodeIndex:  map[string]int{},
 		ospfByNode: map[*node.Node]*ospfd.Daemon{},
+		bgpByNode:  map[*node.Node]*bgpd.Daemon{},
 		linkIndex:  map[string]int{},
 		natInside:  map[ifaceKey]bool{},
 	}
@@ -204,6 +209,9 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 		return nil, err
 	}
 	if err := w.startOSPF(); err != nil {
+		return nil, err
+	}
+	if err := w.startBGP(); err != nil {
 		return nil, err
 	}
 	if len(w.DHCPClients) == 0 && w.ospfOn == nil {

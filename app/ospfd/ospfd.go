@@ -58,6 +58,9 @@ type Config struct {
 	HelloInterval time.Duration
 	DeadInterval  time.Duration
 	Ifaces        []Iface
+	// OnChange, if set, is called after the daemon changed the node's
+	// routes (BGP resolves its next hops again then).
+	OnChange func()
 }
 
 // Daemon is OSPF on one router.
@@ -79,6 +82,7 @@ type Daemon struct {
 	lastSPF   sim.Time      // when SPF last ran (Never: not yet)
 	installs  uint64        // the engine's LSAsInstalled when last seen
 	active    sim.Time      // last change of database, neighbours or routes
+	onChange  func()
 }
 
 // Start runs OSPF on n with cfg.
@@ -108,7 +112,7 @@ func Start(n *node.Node, cfg Config) (*Daemon, error) {
 		return nil, fmt.Errorf("%s: %v", n.Name, err)
 	}
 	d := &Daemon{n: n, eng: eng, byIface: map[*node.Iface]int{}, installed: map[netip.Prefix]node.Route{},
-		spfHold: SPFHold, lastSPF: sim.Never}
+		spfHold: SPFHold, lastSPF: sim.Never, onChange: cfg.OnChange}
 	now := n.Now()
 	for _, c := range cfg.Ifaces {
 		idx, err := eng.AddInterface(now, ospf.InterfaceConfig{Name: c.Iface.Name, Addr: c.Iface.Prefix, Cost: c.Cost, Passive: c.Passive})
@@ -319,6 +323,9 @@ func (d *Daemon) install(now sim.Time) {
 	}
 	if changed {
 		d.active = now
+		if d.onChange != nil {
+			d.onChange()
+		}
 	}
 }
 
@@ -346,6 +353,10 @@ func (d *Daemon) connected(p netip.Prefix) bool {
 	}
 	return false
 }
+
+// SetOnChange sets the function called after the daemon changed the
+// node's routes (Config.OnChange).
+func (d *Daemon) SetOnChange(f func()) { d.onChange = f }
 
 // Close stops the daemon: it leaves the group, gives up protocol 89 and
 // removes its routes.

@@ -142,8 +142,8 @@ Without --world, hops uses its embedded default internet (see 'hops world').`,
 	pf.StringArrayVar(&g.linkUp, "link-up", nil, "bring `LINK@TIME` back up during the run; repeatable")
 	pf.StringArrayVar(&g.linkSet, "link-set", nil, "change a link before the run: `LINK:KEY=VALUE,...` with the keys of a scenario file's links (rate, delay, loss, duplicate, reorder, reorder-delay, jitter, corrupt, queue, mtu, cost), e.g. home-uplink:loss=5%,rate=10Mbps; repeatable")
 	pf.BoolVar(&g.staticRt, "static-routes", false, "keep the initial routes when links fail (no rerouting)")
-	pf.StringVar(&g.routing, "routing", "", "how routers learn routes: `oracle` (computed by hops) or ospf (OSPFv2 on every router); default: the world's (oracle)")
-	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g), newTransferCmd(g), newDigCmd(g), newCurlCmd(g), newRenderCmd(g), newBenchCmd(g), newBrowseCmd(g), newCompareCmd(g), newDHCPCmd(g), newNATCmd(g), newGenerateCmd(g), newServeCmd(g))
+	pf.StringVar(&g.routing, "routing", "", "how routers learn routes: `oracle` (computed by hops), ospf (OSPFv2 on every router) or bgp (BGP-4 between autonomous systems, OSPFv2 inside them); default: the world's (oracle)")
+	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g), newTransferCmd(g), newDigCmd(g), newCurlCmd(g), newRenderCmd(g), newBenchCmd(g), newBrowseCmd(g), newCompareCmd(g), newDHCPCmd(g), newNATCmd(g), newGenerateCmd(g), newServeCmd(g), newBGPCmd(g))
 	return root
 }
 

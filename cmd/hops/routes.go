@@ -30,17 +30,6 @@ With --json, the tables are JSON in the shape of ip -j route.`,
   hops routes --link-down isp-a-core--ixp@1.5s --at 1s isp-a-core   # before the cut
   hops --json routes laptop`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			at, asked := time.Duration(0), cmd.Flags().Changed("at")
-			if asked {
-				d, err := scenario.ParseDuration(atText)
-				if err != nil {
-					return usageError{fmt.Errorf("--at: %v", err)}
-				}
-				if d < 0 {
-					return usageError{fmt.Errorf("--at %s: the time must not be negative", atText)}
-				}
-				at = d
-			}
 			s, err := newSession(g)
 			if err != nil {
 				return err
@@ -49,30 +38,14 @@ With --json, the tables are JSON in the shape of ip -j route.`,
 			if err != nil {
 				return err
 			}
-			events := linkEventTimes(s.w.Scenario, g)
-			if !asked && len(events) > 0 {
-				at = events[len(events)-1]
+			instant, err := tablesInstant(cmd, s, g, atText)
+			if err != nil {
+				return err
 			}
-			// Let the link events up to then, and the route recomputations
-			// they cause, happen. Nothing else runs: no app has started.
-			s.w.Kernel.RunUntil(s.w.Start.Add(at))
-			why := routesWhy(asked, at, events)
-			if !asked && len(events) > 0 {
-				// A routing protocol needs a moment after the last event:
-				// show the tables once it has converged again.
-				end := s.w.Kernel.Now().Add(time.Minute)
-				for ok, _ := s.w.RoutingConverged(); !ok && s.w.Kernel.Now() < end && s.w.Kernel.Step(); ok, _ = s.w.RoutingConverged() {
-				}
-				if d := time.Duration(s.w.Kernel.Now() - s.w.Start); d > at {
-					why = fmt.Sprintf("the routing converged %v after the last scheduled link event", d-at)
-					at = d
-				}
-			}
-			instant := routesInstant{At: at, Why: why}
 			if g.json {
 				return s.printJSON(routesJSON(instant, nodes))
 			}
-			fmt.Fprintf(g.stdout, "routes at %v (%s)\n", at, instant.Why)
+			fmt.Fprintf(g.stdout, "routes at %v (%s)\n", instant.At, instant.Why)
 			for _, n := range nodes {
 				fmt.Fprintln(g.stdout)
 				writeRoutes(g.stdout, n)
@@ -82,6 +55,41 @@ With --json, the tables are JSON in the shape of ip -j route.`,
 	}
 	cmd.Flags().StringVar(&atText, "at", "", "show the tables at virtual `TIME` (e.g. 1.5s; default: after the last scheduled link event)")
 	return cmd
+}
+
+// tablesInstant runs the world to the instant its tables are shown at:
+// --at, or after the last scheduled link event once the routing has
+// converged again. No app has started, so nothing else runs.
+func tablesInstant(cmd *cobra.Command, s *session, g *globals, atText string) (routesInstant, error) {
+	at, asked := time.Duration(0), cmd.Flags().Changed("at")
+	if asked {
+		d, err := scenario.ParseDuration(atText)
+		if err != nil {
+			return routesInstant{}, usageError{fmt.Errorf("--at: %v", err)}
+		}
+		if d < 0 {
+			return routesInstant{}, usageError{fmt.Errorf("--at %s: the time must not be negative", atText)}
+		}
+		at = d
+	}
+	events := linkEventTimes(s.w.Scenario, g)
+	if !asked && len(events) > 0 {
+		at = events[len(events)-1]
+	}
+	s.w.Kernel.RunUntil(s.w.Start.Add(at))
+	why := routesWhy(asked, at, events)
+	if !asked && len(events) > 0 {
+		// A routing protocol needs a moment after the last event: show
+		// the tables once it has converged again.
+		end := s.w.Kernel.Now().Add(time.Minute)
+		for ok, _ := s.w.RoutingConverged(); !ok && s.w.Kernel.Now() < end && s.w.Kernel.Step(); ok, _ = s.w.RoutingConverged() {
+		}
+		if d := time.Duration(s.w.Kernel.Now() - s.w.Start); d > at {
+			why = fmt.Sprintf("the routing converged %v after the last scheduled link event", d-at)
+			at = d
+		}
+	}
+	return routesInstant{At: at, Why: why}, nil
 }
 
 // routeNodes returns the nodes named in args, or every router.

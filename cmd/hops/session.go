@@ -62,12 +62,12 @@ func newSession(g *globals) (*session, error) {
 		return nil, err
 	}
 	switch g.routing {
-	case "", world.RoutingOracle, world.RoutingOSPF:
+	case "", world.RoutingOracle, world.RoutingOSPF, world.RoutingBGP:
 	default:
-		return nil, usageError{fmt.Errorf("--routing %q: want oracle or ospf", g.routing)}
+		return nil, usageError{fmt.Errorf("--routing %q: want oracle, ospf or bgp", g.routing)}
 	}
-	if g.staticRt && (g.routing == world.RoutingOSPF || g.routing == "" && sc.Routing == "ospf") {
-		return nil, usageError{fmt.Errorf("--static-routes keeps the oracle's routes; it does not go with OSPF routing")}
+	if dyn := g.routing == world.RoutingOSPF || g.routing == world.RoutingBGP || g.routing == "" && (sc.Routing == "ospf" || sc.Routing == "bgp"); g.staticRt && dyn {
+		return nil, usageError{fmt.Errorf("--static-routes keeps the oracle's routes; it does not go with OSPF or BGP routing")}
 	}
 	w, err := world.Build(sc, g.seed, world.Options{StaticRoutes: g.staticRt, Routing: g.routing})
 	if err != nil {

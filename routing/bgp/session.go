@@ -76,6 +76,10 @@ type SessionConfig struct {
 	// Passive sessions never ask for a connection: they wait in Active
 	// for the caller to report one it accepted.
 	Passive bool
+	// NoFirstASCheck accepts routes whose leftmost AS is not the peer's:
+	// a route server's clients need it (RFC 7947 2.2.2), since the
+	// server does not put its AS in the paths it passes on.
+	NoFirstASCheck bool
 	// TwoOctetAS leaves the 4-octet AS capability out of our OPEN, as an
 	// "OLD" speaker of RFC 6793 would; LocalAS must then fit in 2 octets.
 	TwoOctetAS bool
@@ -570,7 +574,7 @@ func (s *Session) checkSemantics(p *Path, nlri []netip.Prefix) *Error {
 	}
 	if s.External() {
 		p.HasLocalPref, p.LocalPref = false, 0
-		if n := p.ASPath.Neighbor(); n != s.cfg.PeerAS {
+		if n := p.ASPath.Neighbor(); n != s.cfg.PeerAS && !s.cfg.NoFirstASCheck {
 			return newErr(CodeUpdate, SubMalformedASPath, nil, TreatAsWithdraw, "leftmost AS %d is not the peer's AS %d", n, s.cfg.PeerAS)
 		}
 	}

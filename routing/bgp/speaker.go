@@ -80,6 +80,13 @@ func classOf(lp uint32) Relationship {
 type SpeakerConfig struct {
 	AS       uint32
 	RouterID netip.Addr
+	// RouteServer makes the speaker an IXP's route server (RFC 7947):
+	// every external neighbour is a client, and gets the best routes
+	// learned from the other clients whatever their relationships, with
+	// the AS_PATH as it came (our AS is not prepended to clients'
+	// routes; our own routes carry it) and our address as NEXT_HOP.
+	// Clients' sessions to a route server need NoFirstASCheck.
+	RouteServer bool
 }
 
 // PeerConfig configures one neighbour of a speaker. Session.LocalAS and
@@ -469,7 +476,7 @@ func (sp *Speaker) exportPath(p *peer, pfx netip.Prefix) *Path {
 		return nil
 	}
 	if external {
-		if p.cfg.Relationship != RelCustomer && !own && c.class != RelCustomer {
+		if !sp.cfg.RouteServer && p.cfg.Relationship != RelCustomer && !own && c.class != RelCustomer {
 			return nil
 		}
 		if c.path.ASPath.Contains(p.cfg.Session.PeerAS) {
@@ -487,6 +494,9 @@ func (sp *Speaker) exportPath(p *peer, pfx netip.Prefix) *Path {
 	local := p.cfg.Session.LocalAddr
 	if external {
 		q.ASPath = src.ASPath.Prepend(sp.cfg.AS)
+		if sp.cfg.RouteServer && !own {
+			q.ASPath = src.ASPath // RFC 7947 2.2.2: transparent
+		}
 		q.NextHop = local
 		if own {
 			q.MED, q.HasMED = src.MED, src.HasMED

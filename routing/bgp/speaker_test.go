@@ -360,3 +360,79 @@ func TestRIBOwnsAttributes(t *testing.T) {
 		t.Fatalf("attribute value changed to %x", got)
 	}
 }
+
+// TestRouteServer: clients A and B peer only with an IXP's route server
+// RS (RFC 7947), and A is also a customer of provider P. RS passes A's
+// routes to B and B's to A without its own AS in the path and with itself
+// as the next hop; its own prefix carries its AS; A does not pass B's
+// routes (a peer's, through RS) to its provider P, nor P's to RS.
+func TestRouteServer(t *testing.T) {
+	n := newTestNet(t)
+	a := n.speaker("A", 65001)
+	b := n.speaker("B", 65002)
+	rs := n.speaker("RS", 65010)
+	p := n.speaker("P", 65020)
+	n.sps[rs].cfg.RouteServer = true
+	client := func(end int, pc *PeerConfig) {
+		if end == 0 {
+			pc.Session.NoFirstASCheck = true // the client's end
+		}
+	}
+	n.link(a, rs, RelPeer, RelPeer, client)
+	n.link(b, rs, RelPeer, RelPeer, client)
+	n.link(p, a, RelCustomer, RelProvider, nil)
+	n.startAll()
+	n.run(5 * time.Second)
+	n.established()
+	n.originate(a, "10.1.0.0/16", Origination{})
+	n.originate(b, "10.2.0.0/16", Origination{})
+	n.originate(rs, "10.10.0.0/16", Origination{})
+	n.originate(p, "10.20.0.0/16", Origination{})
+	n.run(time.Second)
+	t.Log(n.dump())
+	for _, tc := range []struct {
+		at     int
+		prefix string
+		want   string
+	}{
+		{b, "10.1.0.0/16", "65001"},  // A's, through RS: RS's AS not in it
+		{a, "10.2.0.0/16", "65002"},  // B's likewise
+		{a, "10.10.0.0/16", "65010"}, // RS's own prefix carries its AS
+		{p, "10.2.0.0/16", ""},       // A keeps a peer's route from its provider
+		{b, "10.20.0.0/16", ""},      // and its provider's from its peers
+		{p, "10.1.0.0/16", "65001"},  // A's own goes to its provider
+		{rs, "10.1.0.0/16", "65001"}, // RS holds A's route
+		{rs, "10.20.0.0/16", ""},     // never P's
+		{a, "10.20.0.0/16", "65020"}, // A reaches P's prefix directly
+		{b, "10.10.0.0/16", "65010"}, // and B RS's
+	} {
+		var got []string
+		for _, r := range n.sps[tc.at].Table() {
+			if r.Prefix == pfx(tc.prefix) {
+				got = append(got, r.Path.ASPath.String())
+			}
+		}
+		if g := strings.Join(got, ", "); g != tc.want {
+			t.Errorf("%s's paths to %s: %q, want %q", n.names[tc.at], tc.prefix, g, tc.want)
+		}
+	}
+	// The next hop B uses for A's prefix is RS's address on the B–RS link.
+	r, ok := n.sps[b].Best(pfx("10.1.0.0/16"))
+	if !ok || r.Path.NextHop != n.sps[b].PeerConfig(0).Session.PeerAddr {
+		t.Errorf("B's next hop for A's prefix: %+v, want RS's address %v", r.Path, n.sps[b].PeerConfig(0).Session.PeerAddr)
+	}
+	// Without NoFirstASCheck a client treats RS's transparent routes as
+	// withdrawn (RFC 7606: leftmost AS not the peer's).
+	n2 := newTestNet(t)
+	a2, b2, rs2 := n2.speaker("A", 65001), n2.speaker("B", 65002), n2.speaker("RS", 65010)
+	n2.sps[rs2].cfg.RouteServer = true
+	n2.link(a2, rs2, RelPeer, RelPeer, nil)
+	n2.link(b2, rs2, RelPeer, RelPeer, client)
+	n2.startAll()
+	n2.run(5 * time.Second)
+	n2.originate(b2, "10.2.0.0/16", Origination{})
+	n2.run(time.Second)
+	if _, ok := n2.sps[a2].Best(pfx("10.2.0.0/16")); ok {
+		t.Error("a client checking the first AS accepted a route server's transparent route")
+	}
+}

@@ -166,6 +166,7 @@ func (d *decoder) decode(data []byte) *Scenario {
 	}
 
 	d.validate(nodes, links, lans, events)
+	d.checkASes(s, nodes, links)
 
 	s.Nodes = nil
 	for _, n := range nodes {

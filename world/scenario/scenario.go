@@ -76,7 +76,10 @@ type Scenario struct {
 	LANs   []LAN   `yaml:"lans" json:"lans,omitempty" hops:"custom; value=list of LANs; alias=lan|segments|switches|networks; doc=Shared Ethernet segments: a switch or Wi-Fi access point with a cable or radio link to each member (see lans[])."`
 	Events []Event `yaml:"events" json:"events" hops:"custom; value=list of events; doc=Links going down and up during the run, in any order."`
 	// Routing is how routers learn their routes.
-	Routing Routing `yaml:"routing" json:"routing,omitempty" hops:"doc=How routers learn their routes: oracle (shortest paths over the whole world, computed by hops and recomputed when a link changes) or ospf (every router with a static address runs OSPFv2 in one area, with Hellos every 10 s and a dead interval of 40 s; hosts keep a default route to their router). hops --routing overrides it. Default: oracle."`
+	Routing Routing `yaml:"routing" json:"routing,omitempty" hops:"doc=How routers learn their routes: oracle (shortest paths over the whole world, computed by hops and recomputed when a link changes), ospf (every router with a static address runs OSPFv2 in one area, with Hellos every 10 s and a dead interval of 40 s; hosts keep a default route to their router) or bgp (OSPFv2 inside each autonomous system and BGP-4 between them and within them: every router needs an as, and linked ASes a relationship in as-relationships). hops --routing overrides it. Default: oracle."`
+	// Relationships are the business relationships between autonomous
+	// systems that BGP's policies follow.
+	Relationships []ASRelationship `yaml:"as-relationships" json:"as_relationships,omitempty" hops:"alias=relationships|peering|as-relations; doc=The business relationships between autonomous systems (see as-relationships[]), which BGP's import and export policies follow (Gao–Rexford: routes from customers are preferred and go to everyone; routes from peers and providers go to customers only). Every two ASes whose routers share a link need one."`
 }
 
 // ECMPMode is how a router spreads datagrams over equal-cost paths. The
@@ -110,10 +113,11 @@ type Routing string
 const (
 	RoutingOracle Routing = "oracle"
 	RoutingOSPF   Routing = "ospf"
+	RoutingBGP    Routing = "bgp"
 )
 
 // Routings lists the known routing values.
-var Routings = []Routing{RoutingOracle, RoutingOSPF}
+var Routings = []Routing{RoutingOracle, RoutingOSPF, RoutingBGP}
 
 func (Routing) enumValues() []string {
 	out := make([]string, len(Routings))
@@ -140,7 +144,11 @@ type Node struct {
 	NAT *NAT `yaml:"nat" json:"nat,omitempty" hops:"alias=napt|masquerade|snat; doc=For routers: network address and port translation between an inside and an outside interface (see nodes[].nat). Default: none."`
 	// ECMP is how a router spreads datagrams over equal-cost paths.
 	ECMP ECMPMode `yaml:"ecmp" json:"ecmp,omitempty" hops:"alias=multipath; doc=For routers: how forwarded datagrams spread over the equal-cost paths of a multipath route (OSPF computes them): per-flow (a keyed hash of the addresses, the protocol and the ports picks the path, so a connection stays on one) or per-packet (the paths take turns). Default: per-flow."`
-	Pos  Pos      `json:"pos,omitzero"` // position of the node's entry in the file
+	// AS is the autonomous system a router belongs to (BGP).
+	AS int `yaml:"as" json:"as,omitempty" hops:"min=1; max=4294967295; alias=asn|as-number; doc=For routers: the autonomous system the router belongs to, a 4-octet AS number (RFC 6793); use the documentation ranges 64496-64511 and 65536-65551 (RFC 5398). With routing bgp every router with a static address needs one. Default: none."`
+	// RouteServer makes a router an IXP's route server.
+	RouteServer bool `yaml:"route-server" json:"route_server,omitempty" hops:"alias=routeserver|rs; doc=For routers with an as: the router is an Internet Exchange Point's route server (RFC 7947): its BGP neighbours are peers that it passes each other's routes, without putting its own AS in their paths; since hops' exchange is a router on point-to-point links, traffic between members goes through it (it gives itself as the next hop). Default: false."`
+	Pos         Pos  `json:"pos,omitzero"` // position of the node's entry in the file
 }
 
 // Service is one piece of software a node runs. Its Kind selects what it

@@ -168,6 +168,13 @@ var metas = []struct {
 			"another crosses two. A LAN's name is unique among links and LANs.",
 		example: ` (e.g. {name: home, members: ["r1:lan0 192.168.1.1/24", "laptop dhcp"]})`,
 	}},
+	{reflect.TypeFor[ASRelationship](), structMeta{
+		what: "AS relationship", title: "as-relationships[]",
+		intro: "A business relationship between two autonomous systems: `{provider: 64501, customer: 64496}` " +
+			"(the customer pays the provider for transit to the whole internet) or `{peer: 64501, peer-with: 64502}` " +
+			"(settlement-free peering: each carries the other's own and customers' traffic only).",
+		example: " (e.g. {provider: 64501, customer: 64496})",
+	}},
 	{reflect.TypeFor[Event](), structMeta{
 		what: "event", title: "events[]",
 		intro:   "A change of the world at a virtual time. Exactly one of `down` and `up`.",

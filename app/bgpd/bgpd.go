@@ -1,0 +1,523 @@
+// Package bgpd runs the BGP-4 engine (routing/bgp) on a router, as a
+// routing daemon does: it listens on TCP port 179 and connects to its
+// neighbours over hops' TCP, carries the engine's bytes both ways, wakes
+// it at its deadlines, brings an external session down at once when its
+// link loses carrier (fast external fallover, as routers do by default)
+// and starts it again when the link comes back, and installs the best
+// routes in the node's table ("proto bgp").
+//
+// Routes from external neighbours go through the neighbour's address on
+// the shared link; routes from internal neighbours carry the announcing
+// border router's router ID as their next hop (next-hop-self), which is
+// resolved through the node's other routes (OSPF's, the connected ones):
+// the route installed goes out of the interface and to the gateway of
+// that route, and is resolved again whenever the IGP's routes change
+// (Resolve). A prefix the node already reaches by a connected route or
+// by OSPF keeps that route: BGP's routes yield to them, as their
+// administrative distances say (connected 0, OSPF 110, iBGP 200); the
+// routes are installed with the distance as their metric (20 external,
+// 200 internal), as FRR's zebra does.
+//
+// Of two neighbours, the one with the lower address connects and the
+// other waits for it (a passive session), so connections never collide.
+package bgpd
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/routing/bgp"
+	"github.com/hopsnet/hops/sim"
+	"github.com/hopsnet/hops/tcp"
+	"github.com/hopsnet/hops/trace"
+)
+
+// Port is BGP's TCP port.
+const Port = 179
+
+// Route metrics, after the administrative distances.
+const (
+	MetricExternal = 20
+	MetricInternal = 200
+)
+
+// Peer is one neighbour.
+type Peer struct {
+	Name  string     // the neighbour's node name, for logs
+	Addr  netip.Addr // its address: the far end of the link, or its router ID
+	Local netip.Addr // ours: our address on the link, or our router ID
+	AS    uint32
+	// Relationship is what an external neighbour is to us.
+	Relationship bgp.Relationship
+	// Iface is the link to an external neighbour, whose carrier brings
+	// the session down and up; nil for internal ones.
+	Iface *node.Iface
+	// RouteServer: the neighbour is an IXP's route server, whose routes
+	// do not start with its AS.
+	RouteServer bool
+}
+
+// Config configures a daemon.
+type Config struct {
+	AS          uint32
+	RouterID    netip.Addr
+	RouteServer bool // this router is an IXP's route server
+	Peers       []Peer
+	// Originate lists the prefixes the router announces (origin IGP).
+	Originate []netip.Prefix
+	// HoldTime and ConnectRetry are the sessions' timers; zero takes
+	// the engine's defaults (90 s and 120 s).
+	HoldTime, ConnectRetry time.Duration
+	// OnChange, if set, is called after the daemon changed the node's
+	// routes.
+	OnChange func()
+}
+
+// Daemon is BGP running on one node.
+type Daemon struct {
+	n         *node.Node
+	cfg       Config
+	sp        *bgp.Speaker
+	l         *node.TCPListener
+	conns     []*node.TCPConn
+	pend      [][]byte // per peer: bytes TCP has not taken yet
+	closing   []bool   // per peer: close once pend is written
+	timer     *node.Timer
+	best      map[netip.Prefix]*bgp.Route
+	installed map[netip.Prefix]node.Route
+	buf       []byte
+	evs       []bgp.Event
+	busy      bool
+	active    sim.Time
+	// Stats counts what the daemon did.
+	Stats Stats
+}
+
+// Stats counts a daemon's work.
+type Stats struct {
+	Updates       uint64 // UPDATE messages received
+	BestChanges   uint64 // best-route changes
+	RouteInstalls uint64 // routes added, changed or removed in the table
+}
+
+// Start starts BGP on n: it listens on port 179, originates the
+// prefixes and starts every session.
+func Start(n *node.Node, cfg Config) (*Daemon, error) {
+	sp, err := bgp.NewSpeaker(bgp.SpeakerConfig{AS: cfg.AS, RouterID: cfg.RouterID, RouteServer: cfg.RouteServer})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", n.Name, err)
+	}
+	d := &Daemon{n: n, cfg: cfg, sp: sp, best: map[netip.Prefix]*bgp.Route{}, installed: map[netip.Prefix]node.Route{},
+		buf: make([]byte, 64<<10)}
+	for _, p := range cfg.Peers {
+		pc := bgp.PeerConfig{
+			Relationship: p.Relationship,
+			NextHopSelf:  p.AS == cfg.AS,
+			Session: bgp.SessionConfig{
+				PeerAS: p.AS, LocalAddr: p.Local, PeerAddr: p.Addr,
+				HoldTime: cfg.HoldTime, ConnectRetryTime: cfg.ConnectRetry,
+				Passive:        p.Addr.Less(p.Local),
+				NoFirstASCheck: p.RouteServer,
+			},
+		}
+		if _, err := sp.AddPeer(pc); err != nil {
+			return nil, fmt.Errorf("%s: peer %s: %w", n.Name, p.Name, err)
+		}
+	}
+	d.conns = make([]*node.TCPConn, len(cfg.Peers))
+	d.pend = make([][]byte, len(cfg.Peers))
+	d.closing = make([]bool, len(cfg.Peers))
+	l, err := n.ListenTCP(Port, tcp.Config{NoDelay: true}, d.accept)
+	if err != nil {
+		return nil, err
+	}
+	d.l = l
+	d.timer = n.NewTimer(d.fire)
+	now := n.Now()
+	d.active = now
+	for _, p := range cfg.Originate {
+		if err := sp.Originate(now, p, bgp.Origination{Origin: bgp.OriginIGP}); err != nil {
+			return nil, fmt.Errorf("%s: originate %v: %w", n.Name, p, err)
+		}
+	}
+	for i := range cfg.Peers {
+		sp.Start(now, i)
+	}
+	d.pump(now)
+	return d, nil
+}
+
+// Speaker returns the engine, to read its tables.
+func (d *Daemon) Speaker() *bgp.Speaker { return d.sp }
+
+// Node returns the daemon's node.
+func (d *Daemon) Node() *node.Node { return d.n }
+
+// Config returns the daemon's configuration.
+func (d *Daemon) Config() Config { return d.cfg }
+
+// LastChange is when the daemon last heard an UPDATE, changed a best
+// route or a session's state.
+func (d *Daemon) LastChange() sim.Time { return d.active }
+
+// Established reports how many sessions are Established, of how many.
+func (d *Daemon) Established() (up, all int) {
+	for i := range d.cfg.Peers {
+		if d.sp.Session(i).State() == bgp.Established {
+			up++
+		}
+	}
+	return up, len(d.cfg.Peers)
+}
+
+// SetUp tells the daemon that iface went down or came up: the external
+// sessions over it stop at once (fast external fallover) or start again.
+func (d *Daemon) SetUp(iface *node.Iface, up bool) {
+	now := d.n.Now()
+	for i, p := range d.cfg.Peers {
+		if p.Iface != iface {
+			continue
+		}
+		if up {
+			d.sp.Start(now, i)
+		} else {
+			d.sp.Stop(now, i)
+			if c := d.conns[i]; c != nil {
+				d.conns[i] = nil
+				c.Abort()
+			}
+		}
+	}
+	d.pump(now)
+}
+
+// Resolve installs the best routes again, their next hops looked up
+// anew: call it when the node's other routes changed.
+func (d *Daemon) Resolve() {
+	if d.busy {
+		return
+	}
+	changed := false
+	for _, p := range slices.SortedFunc(func(yield func(netip.Prefix) bool) {
+		for p := range d.best {
+			if !yield(p) {
+				return
+			}
+		}
+	}, netip.Prefix.Compare) {
+		changed = d.install(p) || changed
+	}
+	for p := range d.installed {
+		if d.best[p] == nil {
+			changed = d.install(p) || changed
+		}
+	}
+	if changed && d.cfg.OnChange != nil {
+		d.cfg.OnChange()
+	}
+}
+
+// accept takes a neighbour's connection (called when its handshake
+// completes).
+func (d *Daemon) accept(c *node.TCPConn) node.TCPHandler {
+	remote, local := c.RemoteAddr().Addr(), c.LocalAddr().Addr()
+	for i, p := range d.cfg.Peers {
+		if p.Addr != remote || p.Local != local {
+			continue
+		}
+		if d.conns[i] != nil {
+			break
+		}
+		// The handler's Connected, called next, tells the engine.
+		d.conns[i] = c
+		d.closing[i], d.pend[i] = false, d.pend[i][:0]
+		return d.handler(i)
+	}
+	c.Abort() // not a neighbour, or one already connected
+	return node.TCPHandler{}
+}
+
+// handler is the TCP handler of peer i's connection.
+func (d *Daemon) handler(i int) node.TCPHandler {
+	return node.TCPHandler{
+		Connected: func(c *node.TCPConn) {
+			if d.conns[i] != c {
+				return
+			}
+			now := d.n.Now()
+			if err := d.sp.Connected(now, i); err != nil {
+				d.conns[i] = nil
+				c.Abort()
+			}
+			d.pump(now)
+		},
+		Readable: func(c *node.TCPConn) {
+			if d.conns[i] != c {
+				return
+			}
+			now := d.n.Now()
+			for {
+				k := c.Read(d.buf)
+				if k == 0 {
+					break
+				}
+				d.sp.Receive(now, i, d.buf[:k])
+			}
+			if c.EOF() {
+				d.conns[i] = nil
+				c.Close()
+				d.sp.Closed(now, i)
+			}
+			d.pump(now)
+		},
+		Writable: func(c *node.TCPConn) {
+			if d.conns[i] == c {
+				d.write(i)
+			}
+		},
+		Closed: func(c *node.TCPConn, err error) {
+			if d.conns[i] != c {
+				return
+			}
+			now := d.n.Now()
+			d.conns[i] = nil
+			d.sp.Closed(now, i)
+			d.pump(now)
+		},
+	}
+}
+
+// dial connects to peer i.
+func (d *Daemon) dial(now sim.Time, i int) {
+	p := d.cfg.Peers[i]
+	if old := d.conns[i]; old != nil {
+		d.conns[i] = nil
+		old.Abort()
+	}
+	c, err := d.n.DialTCPFrom(p.Local, netip.AddrPortFrom(p.Addr, Port), tcp.Config{NoDelay: true}, d.handler(i))
+	if err != nil {
+		d.sp.Closed(now, i) // no route yet: ConnectRetry tries again
+		return
+	}
+	d.conns[i] = c
+	d.closing[i], d.pend[i] = false, d.pend[i][:0]
+}
+
+// write hands peer i's pending bytes to TCP, and closes the connection
+// once they are all taken, if the engine asked to.
+func (d *Daemon) write(i int) {
+	c := d.conns[i]
+	if c == nil {
+		return
+	}
+	for len(d.pend[i]) > 0 {
+		k := c.Write(d.pend[i])
+		if k == 0 {
+			break
+		}
+		d.pend[i] = d.pend[i][k:]
+	}
+	if len(d.pend[i]) == 0 {
+		d.pend[i] = d.pend[i][:0:0]
+		if d.closing[i] {
+			d.conns[i], d.closing[i] = nil, false
+			c.Close()
+		}
+	}
+}
+
+// fire runs the engine's timers.
+func (d *Daemon) fire(now sim.Time) {
+	d.sp.Advance(now)
+	d.pump(now)
+}
+
+// pump moves the engine's output to the connections, acts on its
+// events and re-arms the timer, until the engine has nothing more.
+func (d *Daemon) pump(now sim.Time) {
+	if d.busy {
+		return
+	}
+	d.busy = true
+	changed := false
+	for {
+		for i := range d.cfg.Peers {
+			if d.conns[i] != nil {
+				d.pend[i] = d.sp.AppendOutput(d.pend[i], i)
+				d.write(i)
+			}
+		}
+		d.evs = d.sp.AppendEvents(d.evs[:0])
+		if len(d.evs) == 0 {
+			break
+		}
+		for _, e := range d.evs {
+			changed = d.event(now, e) || changed
+		}
+	}
+	d.busy = false
+	if at := d.sp.NextDeadline(); at != sim.Never {
+		d.timer.ResetAt(max(at, now))
+	} else {
+		d.timer.Stop()
+	}
+	if changed && d.cfg.OnChange != nil {
+		d.cfg.OnChange()
+	}
+}
+
+// event acts on one of the engine's events; it reports whether the
+// node's routes changed.
+func (d *Daemon) event(now sim.Time, e bgp.Event) bool {
+	name := func() string {
+		if e.Peer >= 0 && e.Peer < len(d.cfg.Peers) {
+			p := d.cfg.Peers[e.Peer]
+			return fmt.Sprintf("%s (%v, AS %d)", p.Name, p.Addr, p.AS)
+		}
+		return ""
+	}
+	switch e.Kind {
+	case bgp.EventDial:
+		d.dial(now, e.Peer)
+	case bgp.EventClose:
+		if d.conns[e.Peer] != nil {
+			d.closing[e.Peer] = true
+			d.write(e.Peer)
+		}
+	case bgp.EventState:
+		d.active = now
+		if d.n.Tracing() {
+			s := fmt.Sprintf("bgp neighbor %s %v -> %v", name(), e.Prev, e.State)
+			if e.Err != nil {
+				s += ": " + e.Err.Error()
+			}
+			d.n.Note(trace.Routing, d.cfg.Peers[e.Peer].Iface, s)
+		}
+	case bgp.EventUpdate:
+		d.active = now
+		d.Stats.Updates++
+		if d.n.Tracing() {
+			d.n.Note(trace.Routing, d.cfg.Peers[e.Peer].Iface, fmt.Sprintf("bgp update from %s: %d announced, %d withdrawn", name(), len(e.NLRI), len(e.Withdrawn)))
+		}
+	case bgp.EventNotification:
+		d.active = now
+		if d.n.Tracing() {
+			verb := "received from"
+			if e.Sent {
+				verb = "sent to"
+			}
+			d.n.Note(trace.Routing, d.cfg.Peers[e.Peer].Iface, fmt.Sprintf("bgp notification %s %s: %v", verb, name(), e.Err))
+		}
+	case bgp.EventBest:
+		d.active = now
+		d.Stats.BestChanges++
+		if e.Best == nil {
+			delete(d.best, e.Prefix)
+		} else {
+			r := *e.Best
+			d.best[e.Prefix] = &r
+		}
+		return d.install(e.Prefix)
+	}
+	return false
+}
+
+// install brings the node's route for p in line with the best route;
+// it reports whether the table changed.
+func (d *Daemon) install(p netip.Prefix) bool {
+	want, ok := d.route(p)
+	old, had := d.installed[p]
+	switch {
+	case ok && had && old.Equal(want):
+		return false
+	case ok:
+		if cur, exists := d.n.Routes.Get(p); exists && cur.Proto != "bgp" {
+			// A connected or OSPF route wins (administrative distance).
+			if had {
+				delete(d.installed, p)
+				d.Stats.RouteInstalls++
+				return true
+			}
+			return false
+		}
+		d.n.Routes.Insert(want)
+		d.installed[p] = want
+		d.Stats.RouteInstalls++
+		d.note(had, want)
+		return true
+	case had:
+		if cur, exists := d.n.Routes.Get(p); exists && cur.Proto == "bgp" {
+			d.n.Routes.Remove(p)
+		}
+		delete(d.installed, p)
+		d.Stats.RouteInstalls++
+		if d.n.Tracing() {
+			d.n.Note(trace.Routing, nil, fmt.Sprintf("bgp del %v", p))
+		}
+		return true
+	}
+	return false
+}
+
+// route is the table entry the best route to p gives, if it has one
+// whose next hop resolves.
+func (d *Daemon) route(p netip.Prefix) (node.Route, bool) {
+	b := d.best[p]
+	if b == nil || b.Own() {
+		return node.Route{}, false
+	}
+	nh := b.Path.NextHop
+	via, ok := d.n.Routes.Lookup(nh)
+	if !ok || via.Proto == "bgp" {
+		return node.Route{}, false // not resolvable through the IGP
+	}
+	gw := via.NextHop
+	if !gw.IsValid() {
+		gw = nh // on a connected subnet
+	}
+	metric := MetricInternal
+	if b.External {
+		metric = MetricExternal
+	}
+	return node.Route{Prefix: p, Iface: via.Iface, NextHop: gw, Metric: metric, Proto: "bgp"}, true
+}
+
+// note reports a route added or changed, in ip route's words.
+func (d *Daemon) note(changed bool, r node.Route) {
+	if !d.n.Tracing() {
+		return
+	}
+	verb := "add"
+	if changed {
+		verb = "change"
+	}
+	b := d.best[r.Prefix]
+	d.n.Note(trace.Routing, nil, fmt.Sprintf("bgp %s %v via %v dev %s metric %d as-path [%v]", verb, r.Prefix, r.NextHop,
+		d.n.Ifaces()[r.Iface].Name, r.Metric, b.Path.ASPath))
+}
+
+// Close stops the daemon: sessions, listener, timer and routes.
+func (d *Daemon) Close() {
+	now := d.n.Now()
+	for i := range d.cfg.Peers {
+		d.sp.Stop(now, i)
+	}
+	d.pump(now)
+	for i, c := range d.conns {
+		if c != nil {
+			d.conns[i] = nil
+			c.Abort()
+		}
+	}
+	d.l.Close()
+	d.timer.Stop()
+	for p := range d.installed {
+		if cur, ok := d.n.Routes.Get(p); ok && cur.Proto == "bgp" {
+			d.n.Routes.Remove(p)
+		}
+	}
+	clear(d.installed)
+}

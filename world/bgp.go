@@ -1,0 +1,210 @@
+package world
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/hopsnet/hops/app/bgpd"
+	"github.com/hopsnet/hops/routing/bgp"
+	"github.com/hopsnet/hops/sim"
+)
+
+// Routing by BGP (scenario "routing: bgp", or Options.Routing): every
+// router with a static address belongs to an autonomous system (its
+// "as"). Inside each AS the routers run OSPFv2 (adjacencies only with
+// routers of the same AS; links to other ASes are passive, advertised
+// as stubs) and a full mesh of iBGP sessions between their router IDs
+// (the highest interface address, as OSPF's); between ASes, the routers
+// at the two ends of a link run an eBGP session over it, with the
+// policies of the ASes' relationship (as-relationships: Gao–Rexford).
+// A router marked route-server is an IXP's route server (RFC 7947): its
+// clients peer with it and it passes their routes among them. Every
+// router originates the subnets of its interfaces (not those behind a
+// NAT). Sessions connect again after 5 s when a connection fails (the
+// RFC's ConnectRetry is 120 s; iBGP sessions wait for OSPF's routes) and
+// keep the RFC's hold time (90 s); a link that goes down brings its eBGP
+// session down at once (fast external fallover).
+
+// RoutingBGP is BGP between autonomous systems, OSPF inside them.
+const RoutingBGP = "bgp"
+
+// bgpConnectRetry is the worlds' ConnectRetry time.
+const bgpConnectRetry = 5 * time.Second
+
+// asOf returns node s's AS (0: none).
+func (w *World) asOf(s int) uint32 { return uint32(w.Scenario.Nodes[s].AS) }
+
+// sameDomain reports whether OSPF may form an adjacency between nodes a
+// and b: always, unless BGP splits the world into ASes.
+func (w *World) sameDomain(a, b int) bool {
+	return w.routing() != RoutingBGP || w.asOf(a) == w.asOf(b)
+}
+
+// bgpAddr is a router's BGP identifier and iBGP address. Without
+// loopback interfaces, it is the highest address on a link to another
+// router of its AS (the link that iBGP most needs), or else its highest
+// address: an address on a link to another AS would take the router's
+// iBGP sessions down with that link.
+func (w *World) bgpAddr(s int) netip.Addr {
+	var inside, any netip.Addr
+	for k := range w.adj[s] {
+		e := &w.adj[s][k]
+		a := e.iface.Addr()
+		if !a.IsValid() {
+			continue
+		}
+		if !any.IsValid() || any.Less(a) {
+			any = a
+		}
+		if w.ospfOn[e.to] && w.asOf(e.to) == w.asOf(s) && (!inside.IsValid() || inside.Less(a)) {
+			inside = a
+		}
+	}
+	if inside.IsValid() {
+		return inside
+	}
+	if !any.IsValid() {
+		for _, i := range w.Nodes[s].Ifaces() {
+			if a := i.Addr(); a.IsValid() && (!any.IsValid() || any.Less(a)) {
+				any = a
+			}
+		}
+	}
+	return any
+}
+
+// relationship returns what AS b is to AS a.
+func (w *World) relationship(a, b uint32) bgp.Relationship {
+	for _, r := range w.Scenario.Relationships {
+		x, y, peers := r.Pair()
+		switch {
+		case peers && (uint32(x) == a && uint32(y) == b || uint32(x) == b && uint32(y) == a):
+			return bgp.RelPeer
+		case uint32(x) == a && uint32(y) == b:
+			return bgp.RelCustomer // a provides for b
+		case uint32(x) == b && uint32(y) == a:
+			return bgp.RelProvider
+		}
+	}
+	return 0
+}
+
+// startBGP starts a BGP daemon on every router of an AS.
+func (w *World) startBGP() error {
+	if w.routing() != RoutingBGP {
+		return nil
+	}
+	ids := make([]netip.Addr, len(w.Nodes))
+	for s := range w.Nodes {
+		if w.ospfOn[s] && w.asOf(s) != 0 {
+			ids[s] = w.bgpAddr(s)
+		}
+	}
+	hidden := map[netip.Prefix]bool{}
+	for _, sub := range w.subnets() {
+		if sub.hidden {
+			hidden[sub.prefix] = true
+		}
+	}
+	for s, n := range w.Nodes {
+		if !ids[s].IsValid() {
+			continue
+		}
+		as := w.asOf(s)
+		cfg := bgpd.Config{AS: as, RouterID: ids[s], RouteServer: w.Scenario.Nodes[s].RouteServer, ConnectRetry: bgpConnectRetry}
+		for k := range w.adj[s] {
+			e := &w.adj[s][k]
+			to := e.to
+			if !ids[to].IsValid() || w.asOf(to) == as || len(e.links) != 1 {
+				continue
+			}
+			rel := w.relationship(as, w.asOf(to))
+			if rel == 0 {
+				return fmt.Errorf("%s: no relationship between AS %d and AS %d (as-relationships)", n.Name, as, w.asOf(to))
+			}
+			cfg.Peers = append(cfg.Peers, bgpd.Peer{
+				Name: w.Nodes[to].Name, Addr: e.peer.Addr(), Local: e.iface.Addr(), AS: w.asOf(to),
+				Relationship: rel, Iface: e.iface, RouteServer: w.Scenario.Nodes[to].RouteServer,
+			})
+		}
+		for o, m := range w.Nodes {
+			if o != s && ids[o].IsValid() && w.asOf(o) == as {
+				cfg.Peers = append(cfg.Peers, bgpd.Peer{Name: m.Name, Addr: ids[o], Local: ids[s], AS: as})
+			}
+		}
+		for _, i := range n.Ifaces() {
+			if p := i.Prefix.Masked(); i.Prefix.IsValid() && !hidden[p] {
+				cfg.Originate = append(cfg.Originate, p)
+			}
+		}
+		d, err := bgpd.Start(n, cfg)
+		if err != nil {
+			return err
+		}
+		w.BGP = append(w.BGP, d)
+		w.bgpByNode[n] = d
+		if o := w.ospfByNode[n]; o != nil {
+			o.SetOnChange(d.Resolve)
+		}
+	}
+	for _, l := range w.Links {
+		for side := 0; side < 2; side++ {
+			end := l.End(side)
+			n := w.Node(end.Node)
+			if n == nil {
+				continue
+			}
+			d := w.bgpByNode[n]
+			i := n.Iface(end.Iface)
+			if d == nil || i == nil {
+				continue
+			}
+			l.Watch(func(now sim.Time, up bool) { d.SetUp(i, up) })
+		}
+	}
+	return nil
+}
+
+// BGPDaemon returns the BGP daemon of the node called name, or nil.
+func (w *World) BGPDaemon(name string) *bgpd.Daemon {
+	if n := w.Node(name); n != nil {
+		return w.bgpByNode[n]
+	}
+	return nil
+}
+
+// bgpConverged reports whether every BGP session that can be up is
+// Established (the external ones over links that are up), naming one
+// that is not.
+func (w *World) bgpConverged() (bool, string) {
+	for _, d := range w.BGP {
+		for i, p := range d.Config().Peers {
+			if p.Iface != nil && !p.Iface.Up() {
+				continue
+			}
+			if st := d.Speaker().Session(i).State(); st != bgp.Established {
+				return false, fmt.Sprintf("%s's BGP session with %s is %v", d.Node().Name, p.Name, st)
+			}
+		}
+	}
+	return true, ""
+}
+
+// ASOf returns the AS of the node called name (0: none), for hosts the
+// AS of the router they hang off.
+func (w *World) ASOf(name string) uint32 {
+	s, ok := w.nodeIndex[name]
+	if !ok {
+		return 0
+	}
+	if as := w.asOf(s); as != 0 {
+		return as
+	}
+	for _, e := range w.adj[s] {
+		if as := w.asOf(e.to); as != 0 {
+			return as
+		}
+	}
+	return 0
+}

@@ -1,0 +1,103 @@
+package scenario
+
+// ASRelationship is a business relationship between two autonomous
+// systems: either Provider and Customer, or Peer and PeerWith.
+type ASRelationship struct {
+	Provider int `yaml:"provider" json:"provider,omitempty" hops:"min=1; max=4294967295; alias=upstream|transit; doc=The AS that sells transit. With customer."`
+	Customer int `yaml:"customer" json:"customer,omitempty" hops:"min=1; max=4294967295; alias=downstream; doc=The AS that buys it. With provider."`
+	Peer     int `yaml:"peer" json:"peer,omitempty" hops:"min=1; max=4294967295; doc=One AS of a settlement-free peering. With peer-with."`
+	PeerWith int `yaml:"peer-with" json:"peer_with,omitempty" hops:"min=1; max=4294967295; alias=with|and; doc=The other AS of the peering. With peer."`
+	Pos      Pos `json:"pos,omitzero"` // position of the entry in the file
+}
+
+// Pair returns the relationship's two ASes, the provider (or the first
+// peer) first, and whether they peer.
+func (r ASRelationship) Pair() (a, b int, peers bool) {
+	if r.Peer != 0 || r.PeerWith != 0 {
+		return r.Peer, r.PeerWith, true
+	}
+	return r.Provider, r.Customer, false
+}
+
+// checkASes checks the autonomous systems: as and route-server only on
+// routers, relationships well formed, between ASes that exist, once per
+// pair; with routing bgp, every router with a static address in an AS
+// and a relationship for every two ASes whose routers share a link.
+func (d *decoder) checkASes(s *Scenario, nodes []nodeInfo, links []linkInfo) {
+	asOf := map[string]int{}
+	exists := map[int]bool{}
+	for _, n := range nodes {
+		if n.AS != 0 {
+			if !n.Role.IsRouter() && n.Role.Valid() {
+				if f := keyOf[Node](d, n.Pos, "as"); f != nil {
+					d.errorf(f.keyPos, "as is for routers, but %q is a %s (a host belongs to its router's AS)", n.Name, n.Role)
+				}
+				continue
+			}
+			asOf[n.Name] = n.AS
+			exists[n.AS] = true
+		}
+		if n.RouteServer && n.AS == 0 {
+			if f := keyOf[Node](d, n.Pos, "route-server"); f != nil {
+				d.errorf(f.keyPos, "route-server needs an as on %q", n.Name)
+			}
+		}
+	}
+	type pair struct{ a, b int }
+	rel := map[pair]Pos{}
+	for _, r := range s.Relationships {
+		a, b, peers := r.Pair()
+		switch {
+		case (r.Provider != 0 || r.Customer != 0) && (r.Peer != 0 || r.PeerWith != 0):
+			d.errorf(r.Pos, "an AS relationship is either {provider, customer} or {peer, peer-with}, not both")
+			continue
+		case a == 0 || b == 0:
+			if peers {
+				d.errorf(r.Pos, "a peering needs both peer and peer-with")
+			} else {
+				d.errorf(r.Pos, "an AS relationship needs provider and customer (or peer and peer-with)")
+			}
+			continue
+		case a == b:
+			d.errorf(r.Pos, "AS %d cannot be in a relationship with itself", a)
+			continue
+		}
+		for _, as := range []int{a, b} {
+			if !exists[as] {
+				d.errorf(r.Pos, "AS %d has no router (give a router \"as: %d\")", as, as)
+			}
+		}
+		k := pair{min(a, b), max(a, b)}
+		if first, dup := rel[k]; dup {
+			d.errorf(r.Pos, "ASes %d and %d already have a relationship (at %s)", k.a, k.b, first)
+			continue
+		}
+		rel[k] = r.Pos
+	}
+	if s.Routing != RoutingBGP {
+		return
+	}
+	dhcp := map[string]bool{}
+	for _, l := range links {
+		for i, ep := range []*Endpoint{&l.A, &l.B} {
+			if l.ends[i].dhcp {
+				dhcp[ep.Node] = true
+			}
+		}
+	}
+	for _, n := range nodes {
+		if n.Role.IsRouter() && n.AS == 0 && !dhcp[n.Name] {
+			d.errorf(n.namePos, "router %q has no as: with routing bgp every router with a static address belongs to an autonomous system", n.Name)
+		}
+	}
+	for _, l := range links {
+		a, b := asOf[l.A.Node], asOf[l.B.Node]
+		if a == 0 || b == 0 || a == b {
+			continue
+		}
+		if _, ok := rel[pair{min(a, b), max(a, b)}]; !ok {
+			d.errorf(l.ends[0].nodePos, "the link %s--%s joins AS %d and AS %d, which have no relationship in as-relationships (add {provider: %d, customer: %d} or {peer: %d, peer-with: %d})",
+				l.A.Node, l.B.Node, a, b, a, b, a, b)
+		}
+	}
+}
