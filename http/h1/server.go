@@ -38,7 +38,8 @@ type ServerConfig struct {
 	Server string    // the Server field; default "hops"
 	Epoch  time.Time // the date of virtual time zero; default DefaultEpoch
 	// IdleTimeout closes a connection that sent nothing for this long
-	// (with 408 if a request was under way). Default 60 s.
+	// (with 408 if a request was under way), or whose request head is
+	// not whole this long after its first byte (408). Default 60 s.
 	IdleTimeout time.Duration
 	// MaxOutputBytes is the unsent output past which the engine stops
 	// taking input (pipelined requests wait). Default 256 KiB.
@@ -64,6 +65,7 @@ type ServerConn struct {
 	inReq    bool   // a head arrived and its message has not ended
 	closing  bool   // no more requests: close once out is sent
 	deadline sim.Time
+	headFrom sim.Time // the first byte of a head still incomplete, or sim.Never
 	resp     Response
 	hdr      Header // scratch for a response's fields
 	date     string // cached Date value
@@ -92,7 +94,7 @@ func NewServerConn(now sim.Time, cfg ServerConfig, h Handler) *ServerConn {
 	if cfg.ChunkBytes <= 0 {
 		cfg.ChunkBytes = 16 << 10
 	}
-	s := &ServerConn{cfg: cfg, h: h, p: NewRequestParser(cfg.Limits), dateSec: -1}
+	s := &ServerConn{cfg: cfg, h: h, p: NewRequestParser(cfg.Limits), dateSec: -1, headFrom: sim.Never}
 	s.deadline = now.Add(cfg.IdleTimeout)
 	return s
 }
@@ -119,7 +121,25 @@ func (s *ServerConn) Room() int {
 // Receive hands the engine bytes from the client and returns how many it
 // took. After the engine decided to close, input is read and dropped.
 func (s *ServerConn) Receive(now sim.Time, b []byte) int {
+	n := s.receive(now, b)
+	// The idle timeout counts from the last bytes, but a request head
+	// must be whole within it of its first byte: a head sent a byte at
+	// a time (slowloris) gets its 408 as a silent one does.
+	if !s.inReq && s.p.Buffered() > 0 {
+		if s.headFrom == sim.Never {
+			s.headFrom = now
+		}
+	} else {
+		s.headFrom = sim.Never
+	}
 	s.deadline = now.Add(s.cfg.IdleTimeout)
+	if s.headFrom != sim.Never {
+		s.deadline = min(s.deadline, s.headFrom.Add(s.cfg.IdleTimeout))
+	}
+	return n
+}
+
+func (s *ServerConn) receive(now sim.Time, b []byte) int {
 	taken := 0
 	for {
 		if s.upgraded {
