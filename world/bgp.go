@@ -174,10 +174,17 @@ func (w *World) BGPDaemon(name string) *bgpd.Daemon {
 	return nil
 }
 
-// bgpConverged reports whether every BGP session that can be up is
-// Established (the external ones over links that are up), naming one
-// that is not.
+// bgpConverged reports whether BGP has been quiet for quietSpell (no
+// UPDATE, best-route or session change) and every session that can be
+// up is Established (the external ones over links that are up), naming
+// what is not so.
 func (w *World) bgpConverged() (bool, string) {
+	now := w.Kernel.Now()
+	for _, d := range w.BGP {
+		if now.Sub(d.LastChange()) < quietSpell {
+			return false, fmt.Sprintf("%s's BGP changed %v ago", d.Node().Name, now.Sub(d.LastChange()))
+		}
+	}
 	for _, d := range w.BGP {
 		for i, p := range d.Config().Peers {
 			if p.Iface != nil && !p.Iface.Up() {
@@ -207,4 +214,15 @@ func (w *World) ASOf(name string) uint32 {
 		}
 	}
 	return 0
+}
+
+// LastBGPChange returns when a BGP daemon last heard an UPDATE, changed a
+// best route or a session's state: the instant BGP converged, once it
+// has (RoutingConverged).
+func (w *World) LastBGPChange() sim.Time {
+	var t sim.Time
+	for _, d := range w.BGP {
+		t = max(t, d.LastChange())
+	}
+	return t
 }

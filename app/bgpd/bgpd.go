@@ -189,6 +189,7 @@ func (d *Daemon) SetUp(iface *node.Iface, up bool) {
 				d.conns[i] = nil
 				c.Abort()
 			}
+			d.discard(i) // the NOTIFICATION has no way out
 		}
 	}
 	d.pump(now)
@@ -232,8 +233,9 @@ func (d *Daemon) accept(c *node.TCPConn) node.TCPHandler {
 			break
 		}
 		// The handler's Connected, called next, tells the engine.
+		d.discard(i)
 		d.conns[i] = c
-		d.closing[i], d.pend[i] = false, d.pend[i][:0]
+		d.closing[i] = false
 		return d.handler(i)
 	}
 	c.Abort() // not a neighbour, or one already connected
@@ -248,7 +250,14 @@ func (d *Daemon) handler(i int) node.TCPHandler {
 				return
 			}
 			now := d.n.Now()
-			if err := d.sp.Connected(now, i); err != nil {
+			err := d.sp.Connected(now, i)
+			if err != nil && d.sp.Session(i).State() == bgp.Idle && d.usable(i) {
+				// The neighbour connected before our side of a link that
+				// just came back was told: start and take it.
+				d.sp.Start(now, i)
+				err = d.sp.Connected(now, i)
+			}
+			if err != nil {
 				d.conns[i] = nil
 				c.Abort()
 			}
@@ -290,6 +299,13 @@ func (d *Daemon) handler(i int) node.TCPHandler {
 	}
 }
 
+// usable reports whether peer i's session may run: internal, or over a
+// link that is up.
+func (d *Daemon) usable(i int) bool {
+	p := d.cfg.Peers[i]
+	return p.Iface == nil || p.Iface.Up()
+}
+
 // dial connects to peer i.
 func (d *Daemon) dial(now sim.Time, i int) {
 	p := d.cfg.Peers[i]
@@ -297,13 +313,20 @@ func (d *Daemon) dial(now sim.Time, i int) {
 		d.conns[i] = nil
 		old.Abort()
 	}
+	d.discard(i)
 	c, err := d.n.DialTCPFrom(p.Local, netip.AddrPortFrom(p.Addr, Port), tcp.Config{NoDelay: true}, d.handler(i))
 	if err != nil {
 		d.sp.Closed(now, i) // no route yet: ConnectRetry tries again
 		return
 	}
 	d.conns[i] = c
-	d.closing[i], d.pend[i] = false, d.pend[i][:0]
+	d.closing[i] = false
+}
+
+// discard drops what an earlier connection of peer i left unsent: a new
+// connection starts with its own OPEN.
+func (d *Daemon) discard(i int) {
+	d.pend[i] = d.sp.AppendOutput(d.pend[i][:0], i)[:0]
 }
 
 // write hands peer i's pending bytes to TCP, and closes the connection
@@ -409,7 +432,11 @@ func (d *Daemon) event(now sim.Time, e bgp.Event) bool {
 			if e.Sent {
 				verb = "sent to"
 			}
-			d.n.Note(trace.Routing, d.cfg.Peers[e.Peer].Iface, fmt.Sprintf("bgp notification %s %s: %v", verb, name(), e.Err))
+			what := ""
+			if m := e.Notification; m != nil {
+				what = ": " + bgp.CodeText(m.Code, m.Subcode)
+			}
+			d.n.Note(trace.Routing, d.cfg.Peers[e.Peer].Iface, fmt.Sprintf("bgp notification %s %s%s", verb, name(), what))
 		}
 	case bgp.EventBest:
 		d.active = now

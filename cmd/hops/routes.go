@@ -84,7 +84,11 @@ func tablesInstant(cmd *cobra.Command, s *session, g *globals, atText string) (r
 		end := s.w.Kernel.Now().Add(time.Minute)
 		for ok, _ := s.w.RoutingConverged(); !ok && s.w.Kernel.Now() < end && s.w.Kernel.Step(); ok, _ = s.w.RoutingConverged() {
 		}
-		if d := time.Duration(s.w.Kernel.Now() - s.w.Start); d > at {
+		conv := s.w.Kernel.Now()
+		if len(s.w.BGP) > 0 {
+			conv = s.w.LastBGPChange() // BGP waits for a quiet spell to tell
+		}
+		if d := time.Duration(conv - s.w.Start); d > at {
 			why = fmt.Sprintf("the routing converged %v after the last scheduled link event", d-at)
 			at = d
 		}
