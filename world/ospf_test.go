@@ -10,6 +10,7 @@ import (
 	"github.com/hopsnet/hops/sim"
 	"github.com/hopsnet/hops/trace"
 	"github.com/hopsnet/hops/world"
+	"github.com/hopsnet/hops/world/gen"
 	"github.com/hopsnet/hops/world/scenario"
 )
 
@@ -180,5 +181,31 @@ func TestOSPFEventsDeterministic(t *testing.T) {
 	a, b := run(), run()
 	if a != b || strings.Count(a, "ospf del") < 20 {
 		t.Fatalf("two runs differ (or too few removals: %d)", strings.Count(a, "ospf del"))
+	}
+}
+
+// A generated world routed by BGP: every router carries its AS, the
+// relationships parse, BGP converges (every session Established) and the
+// servers of the last and the first AS reach each other.
+func TestGeneratedWorldBGP(t *testing.T) {
+	src, err := gen.Internet(gen.Config{Routers: 40, ASes: 8, Seed: 3, Routing: "bgp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := world.FromYAML("g.yaml", src, 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Settle(); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.BGP) != 40 || len(w.Scenario.Relationships) < 7 {
+		t.Fatalf("%d BGP routers, %d relationships", len(w.BGP), len(w.Scenario.Relationships))
+	}
+	for _, pair := range [][2]string{{"as7-server", "as0-server"}, {"as0-server", "as7-server"}} {
+		hops, err := path(w, w.Node(pair[0]), w.Node(pair[1]).Addr())
+		if err != nil || len(hops) < 3 {
+			t.Errorf("%s → %s: %d hops, %v", pair[0], pair[1], len(hops), err)
+		}
 	}
 }

@@ -7,7 +7,10 @@
 // two routers; the first three ASes form a fully meshed core, and every
 // later AS links to one or two earlier ASes (its providers) and, with
 // probability one half, to one more (a peer). A server hangs off one
-// router of each AS. Link delays are 1–10 ms inside an AS and 2–20 ms
+// router of each AS. Every router carries its AS number (ASN) and the
+// relationships are written for BGP: the core's ASes peer with each
+// other, a later AS is a customer of the ASes it links to first and a
+// peer of the extra one. Link delays are 1–10 ms inside an AS and 2–20 ms
 // between ASes. Addresses: a /30 per link from 198.18.0.0/15 (the
 // benchmarking range), so a world holds at most 32,768 links; each AS
 // takes one run of consecutive /30s for its links inside, the link to
@@ -63,7 +66,7 @@ func Internet(c Config) ([]byte, error) {
 			if i == 0 {
 				role = "backbone"
 			}
-			fmt.Fprintf(&b, "  - {name: %s, role: %s}\n", name, role)
+			fmt.Fprintf(&b, "  - {name: %s, role: %s, as: %d}\n", name, role, ASN(as))
 		}
 		fmt.Fprintf(&b, "  - {name: as%d-server, role: server}\n", as)
 	}
@@ -94,19 +97,39 @@ func Internet(c Config) ([]byte, error) {
 		link(as, rs[r.IntN(n)], fmt.Sprintf("as%d-server", as), 1, 1)
 	}
 	pick := func(as int) string { return routers[as][r.IntN(len(routers[as]))] }
+	// The relationships, for BGP: the core's ASes peer, an AS's first
+	// links go to its providers, its extra link to a peer (unless that AS
+	// is a provider already).
+	type pair struct{ a, b int }
+	rel := map[pair]string{}
+	var rels []pair
+	relate := func(a, b int, kind string) {
+		k := pair{min(a, b), max(a, b)}
+		if _, ok := rel[k]; !ok {
+			rel[k] = kind
+			rels = append(rels, pair{a, b})
+		}
+	}
 	for as := 1; as < c.ASes; as++ {
 		switch {
 		case as < 3:
 			for p := 0; p < as; p++ {
 				link(as, pick(as), pick(p), 2, 20)
+				relate(p, as, "peer")
 			}
 		default:
 			providers := 1 + r.IntN(2)
 			for k := 0; k < providers; k++ {
-				link(as, pick(as), pick(r.IntN(as)), 2, 20)
+				x := pick(as) // draws in the order they always had
+				p := r.IntN(as)
+				link(as, x, pick(p), 2, 20)
+				relate(p, as, "provider")
 			}
 			if r.IntN(2) == 0 {
-				link(as, pick(as), pick(r.IntN(as)), 2, 20)
+				x := pick(as)
+				p := r.IntN(as)
+				link(as, x, pick(p), 2, 20)
+				relate(p, as, "peer")
 			}
 		}
 	}
@@ -114,6 +137,16 @@ func Internet(c Config) ([]byte, error) {
 		return nil, fmt.Errorf("gen: %d links, more than %d: too many routers", len(links), maxLinks)
 	}
 	slices.SortStableFunc(links, func(a, b genLink) int { return a.as - b.as })
+	if len(rels) > 0 {
+		b.WriteString("as-relationships:\n")
+		for _, p := range rels {
+			if rel[pair{min(p.a, p.b), max(p.a, p.b)}] == "peer" {
+				fmt.Fprintf(&b, "  - {peer: %d, peer-with: %d}\n", ASN(p.a), ASN(p.b))
+			} else {
+				fmt.Fprintf(&b, "  - {provider: %d, customer: %d}\n", ASN(p.a), ASN(p.b))
+			}
+		}
+	}
 	b.WriteString("links:\n")
 	for next, l := range links {
 		base := netip.AddrFrom4([4]byte{198, 18 + byte(next>>14), byte(next >> 6), byte(next<<2) & 0xfc})
@@ -122,6 +155,11 @@ func Internet(c Config) ([]byte, error) {
 	}
 	return []byte(b.String()), nil
 }
+
+// ASN is the AS number of generated AS i: from the 4-octet private-use
+// range (RFC 6996), 4200000000 upwards, since the documentation ranges
+// hold only 32.
+func ASN(i int) int { return 4200000000 + i }
 
 // DiamondConfig shapes Diamond's world.
 type DiamondConfig struct {
