@@ -78,10 +78,16 @@ func (t *RouteTable) SetFill(fill func(*RouteTable)) {
 	*t = RouteTable{fill: fill, stale: fill != nil}
 }
 
-// Invalidate drops the routes of a lazy table; its fill function builds
-// them again when the table is next used. On a table without a fill
-// function it is Clear.
-func (t *RouteTable) Invalidate() { t.SetFill(t.fill) }
+// Invalidate drops the routes of a lazy table, and any route inserted
+// into it since it was built; its fill function builds them again when
+// the table is next used. A caller that has read a large lazy table can
+// release its memory this way. On a table without a fill function it
+// does nothing.
+func (t *RouteTable) Invalidate() {
+	if t.fill != nil {
+		t.SetFill(t.fill)
+	}
+}
 
 // Built reports whether the table holds its routes now: false for a lazy
 // table that has not been built since it was made or invalidated.

@@ -7,8 +7,8 @@ import (
 
 // TestRouteTableLazy: a lazy table is built by its fill function on first
 // use, whatever the use, once; Invalidate drops the routes and the next
-// use builds them again; a route inserted before the first use joins the
-// built ones; Clear forgets the fill function.
+// use builds them again; Clear forgets the fill function, and Invalidate
+// leaves an ordinary table alone.
 func TestRouteTableLazy(t *testing.T) {
 	pfx := netip.MustParsePrefix
 	addr := netip.MustParseAddr
@@ -60,9 +60,14 @@ func TestRouteTableLazy(t *testing.T) {
 				t.Fatalf("after Invalidate: %v %v after %d fills", r, ok, fills)
 			}
 			rt.Clear()
-			rt.Invalidate()
 			if _, ok := rt.Lookup(addr("10.9.9.9")); ok || fills != 2 {
 				t.Fatalf("Clear kept the fill function (%d fills)", fills)
+			}
+			// Without a fill function, Invalidate keeps the routes.
+			rt.Insert(Route{Prefix: pfx("10.0.0.0/8")})
+			rt.Invalidate()
+			if rt.Len() != 1 || fills != 2 {
+				t.Fatalf("Invalidate on an ordinary table: %d routes, %d fills", rt.Len(), fills)
 			}
 		})
 	}
