@@ -27,16 +27,16 @@ var aggregateAbove = 512
 // per prefix) as described above, in an order that depends on rs alone.
 // taken reports a prefix that must not be made (a connected subnet).
 func aggregate(rs []node.Route, taken func(netip.Prefix) bool) []node.Route {
-	at := make(map[netip.Prefix]int, len(rs)) // a live route's index in rs
+	at := make(map[uint64]int, len(rs)) // a live route's index in rs, by prefixKey
 	var byLen [33][]int
 	for i, r := range rs {
-		at[r.Prefix] = i
+		at[prefixKey(r.Prefix)] = i
 		byLen[r.Prefix.Bits()] = append(byLen[r.Prefix.Bits()], i)
 	}
 	dead := make([]bool, len(rs), len(rs)+len(rs)/2)
 	drop := func(i int) {
 		dead[i] = true
-		delete(at, rs[i].Prefix)
+		delete(at, prefixKey(rs[i].Prefix))
 	}
 	for l := 32; l >= 1; l-- {
 		for _, i := range byLen[l] {
@@ -44,7 +44,7 @@ func aggregate(rs []node.Route, taken func(netip.Prefix) bool) []node.Route {
 				continue
 			}
 			r := rs[i]
-			j, ok := at[sibling(r.Prefix)]
+			j, ok := at[prefixKey(sibling(r.Prefix))]
 			if !ok || !sameHop(rs[j], r) {
 				continue
 			}
@@ -52,7 +52,7 @@ func aggregate(rs []node.Route, taken func(netip.Prefix) bool) []node.Route {
 			if taken(parent) {
 				continue
 			}
-			if k, ok := at[parent]; ok {
+			if k, ok := at[prefixKey(parent)]; ok {
 				if sameHop(rs[k], r) {
 					drop(i) // the parent routes both halves alike already
 					drop(j)
@@ -64,7 +64,7 @@ func aggregate(rs []node.Route, taken func(netip.Prefix) bool) []node.Route {
 			drop(j)
 			rs = append(rs, node.Route{Prefix: parent, Iface: r.Iface, NextHop: r.NextHop, Metric: m})
 			dead = append(dead, false)
-			at[parent] = len(rs) - 1
+			at[prefixKey(parent)] = len(rs) - 1
 			byLen[l-1] = append(byLen[l-1], len(rs)-1)
 		}
 	}
@@ -75,6 +75,13 @@ func aggregate(rs []node.Route, taken func(netip.Prefix) bool) []node.Route {
 		}
 	}
 	return out
+}
+
+// prefixKey packs an IPv4 prefix into a map key cheaper to hash than
+// netip.Prefix.
+func prefixKey(p netip.Prefix) uint64 {
+	b := p.Addr().As4()
+	return uint64(b[0])<<40 | uint64(b[1])<<32 | uint64(b[2])<<24 | uint64(b[3])<<16 | uint64(p.Bits())
 }
 
 // sibling returns the other half of the prefix one bit shorter than p.

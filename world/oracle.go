@@ -188,6 +188,17 @@ func (w *World) setupOracle() {
 	o := &w.oracle
 	nn := len(w.Nodes)
 	o.subnets = w.subnets()
+	// Subnets whose routes may share a prefix (two subnets alike, a /32
+	// beside a host route) go through fillRoutes' map, so that the later
+	// one wins, as when each was inserted in turn.
+	seen := make(map[netip.Prefix]int, len(o.subnets))
+	for _, sub := range o.subnets {
+		seen[sub.prefix]++
+	}
+	for k := range o.subnets {
+		sub := &o.subnets[k]
+		sub.dup = seen[sub.prefix] > 1 || sub.prefix.Bits() == 32
+	}
 	o.fills = make([]func(*node.RouteTable), nn)
 	o.trees = make([]*spt, nn)
 	for s, n := range w.Nodes {
@@ -260,7 +271,7 @@ func (w *World) fillRoutes(s int, t *node.RouteTable) {
 	rs := o.routes[:0]
 	at := o.routeAt
 	clear(at)
-	route := func(prefix netip.Prefix, owners []int) {
+	route := func(prefix netip.Prefix, owners []int, dup bool) {
 		best, bestEdge := -1, int32(-1)
 		for _, owner := range owners {
 			if dist[owner] >= 0 && first[owner] >= 0 && (best < 0 || dist[owner] < best) {
@@ -269,10 +280,12 @@ func (w *World) fillRoutes(s int, t *node.RouteTable) {
 		}
 		if bestEdge >= 0 {
 			e := &w.adj[s][bestEdge]
-			if k, ok := at[prefix]; ok {
-				rs[k].Prefix = netip.Prefix{} // a later subnet of the same prefix replaces it
+			if dup {
+				if k, ok := at[prefix]; ok {
+					rs[k].Prefix = netip.Prefix{} // a later subnet of the same prefix replaces it
+				}
+				at[prefix] = len(rs)
 			}
-			at[prefix] = len(rs)
 			rs = append(rs, node.Route{Prefix: prefix, Iface: e.iface.Index, NextHop: e.snapPeer, Metric: best})
 		}
 	}
@@ -286,12 +299,12 @@ func (w *World) fillRoutes(s int, t *node.RouteTable) {
 		// hosts has no router: each host's address there gets a host
 		// route towards it.
 		if len(sub.routers) > 0 {
-			route(sub.prefix, sub.routers)
+			route(sub.prefix, sub.routers, sub.dup)
 			continue
 		}
 		for i := range sub.owners {
 			if sub.addrs[i].IsValid() {
-				route(netip.PrefixFrom(sub.addrs[i], 32), sub.owners[i:i+1])
+				route(netip.PrefixFrom(sub.addrs[i], 32), sub.owners[i:i+1], true)
 			}
 		}
 	}
@@ -325,6 +338,7 @@ type subnet struct {
 	addrs   []netip.Addr // their addresses on it (invalid: from DHCP)
 	hidden  bool         // behind a NAT: routed only where attached
 	routers []int        // the owners that forward
+	dup     bool         // its route may share its prefix with another's
 }
 
 func (s *subnet) has(n int) bool {
