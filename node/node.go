@@ -184,7 +184,8 @@ type Node struct {
 	udp         map[uint16]*UDPConn
 	icmpListen  []*ICMPListener
 	reasm       reassembler
-	nat         *natGateway // nil unless SetNAT
+	nat         *natGateway               // nil unless SetNAT
+	outside     func(*Iface, []byte) bool // SetOutside's hook, or nil
 	loop        loopback
 	scratch     []byte // SendICMP's message
 	icmpBuf     []byte // ICMP errors and echo replies
@@ -560,6 +561,12 @@ func (n *Node) receiveIP(now sim.Time, in *Iface, p *packet.Packet) {
 	// its MAC address, as a DHCP client's packet socket does before it
 	// has a lease.
 	if !hairpin && (n.HasAddr(dst) || dst == limitedBroadcast || (in.eth != nil && (!in.Prefix.IsValid() || in.broadcastFor(dst))) || dst.IsMulticast() && n.groups[dst]) {
+		if n.toOutside(in, ip) {
+			n.stats.Delivered++
+			n.emit(trace.Deliver, in, p, "")
+			n.pool.Put(p)
+			return
+		}
 		n.deliver(now, in, p)
 		return
 	}
