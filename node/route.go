@@ -99,24 +99,22 @@ func (t *RouteTable) build() {
 	t.fill(t)
 }
 
-// stride is one level of the trie: one slot per value of an address byte.
+// stride is one level of the trie: one slot per value of an address
+// byte. A slot holds the route of the longest prefix written there, as
+// (prefix length + 1) << 24 | route index, or 0 when none; next, made
+// when the first longer prefix needs it, holds the level below. So a
+// stride of the last level, the most numerous, takes 1 KB.
 type stride struct {
-	slot [256]strideSlot
+	slot [256]uint32
+	next *[256]*stride
 }
 
-type strideSlot struct {
-	route int32 // index into routes; meaningful when bits >= 0
-	bits  int8  // prefix length of the route; -1 when the slot has none
-	next  *stride
-}
+// maxRoutes bounds a table: a slot holds a route's index in 24 bits.
+const maxRoutes = 1 << 24
 
-func newStride() *stride {
-	s := &stride{}
-	for i := range s.slot {
-		s.slot[i].bits = -1
-	}
-	return s
-}
+func slotBits(e uint32) int { return int(e>>24) - 1 }
+
+func newStride() *stride { return &stride{} }
 
 func addrBits(a netip.Addr) uint32 {
 	b := a.As4()
@@ -142,6 +140,9 @@ func (t *RouteTable) Insert(r Route) error {
 		return nil
 	}
 	var i int32
+	if len(t.free) == 0 && len(t.routes) >= maxRoutes {
+		return fmt.Errorf("node: more than %d routes", maxRoutes)
+	}
 	if n := len(t.free); n > 0 {
 		i = t.free[n-1]
 		t.free = t.free[:n-1]
@@ -170,13 +171,16 @@ func (t *RouteTable) level(p netip.Prefix, create bool) (s *stride, first, span 
 	lv := (l - 1) / 8
 	for i := 0; i < lv; i++ {
 		b := byte(bits >> (24 - 8*i))
-		if s.slot[b].next == nil {
+		if s.next == nil || s.next[b] == nil {
 			if !create {
 				return nil, 0, 0
 			}
-			s.slot[b].next = newStride()
+			if s.next == nil {
+				s.next = new([256]*stride)
+			}
+			s.next[b] = newStride()
 		}
-		s = s.slot[b].next
+		s = s.next[b]
 	}
 	return s, int(byte(bits >> (24 - 8*lv))), 1 << (8*(lv+1) - l)
 }
@@ -191,8 +195,8 @@ func (t *RouteTable) place(p netip.Prefix, i int32) {
 	}
 	s, first, span := t.level(p, true)
 	for j := first; j < first+span; j++ {
-		if int(s.slot[j].bits) <= l {
-			s.slot[j].route, s.slot[j].bits = i, int8(l)
+		if slotBits(s.slot[j]) <= l {
+			s.slot[j] = uint32(l+1)<<24 | uint32(i)
 		}
 	}
 }
@@ -222,8 +226,8 @@ func (t *RouteTable) Remove(prefix netip.Prefix) bool {
 	}
 	s, first, span := t.level(prefix, false)
 	for j := first; j < first+span; j++ {
-		if int(s.slot[j].bits) == l {
-			s.slot[j].bits = -1
+		if slotBits(s.slot[j]) == l {
+			s.slot[j] = 0
 		}
 	}
 	// Shorter prefixes that live at the same level refill the cleared
@@ -252,11 +256,13 @@ func (t *RouteTable) Lookup(dst netip.Addr) (Route, bool) {
 	best := int32(-1)
 	s := t.root
 	for i := 0; s != nil && i < 4; i++ {
-		sl := &s.slot[b[i]]
-		if sl.bits >= 0 {
-			best = sl.route
+		if e := s.slot[b[i]]; e != 0 {
+			best = int32(e & (maxRoutes - 1))
 		}
-		s = sl.next
+		if s.next == nil {
+			break
+		}
+		s = s.next[b[i]]
 	}
 	if best < 0 {
 		if t.index == nil || t.def < 0 {
