@@ -164,7 +164,7 @@ func (c *Conn) noteAckSent() {
 func (c *Conn) windowToAdvertise() int {
 	free := c.rcv.free()
 	cur := c.advertisedNow()
-	if free > cur && free-cur < min(len(c.rcv.buf)/2, c.rcvMSS) {
+	if free > cur && free-cur < min(c.rcv.capacity/2, c.rcvMSS) {
 		return cur
 	}
 	return free

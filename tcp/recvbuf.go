@@ -19,10 +19,15 @@ type oooRange struct {
 // recvBuf holds received bytes the app has not read yet: a ring whose
 // first n bytes from head are in order (they start at sequence number
 // nxt-n), followed by space in which out-of-order bytes sit at their
-// offset from nxt, described by ooo. Everything is allocated once.
+// offset from nxt, described by ooo. The ring holds capacity bytes (the
+// window advertised is what is free of that) but is allocated as it
+// fills: it starts empty and doubles, from minAlloc, up to capacity, so a
+// connection that carries little costs little memory (many BGP sessions,
+// a browser's idle connections). Once grown it stays.
 type recvBuf struct {
-	buf   []byte
-	head  int       // ring index of the first unread byte
+	buf      []byte
+	capacity int
+	head     int       // ring index of the first unread byte
 	n     int       // in-order bytes not yet read
 	nxt   seq.Value // sequence number of the next in-order byte
 	ooo   [maxOOORanges]oooRange
@@ -30,10 +35,33 @@ type recvBuf struct {
 	stamp uint64 // last stamp handed out
 }
 
-func newRecvBuf(capacity int) recvBuf { return recvBuf{buf: make([]byte, capacity)} }
+func newRecvBuf(capacity int) recvBuf { return recvBuf{capacity: capacity} }
+
+// minAlloc is the first allocation of a buffer that grows.
+const minAlloc = 4 << 10
 
 // free returns the room left for in-order data: the receive window.
-func (b *recvBuf) free() int { return len(b.buf) - b.n }
+func (b *recvBuf) free() int { return b.capacity - b.n }
+
+// ensure makes the first span bytes from head addressable, growing the
+// ring (and laying its contents out from index 0) if it is smaller.
+func (b *recvBuf) ensure(span int) {
+	if span <= len(b.buf) {
+		return
+	}
+	size := max(len(b.buf)*2, minAlloc)
+	for size < span {
+		size *= 2
+	}
+	size = min(size, b.capacity)
+	nb := make([]byte, size)
+	if len(b.buf) > 0 {
+		// Everything held lies within len(b.buf) bytes of head.
+		k := copy(nb, b.buf[b.head:])
+		copy(nb[k:], b.buf[:b.head])
+	}
+	b.buf, b.head = nb, 0
+}
 
 // write stores data that starts at sequence number at, which must lie in
 // [nxt, nxt+free) with at+len(data) <= nxt+free (the caller trims). It
@@ -65,6 +93,7 @@ func (b *recvBuf) write(at seq.Value, data []byte) (advanced int, stored bool) {
 
 // copyIn copies data to the ring at off bytes past the in-order run.
 func (b *recvBuf) copyIn(off int, data []byte) {
+	b.ensure(b.n + off + len(data))
 	at := (b.head + b.n + off) % len(b.buf)
 	k := copy(b.buf[at:], data)
 	copy(b.buf, data[k:])
@@ -107,6 +136,9 @@ func (b *recvBuf) removeRange(i int) {
 // read copies up to len(p) in-order bytes to p and returns the count.
 func (b *recvBuf) read(p []byte) int {
 	total := min(len(p), b.n)
+	if total == 0 {
+		return 0
+	}
 	k := copy(p[:total], b.buf[b.head:min(b.head+total, len(b.buf))])
 	copy(p[k:total], b.buf)
 	b.head = (b.head + total) % len(b.buf)

@@ -2,7 +2,9 @@ package world
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/hopsnet/hops/app/bgpd"
@@ -14,16 +16,17 @@ import (
 // router with a static address belongs to an autonomous system (its
 // "as"). Inside each AS the routers run OSPFv2 (adjacencies only with
 // routers of the same AS; links to other ASes are passive, advertised
-// as stubs) and a full mesh of iBGP sessions between their router IDs
-// (the highest interface address, as OSPF's); between ASes, the routers
-// at the two ends of a link run an eBGP session over it, with the
-// policies of the ASes' relationship (as-relationships: Gao–Rexford).
-// A router marked route-server is an IXP's route server (RFC 7947): its
-// clients peer with it and it passes their routes among them. Every
-// router originates the subnets of its interfaces (not those behind a
-// NAT). Sessions connect again after 5 s when a connection fails (the
-// RFC's ConnectRetry is 120 s; iBGP sessions wait for OSPF's routes) and
-// keep the RFC's hold time (90 s); a link that goes down brings its eBGP
+// as stubs) and a full mesh of iBGP sessions between their BGP
+// addresses (see bgpAddr); between ASes, the routers at the two ends of
+// a link run an eBGP session over it, with the policies of the ASes'
+// relationship (as-relationships: Gao–Rexford). A router marked
+// route-server is an IXP's route server (RFC 7947): its clients peer
+// with it and it passes their routes among them. Each AS announces its
+// own subnets from its border routers, aggregated where two halves of a
+// prefix are both its own (the routers inside reach them by OSPF).
+// Sessions connect again after 5 s when a connection fails (the RFC's
+// ConnectRetry is 120 s; iBGP sessions wait for OSPF's routes) and keep
+// the RFC's hold time (90 s); a link that goes down brings its eBGP
 // session down at once (fast external fallover).
 
 // RoutingBGP is BGP between autonomous systems, OSPF inside them.
@@ -101,11 +104,26 @@ func (w *World) startBGP() error {
 			ids[s] = w.bgpAddr(s)
 		}
 	}
-	hidden := map[netip.Prefix]bool{}
+	// Each AS announces its subnets (those with one of its routers on
+	// them, not behind a NAT), aggregated where two halves of a prefix
+	// are both its own, from its border routers.
+	own := map[uint32]map[netip.Prefix]bool{}
 	for _, sub := range w.subnets() {
 		if sub.hidden {
-			hidden[sub.prefix] = true
+			continue
 		}
+		for _, o := range sub.owners {
+			if as := w.asOf(o); ids[o].IsValid() {
+				if own[as] == nil {
+					own[as] = map[netip.Prefix]bool{}
+				}
+				own[as][sub.prefix] = true
+			}
+		}
+	}
+	announce := map[uint32][]netip.Prefix{}
+	for as, set := range own {
+		announce[as] = aggregatePrefixes(set)
 	}
 	for s, n := range w.Nodes {
 		if !ids[s].IsValid() {
@@ -133,9 +151,10 @@ func (w *World) startBGP() error {
 				cfg.Peers = append(cfg.Peers, bgpd.Peer{Name: m.Name, Addr: ids[o], Local: ids[s], AS: as})
 			}
 		}
-		for _, i := range n.Ifaces() {
-			if p := i.Prefix.Masked(); i.Prefix.IsValid() && !hidden[p] {
-				cfg.Originate = append(cfg.Originate, p)
+		for _, p := range cfg.Peers {
+			if p.AS != as {
+				cfg.Originate = announce[as] // a border router
+				break
 			}
 		}
 		d, err := bgpd.Start(n, cfg)
@@ -172,6 +191,39 @@ func (w *World) BGPDaemon(name string) *bgpd.Daemon {
 		return w.bgpByNode[n]
 	}
 	return nil
+}
+
+// aggregatePrefixes returns the prefixes of set, two halves of a prefix merged
+// into it wherever both are in the set (repeatedly), sorted: the same
+// addresses, fewer routes.
+func aggregatePrefixes(set map[netip.Prefix]bool) []netip.Prefix {
+	cur := maps.Clone(set)
+	for merged := true; merged; {
+		merged = false
+		for _, p := range slices.SortedFunc(maps.Keys(cur), netip.Prefix.Compare) {
+			if !cur[p] || p.Bits() == 0 {
+				continue
+			}
+			parent, _ := p.Addr().Prefix(p.Bits() - 1)
+			lo := netip.PrefixFrom(parent.Addr(), p.Bits())
+			hi := netip.PrefixFrom(prefixLast(lo).Next(), p.Bits())
+			if cur[lo] && cur[hi] {
+				delete(cur, lo)
+				delete(cur, hi)
+				cur[parent] = true
+				merged = true
+			}
+		}
+	}
+	return slices.SortedFunc(maps.Keys(cur), netip.Prefix.Compare)
+}
+
+// prefixLast is the last address of prefix p.
+func prefixLast(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().As4()
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	v |= uint32(1)<<(32-p.Bits()) - 1
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
 // bgpConverged reports whether BGP has been quiet for quietSpell (no

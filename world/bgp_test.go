@@ -277,7 +277,8 @@ func TestBGPValleyFree(t *testing.T) {
 
 // TestBGPSessions: after settling, every BGP session is Established, the
 // eBGP ones over the links and the iBGP one in ISP A between router IDs
-// on its inside link; the route server passes routes without its AS.
+// on its inside link; the route server passes routes without its AS;
+// the datacenter announces its two server subnets as one /29.
 func TestBGPSessions(t *testing.T) {
 	w := bgpWorld(t)
 	if len(w.BGP) != 7 {
@@ -292,7 +293,7 @@ func TestBGPSessions(t *testing.T) {
 	if id := edge.Config().RouterID; id != netip.MustParseAddr("198.18.1.1") {
 		t.Errorf("isp-a-edge's router ID %v", id)
 	}
-	r, ok := w.BGPDaemon("isp-a-core").Speaker().Best(netip.MustParsePrefix("203.0.113.8/30"))
+	r, ok := w.BGPDaemon("isp-a-core").Speaker().Best(netip.MustParsePrefix("203.0.113.8/29"))
 	if !ok || r.Path.ASPath.String() != "64498" || r.Path.NextHop != netip.MustParseAddr("198.18.100.2") {
 		t.Errorf("isp-a-core's best to www's subnet: %+v", r)
 	}

@@ -92,7 +92,7 @@ func TestBGPTransferAcrossCut(t *testing.T) {
 	log := string(b)
 	for _, want := range []string{
 		`"node":"isp-a-core","iface":"eth2","link":"isp-a-core--ixp","reason":"bgp neighbor ixp (198.18.100.2, AS 64510) Established -> Idle`,
-		`"node":"isp-a-core","reason":"bgp change 203.0.113.8/30 via 198.18.2.2 dev eth3 metric 20 as-path [64501 64502 64498]"`,
+		`"node":"isp-a-core","reason":"bgp change 203.0.113.8/29 via 198.18.2.2 dev eth3 metric 20 as-path [64501 64502 64498]"`,
 		`"node":"isp-a-edge","reason":"bgp update from isp-a-core (198.18.1.2, AS 64496)`,
 	} {
 		if !strings.Contains(log, want) {
@@ -104,7 +104,7 @@ func TestBGPTransferAcrossCut(t *testing.T) {
 		t.Error("no segment of the transfer went through carrier-2")
 	}
 	out, errs, code = hops(t, "--routing", "bgp", "--link-down", "isp-a-core--ixp@1s", "routes", "isp-a-edge")
-	if code != 0 || !strings.Contains(out, "the routing converged") || !strings.Contains(out, "203.0.113.8/30 via 198.18.1.2 dev eth0 proto bgp metric 200") {
+	if code != 0 || !strings.Contains(out, "the routing converged") || !strings.Contains(out, "203.0.113.8/29 via 198.18.1.2 dev eth0 proto bgp metric 200") {
 		t.Fatalf("routes after the cut: exit %d %s\n%s", code, errs, out)
 	}
 }
