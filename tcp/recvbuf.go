@@ -28,11 +28,11 @@ type recvBuf struct {
 	buf      []byte
 	capacity int
 	head     int       // ring index of the first unread byte
-	n     int       // in-order bytes not yet read
-	nxt   seq.Value // sequence number of the next in-order byte
-	ooo   [maxOOORanges]oooRange
-	nooo  int    // ooo[:nooo] are in use, sorted by start, disjoint, not adjacent
-	stamp uint64 // last stamp handed out
+	n        int       // in-order bytes not yet read
+	nxt      seq.Value // sequence number of the next in-order byte
+	ooo      [maxOOORanges]oooRange
+	nooo     int    // ooo[:nooo] are in use, sorted by start, disjoint, not adjacent
+	stamp    uint64 // last stamp handed out
 }
 
 func newRecvBuf(capacity int) recvBuf { return recvBuf{capacity: capacity} }
