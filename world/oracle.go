@@ -21,13 +21,16 @@ import (
 // asked for its routes, by one Dijkstra from that router (a binary heap:
 // O(E log V)). When a link goes down or up, the oracle takes a new
 // snapshot of the links' states after Options.Convergence and drops only
-// the built tables that the change can alter (see invalidate); each is
+// the built tables that the change can alter (see treeChanged); each is
 // built again, from that snapshot, the next time it is used. Building
 // from the snapshot, never from the links' states of the moment, is what
 // makes a lazy table the same as one computed at the convergence instant.
+// A table of many routes is aggregated (aggregate.go) without changing
+// where any address goes.
 //
-// Nodes whose tables hold no computed routes (DHCP clients, OSPF routers,
-// hosts with a single interface) are filled at once, as before.
+// Nodes whose tables hold no computed routes (DHCP clients, routers that
+// run a routing protocol, hosts with a single interface) are filled at
+// once, at the start and at each convergence.
 
 // oracle is the route oracle's state.
 type oracle struct {
