@@ -32,6 +32,12 @@ import (
 // RoutingBGP is BGP between autonomous systems, OSPF inside them.
 const RoutingBGP = "bgp"
 
+// bgpMRAI is the worlds' MinRouteAdvertisementInterval: a burst of
+// UPDATEs is acted on at most once per interval (after a quiet spell at
+// once). RFC 4271 suggests 30 s between external peers; hops keeps
+// convergence quick, as FRR's 0 s defaults do, while batching.
+var bgpMRAI = 100 * time.Millisecond
+
 // bgpConnectRetry is the worlds' ConnectRetry time.
 const bgpConnectRetry = 5 * time.Second
 
@@ -130,7 +136,8 @@ func (w *World) startBGP() error {
 			continue
 		}
 		as := w.asOf(s)
-		cfg := bgpd.Config{AS: as, RouterID: ids[s], RouteServer: w.Scenario.Nodes[s].RouteServer, ConnectRetry: bgpConnectRetry}
+		cfg := bgpd.Config{AS: as, RouterID: ids[s], RouteServer: w.Scenario.Nodes[s].RouteServer, ConnectRetry: bgpConnectRetry,
+			MinAdvertisementInterval: bgpMRAI}
 		for k := range w.adj[s] {
 			e := &w.adj[s][k]
 			to := e.to

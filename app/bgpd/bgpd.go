@@ -71,6 +71,9 @@ type Config struct {
 	// HoldTime and ConnectRetry are the sessions' timers; zero takes
 	// the engine's defaults (90 s and 120 s).
 	HoldTime, ConnectRetry time.Duration
+	// MinAdvertisementInterval spaces the decision process's runs and
+	// UPDATEs (see bgp.SpeakerConfig); 0 acts on every change at once.
+	MinAdvertisementInterval time.Duration
 	// OnChange, if set, is called after the daemon changed the node's
 	// routes.
 	OnChange func()
@@ -106,7 +109,8 @@ type Stats struct {
 // Start starts BGP on n: it listens on port 179, originates the
 // prefixes and starts every session.
 func Start(n *node.Node, cfg Config) (*Daemon, error) {
-	sp, err := bgp.NewSpeaker(bgp.SpeakerConfig{AS: cfg.AS, RouterID: cfg.RouterID, RouteServer: cfg.RouteServer})
+	sp, err := bgp.NewSpeaker(bgp.SpeakerConfig{AS: cfg.AS, RouterID: cfg.RouterID, RouteServer: cfg.RouteServer,
+		MinAdvertisementInterval: cfg.MinAdvertisementInterval})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", n.Name, err)
 	}

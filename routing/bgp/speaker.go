@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hopsnet/hops/sim"
 )
@@ -87,6 +88,14 @@ type SpeakerConfig struct {
 	// routes; our own routes carry it) and our address as NEXT_HOP.
 	// Clients' sessions to a route server need NoFirstASCheck.
 	RouteServer bool
+	// MinAdvertisementInterval spaces the runs of the decision process
+	// and the UPDATEs they send (RFC 4271 9.2.1.1's
+	// MinRouteAdvertisementIntervalTimer, here one for the speaker and
+	// for withdrawals too): a change after a quiet spell is acted on at
+	// once, later ones are gathered until the interval has passed, so
+	// that a burst of UPDATEs costs one run. 0 acts on every change at
+	// once.
+	MinAdvertisementInterval time.Duration
 }
 
 // PeerConfig configures one neighbour of a speaker. Session.LocalAS and
@@ -143,13 +152,15 @@ type peer struct {
 // Receive, Advance) run the decision process and queue the resulting
 // UPDATEs on every affected session before they return.
 type Speaker struct {
-	cfg    SpeakerConfig
-	peers  []*peer
-	rib    map[netip.Prefix]*dest
-	own    map[netip.Prefix]*candidate
-	dirty  map[netip.Prefix]struct{}
-	events []Event
-	scr    []Event
+	cfg       SpeakerConfig
+	nextFlush sim.Time // MinAdvertisementInterval: the earliest next run
+	held      bool     // a run is due at nextFlush
+	peers     []*peer
+	rib       map[netip.Prefix]*dest
+	own       map[netip.Prefix]*candidate
+	dirty     map[netip.Prefix]struct{}
+	events    []Event
+	scr       []Event
 }
 
 // NewSpeaker returns a speaker with no peers.
@@ -244,6 +255,9 @@ func (sp *Speaker) Advance(now sim.Time) {
 // NextDeadline returns when Advance must next be called, or sim.Never.
 func (sp *Speaker) NextDeadline() sim.Time {
 	t := sim.Never
+	if sp.held {
+		t = sp.nextFlush
+	}
 	for _, p := range sp.peers {
 		t = min(t, p.s.NextDeadline())
 	}
@@ -311,6 +325,18 @@ func (sp *Speaker) sync(now sim.Time) {
 		}
 	}
 	clear(sp.scr)
+	if iv := sp.cfg.MinAdvertisementInterval; iv > 0 {
+		full := slices.ContainsFunc(sp.peers, func(p *peer) bool { return p.full && p.s.State() == Established })
+		if len(sp.dirty) == 0 && !full {
+			return
+		}
+		if now < sp.nextFlush {
+			sp.held = true
+			return
+		}
+		sp.held = false
+		sp.nextFlush = now.Add(iv)
+	}
 	sp.flush(now)
 }
 

@@ -436,3 +436,33 @@ func TestRouteServer(t *testing.T) {
 		t.Error("a client checking the first AS accepted a route server's transparent route")
 	}
 }
+
+// TestMinAdvertisementInterval: B, between A and C, acts on a change at
+// once after a quiet spell, then gathers further changes until its
+// interval has passed: A's second prefix reaches C only a second after
+// the first run, and both then stand.
+func TestMinAdvertisementInterval(t *testing.T) {
+	n := newTestNet(t)
+	a, b, c := n.speaker("A", 65001), n.speaker("B", 65002), n.speaker("C", 65003)
+	n.sps[b].cfg.MinAdvertisementInterval = time.Second
+	n.link(a, b, RelCustomer, RelProvider, nil)
+	n.link(b, c, RelCustomer, RelProvider, nil)
+	n.startAll()
+	n.run(5 * time.Second)
+	n.established()
+	n.run(2 * time.Second) // a quiet spell
+	n.originate(a, "10.1.0.0/16", Origination{})
+	n.run(100 * time.Millisecond)
+	if got := n.bestPath(c, "10.1.0.0/16"); got != "65002 65001" {
+		t.Fatalf("C's path to the first prefix right after it: %q", got)
+	}
+	n.originate(a, "10.2.0.0/16", Origination{})
+	n.run(500 * time.Millisecond)
+	if got := n.bestPath(c, "10.2.0.0/16"); got != "-" {
+		t.Fatalf("C has the second prefix (%q) within B's interval", got)
+	}
+	n.run(time.Second)
+	if got := n.bestPath(c, "10.2.0.0/16"); got != "65002 65001" {
+		t.Fatalf("C's path to the second prefix after B's interval: %q", got)
+	}
+}
