@@ -35,6 +35,12 @@ func TestGolden(t *testing.T) {
 		{"routes-ospf.txt", []string{"--routing", "ospf", "routes", "isp-a-core"}},
 		{"routes-ospf-cut.txt", []string{"--routing", "ospf", "--link-down", "isp-a-core--ixp@1s", "routes", "isp-a-core"}},
 		{"ping-ospf-cut.txt", []string{"--routing", "ospf", "--link-down", "isp-a-core--ixp@1.5s", "ping", "-c", "4", "www.example.com"}},
+		{"bgp.txt", []string{"--routing", "bgp", "bgp", "isp-a-core"}},
+		{"bgp-cut.txt", []string{"--routing", "bgp", "--link-down", "isp-a-core--ixp@1s", "bgp", "isp-a-core"}},
+		{"routes-bgp.txt", []string{"--routing", "bgp", "routes", "isp-a-edge"}},
+		{"routes-bgp-cut.txt", []string{"--routing", "bgp", "--link-down", "isp-a-core--ixp@1s", "routes", "isp-a-edge"}},
+		{"traceroute-bgp.txt", []string{"--routing", "bgp", "traceroute", "--from", "resolver.isp-a.net", "a.gtld-servers.net"}},
+		{"traceroute-oracle-valley.txt", []string{"traceroute", "--from", "resolver.isp-a.net", "a.gtld-servers.net"}},
 		{"transfer-tcp.txt", []string{"transfer", "--size", "4MB", "-w", "512KiB"}},
 		{"transfer-tcp-flows.txt", []string{"transfer", "-P", "3", "--size", "2MB", "-w", "512KiB"}},
 		{"transfer-tcp-lossy.txt", []string{"--link-set", "home-uplink:loss=2%", "transfer", "--size", "2MB", "-w", "256KiB"}},
@@ -84,7 +90,7 @@ func TestReadmeShowsRealOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"browse.txt", "browse-visits.txt", "compare-loss.txt", "traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt", "dhcp.txt", "nat-ping.txt", "routes-ospf-cut.txt", "dig-resolver.txt", "dig-trace.txt", "compare-h1-h2.txt", "curl-v.txt", "curl-write-out.txt", "curl-refused.txt"} {
+	for _, f := range []string{"browse.txt", "browse-visits.txt", "compare-loss.txt", "traceroute.txt", "ping.txt", "ping-cut.txt", "ping-cut-static.txt", "transfer-tcp-lossy.txt", "dhcp.txt", "nat-ping.txt", "routes-ospf-cut.txt", "bgp.txt", "bgp-cut.txt", "routes-bgp.txt", "routes-bgp-cut.txt", "traceroute-bgp.txt", "traceroute-oracle-valley.txt", "dig-resolver.txt", "dig-trace.txt", "compare-h1-h2.txt", "curl-v.txt", "curl-write-out.txt", "curl-refused.txt"} {
 		want, err := os.ReadFile(filepath.Join("testdata", "golden", f))
 		if err != nil {
 			t.Fatal(err)
