@@ -351,3 +351,55 @@ func TestDistHeapOrder(t *testing.T) {
 		pd, pv = d, v
 	}
 }
+
+// TestOracleSnapshot: a table built between a link's change and the
+// routes' convergence, or after a change under StaticRoutes, is the table
+// of the links' states at the last convergence (here: every link up),
+// not of the moment it is built.
+func TestOracleSnapshot(t *testing.T) {
+	y, err := gen.Internet(gen.Config{Routers: 80, ASes: 8, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"before convergence", Options{Convergence: time.Second}},
+		{"static routes", Options{StaticRoutes: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := FromYAML("gen.yaml", y, 1, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Cut the links of a router in the middle of the first AS.
+			var cut []int
+			for i, sl := range w.Scenario.Links {
+				if sl.A.Node == "as0-r4" || sl.B.Node == "as0-r4" {
+					cut = append(cut, i)
+					w.Links[i].SetUp(false)
+				}
+			}
+			w.Kernel.RunUntil(w.Kernel.Now().Add(500 * time.Millisecond))
+			got := map[int][]node.Route{}
+			for s, n := range w.Nodes {
+				got[s] = n.Routes.Routes()
+			}
+			for _, i := range cut {
+				w.Links[i].SetUp(true) // back as at the last convergence
+			}
+			for s, want := range referenceRoutes(w) {
+				g, r := got[s], want.Routes()
+				if len(g) != len(r) {
+					t.Fatalf("%s: %d routes, the reference (all links up) %d", w.Nodes[s].Name, len(g), len(r))
+				}
+				for i := range g {
+					if !g[i].Equal(r[i]) {
+						t.Fatalf("%s: route %d is %v, the reference's (all links up) %v", w.Nodes[s].Name, i, g[i], r[i])
+					}
+				}
+			}
+		})
+	}
+}
