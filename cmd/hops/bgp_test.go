@@ -108,3 +108,20 @@ func TestBGPTransferAcrossCut(t *testing.T) {
 		t.Fatalf("routes after the cut: exit %d %s\n%s", code, errs, out)
 	}
 }
+
+// The browse narration tells BGP's reaction to a cut mid-load (claim 4):
+// the session over the link ended at once and the routers changed routes.
+func TestBrowseBGPCut(t *testing.T) {
+	out, errs, code := hops(t, "--routing", "bgp", "--link-down", "isp-a-core--ixp@100ms", "browse", "www.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"the link isp-a-core--ixp went down at 100.0 ms, and the routers found another path on their own: isp-a-core and ixp ended their BGP session over the link at once",
+		"isp-a-core → carrier-1 → carrier-2 → dc-router → www.example.com",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+}

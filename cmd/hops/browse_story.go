@@ -573,9 +573,10 @@ func (vt *visitTeller) home(syn *pktRec, x *web.Exchange) {
 	}
 }
 
-// ospfStory tells how OSPF reacted to the last link change before t: who
-// lost a neighbour, and when the routers' tables changed; "" when the
-// world does not route by OSPF.
+// ospfStory tells how the routing protocol reacted to the last link
+// change before t: for OSPF who lost a neighbour, for BGP whose session
+// ended and how many UPDATEs followed, and when the routers' tables
+// changed; "" when the world routes by the oracle.
 func (vt *visitTeller) ospfStory(t sim.Time) string {
 	var cut sim.Time = -1
 	for _, l := range vt.r.rec.links {
@@ -586,17 +587,23 @@ func (vt *visitTeller) ospfStory(t sim.Time) string {
 	if cut < 0 {
 		return ""
 	}
-	var lost []string
+	var lost, sessions []string
 	changed := map[string]bool{}
 	var first, last sim.Time = -1, -1
+	updates := 0
 	for _, e := range vt.r.rec.routing {
 		if e.at < cut || e.at > t {
 			continue
 		}
 		switch {
+		case strings.HasPrefix(e.what, "bgp neighbor ") && strings.Contains(e.what, "Established -> Idle") && !slices.Contains(sessions, e.node):
+			sessions = append(sessions, e.node)
+		case strings.HasPrefix(e.what, "bgp update "):
+			updates++
 		case strings.Contains(e.what, " -> Down") && !slices.Contains(lost, e.node):
 			lost = append(lost, e.node)
-		case strings.HasPrefix(e.what, "ospf add ") || strings.HasPrefix(e.what, "ospf change ") || strings.HasPrefix(e.what, "ospf del "):
+		case strings.HasPrefix(e.what, "ospf add ") || strings.HasPrefix(e.what, "ospf change ") || strings.HasPrefix(e.what, "ospf del ") ||
+			strings.HasPrefix(e.what, "bgp add ") || strings.HasPrefix(e.what, "bgp change ") || strings.HasPrefix(e.what, "bgp del "):
 			changed[e.node] = true
 			if first < 0 {
 				first = e.at
@@ -606,6 +613,16 @@ func (vt *visitTeller) ospfStory(t sim.Time) string {
 	}
 	if len(changed) == 0 {
 		return ""
+	}
+	if len(sessions) > 0 {
+		// BGP: the session over the link ended at once (fast external
+		// fallover); withdrawals and new best paths followed.
+		s := strings.Join(sessions, " and ") + " ended their BGP session over the link at once (its carrier went down) and withdrew the routes they had learned over it"
+		if updates > 0 {
+			s += fmt.Sprintf("; %d UPDATEs carried the withdrawals and the next best paths to the other routers", updates)
+		}
+		return fmt.Sprintf("%s, and %d routers changed their routes, the first %s and the last %s after the change",
+			s, len(changed), ms(first.Sub(cut)), ms(last.Sub(cut)))
 	}
 	s := "OSPF"
 	if len(lost) > 0 {
