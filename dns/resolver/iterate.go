@@ -160,6 +160,17 @@ func (r *Resolver) setZone(now sim.Time, t *task, zone string, ns []dns.RR, glue
 				s.addrs = appendAddr(s.addrs, rr.(*dns.A).A)
 			}
 		}
+		if zone == "." && len(s.addrs) == 0 {
+			// A root server's address comes from the hints when the
+			// cache has none, as in BIND: looking it up would start from
+			// the root itself (asking for a.root-servers.net after an
+			// answer to ". NS" was a glueless loop, SERVFAIL).
+			for _, h := range r.cfg.Roots {
+				if dns.CanonicalName(h.Name) == s.name {
+					s.addrs = appendAddr(s.addrs, h.Addr.AsSlice())
+				}
+			}
+		}
 		t.servers = append(t.servers, s)
 	}
 	t.labels = min(dns.CountLabel(zone)+1, dns.CountLabel(t.name))
