@@ -138,6 +138,10 @@ func (w *World) startBGP() error {
 		as := w.asOf(s)
 		cfg := bgpd.Config{AS: as, RouterID: ids[s], RouteServer: w.Scenario.Nodes[s].RouteServer, ConnectRetry: bgpConnectRetry,
 			MinAdvertisementInterval: bgpMRAI}
+		if t := w.Scenario.BGP; t != nil {
+			cfg.HoldTime, cfg.ConnectRetry, cfg.MinAdvertisementInterval = t.Hold, t.ConnectRetry, t.MRAI
+			cfg.NoHoldTime = t.Hold == 0
+		}
 		for k := range w.adj[s] {
 			e := &w.adj[s][k]
 			to := e.to

@@ -209,3 +209,29 @@ func TestGeneratedWorldBGP(t *testing.T) {
 		}
 	}
 }
+
+// The scenario's OSPF timers reach the routers: with Hellos every second
+// the default world's OSPF converges in a fraction of the time the RFC's
+// 10 s Hellos take; its BGP hold time reaches the sessions.
+func TestRoutingTimersFromScenario(t *testing.T) {
+	settle := func(extra string) *world.World {
+		b := strings.Replace(string(world.DefaultYAML()), "name: default\n", "name: default\n"+extra, 1)
+		w, err := world.FromYAML("t.yaml", []byte(b), 1, world.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Settle(); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	slow := settle("routing: ospf\n")
+	fast := settle("routing: ospf\nospf: {hello: 1s, dead: 4s}\n")
+	if s, f := slow.Start, fast.Start; f*3 > s {
+		t.Errorf("OSPF settled at %v with 1 s Hellos, %v with 10 s", f, s)
+	}
+	w := settle("routing: bgp\nbgp: {hold: 9s}\n")
+	if h := w.BGPDaemon("isp-a-core").Speaker().Session(0).HoldTime(); h != 9*time.Second {
+		t.Errorf("negotiated hold time %v, want 9s", h)
+	}
+}

@@ -90,7 +90,11 @@ func (w *World) startOSPF() error {
 			}
 			ifs = append(ifs, c)
 		}
-		d, err := ospfd.Start(n, ospfd.Config{Ifaces: ifs})
+		oc := ospfd.Config{Ifaces: ifs}
+		if t := w.Scenario.OSPF; t != nil {
+			oc.HelloInterval, oc.DeadInterval = t.Hello, t.Dead
+		}
+		d, err := ospfd.Start(n, oc)
 		if err != nil {
 			return err
 		}

@@ -71,6 +71,8 @@ type Config struct {
 	// HoldTime and ConnectRetry are the sessions' timers; zero takes
 	// the engine's defaults (90 s and 120 s).
 	HoldTime, ConnectRetry time.Duration
+	// NoHoldTime proposes a hold time of zero: no KEEPALIVEs.
+	NoHoldTime bool
 	// MinAdvertisementInterval spaces the decision process's runs and
 	// UPDATEs (see bgp.SpeakerConfig); 0 acts on every change at once.
 	MinAdvertisementInterval time.Duration
@@ -116,13 +118,17 @@ func Start(n *node.Node, cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{n: n, cfg: cfg, sp: sp, best: map[netip.Prefix]*bgp.Route{}, installed: map[netip.Prefix]node.Route{},
 		buf: make([]byte, 64<<10)}
+	hold := cfg.HoldTime
+	if cfg.NoHoldTime {
+		hold = bgp.NoHoldTime
+	}
 	for _, p := range cfg.Peers {
 		pc := bgp.PeerConfig{
 			Relationship: p.Relationship,
 			NextHopSelf:  p.AS == cfg.AS,
 			Session: bgp.SessionConfig{
 				PeerAS: p.AS, LocalAddr: p.Local, PeerAddr: p.Addr,
-				HoldTime: cfg.HoldTime, ConnectRetryTime: cfg.ConnectRetry,
+				HoldTime: hold, ConnectRetryTime: cfg.ConnectRetry,
 				Passive:        p.Addr.Less(p.Local),
 				NoFirstASCheck: p.RouteServer,
 			},

@@ -1,5 +1,7 @@
 package scenario
 
+import "time"
+
 // ASRelationship is a business relationship between two autonomous
 // systems: either Provider and Customer, or Peer and PeerWith.
 type ASRelationship struct {
@@ -17,6 +19,20 @@ func (r ASRelationship) Pair() (a, b int, peers bool) {
 		return r.Peer, r.PeerWith, true
 	}
 	return r.Provider, r.Customer, false
+}
+
+// checkTimers checks the routing protocols' timers against each other.
+func (d *decoder) checkTimers(s *Scenario) {
+	if t := s.OSPF; t != nil && t.Dead > 0 && t.Hello > 0 && t.Dead <= t.Hello {
+		if f := keyOf[OSPFTimers](d, t.Pos, "dead"); f != nil {
+			d.errorf(f.val.pos, "dead %v is not longer than hello %v: neighbours would be declared down between two Hellos", t.Dead, t.Hello)
+		}
+	}
+	if t := s.BGP; t != nil && t.Hold > 0 && t.Hold < 3*time.Second {
+		if f := keyOf[BGPTimers](d, t.Pos, "hold"); f != nil {
+			d.errorf(f.val.pos, "hold %v: a BGP hold time is 0 or at least 3s (RFC 4271 4.2)", t.Hold)
+		}
+	}
 }
 
 // checkASes checks the autonomous systems: as and route-server only on

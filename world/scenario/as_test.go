@@ -3,6 +3,7 @@ package scenario
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 const asWorld = `routing: bgp
@@ -75,5 +76,27 @@ func TestASErrors(t *testing.T) {
 				t.Fatalf("got %v\nwant %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// The routing timers parse with their defaults, and contradictions are
+// reported where they are.
+func TestRoutingTimers(t *testing.T) {
+	s, err := Parse("w.yaml", []byte("ospf: {hello: 1s}\nbgp: {hold: 9s}\nnodes:\n  - {name: r, role: router}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.OSPF.Hello != time.Second || s.OSPF.Dead != 40*time.Second || s.BGP.Hold != 9*time.Second ||
+		s.BGP.ConnectRetry != 5*time.Second || s.BGP.MRAI != 100*time.Millisecond {
+		t.Fatalf("%+v %+v", s.OSPF, s.BGP)
+	}
+	for _, tc := range []struct{ src, want string }{
+		{"ospf: {hello: 10s, dead: 5s}\n", "w.yaml:1:26: dead 5s is not longer than hello 10s"},
+		{"bgp: {hold: 2s}\n", "w.yaml:1:13: hold 2s: a BGP hold time is 0 or at least 3s (RFC 4271 4.2)"},
+	} {
+		_, err := Parse("w.yaml", []byte(tc.src+"nodes:\n  - {name: r, role: router}\n"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %s", tc.src, err, tc.want)
+		}
 	}
 }

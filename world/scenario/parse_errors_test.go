@@ -561,7 +561,7 @@ links:
   - {name: x, a: r1 10.0.1.1/30, b: r2 10.0.1.2/30, rate: !!float 1e9}
 `,
 		want: []string{
-			"w.yaml:5:3: unknown field \"explicit\" in scenario (known fields: name, nodes, links, lans, events, routing, as-relationships)",
+			"w.yaml:5:3: unknown field \"explicit\" in scenario (known fields: name, nodes, links, lans, events, routing, ospf, bgp, as-relationships)",
 			"w.yaml:11:5: missing value for \"delay\"",
 			"w.yaml:12:11: link name \"this-name-is-far-too-long-to-be-useful-i\"... is too long (at most 64 characters)",
 			"w.yaml:13:66: bad rate \"1e9\": unknown unit \"e9\" (use bps, kbps, Mbps, Gbps)",

@@ -79,6 +79,9 @@ type Scenario struct {
 	Routing Routing `yaml:"routing" json:"routing,omitempty" hops:"doc=How routers learn their routes: oracle (shortest paths over the whole world, computed by hops and recomputed when a link changes), ospf (every router with a static address runs OSPFv2 in one area, with Hellos every 10 s and a dead interval of 40 s; hosts keep a default route to their router) or bgp (OSPFv2 inside each autonomous system and BGP-4 between them and within them: every router needs an as, and linked ASes a relationship in as-relationships). hops --routing overrides it. Default: oracle."`
 	// Relationships are the business relationships between autonomous
 	// systems that BGP's policies follow.
+	// OSPF and BGP set the routing protocols' timers.
+	OSPF *OSPFTimers `yaml:"ospf" json:"ospf,omitempty" hops:"alias=ospf-timers; doc=OSPF's timers for every router of the world (see ospf). Default: the RFC's, Hellos every 10 s, dead after 40 s."`
+	BGP  *BGPTimers  `yaml:"bgp" json:"bgp,omitempty" hops:"alias=bgp-timers; doc=BGP's timers for every router of the world (see bgp). Default: hold time 90 s, ConnectRetry 5 s, minimum advertisement interval 100 ms."`
 	Relationships []ASRelationship `yaml:"as-relationships" json:"as_relationships,omitempty" hops:"alias=relationships|peering|as-relations; doc=The business relationships between autonomous systems (see as-relationships[]), which BGP's import and export policies follow (Gao–Rexford: routes from customers are preferred and go to everyone; routes from peers and providers go to customers only). Every two ASes whose routers share a link need one."`
 }
 
@@ -354,6 +357,22 @@ type ICMPRateLimit struct {
 	Burst       int           `yaml:"burst" json:"burst" hops:"min=1; max=1000000; default=6; doc=How many errors to one destination may go at once."`
 	PerSecond   int           `yaml:"per-second" json:"per_second" hops:"min=0; max=1000000000; default=1000; alias=icmp_msgs_per_sec; doc=Errors per second in all (icmp_msgs_per_sec). 0 turns the global limit off."`
 	GlobalBurst int           `yaml:"global-burst" json:"global_burst" hops:"min=1; max=1000000000; default=50; alias=icmp_msgs_burst; doc=How many errors in all may go at once (icmp_msgs_burst)."`
+}
+
+// OSPFTimers are OSPF's interface timers (RFC 2328 C.3), the same on
+// every router.
+type OSPFTimers struct {
+	Hello time.Duration `yaml:"hello" json:"hello_ns" hops:"positive; default=10s; alias=hello-interval|helloInterval; doc=HelloInterval: how often a router says hello to its neighbours."`
+	Dead  time.Duration `yaml:"dead" json:"dead_ns" hops:"positive; default=40s; alias=dead-interval|routerDeadInterval|router-dead-interval; doc=RouterDeadInterval: how long without a Hello before a neighbour is declared down; longer than hello."`
+	Pos   Pos           `json:"-"`
+}
+
+// BGPTimers are BGP's timers (RFC 4271 10), the same on every router.
+type BGPTimers struct {
+	Hold         time.Duration `yaml:"hold" json:"hold_ns" hops:"nonneg; default=90s; alias=hold-time|holdtime; doc=The hold time proposed in OPEN: 0 (no keepalives) or at least 3s; KEEPALIVEs go every third of it."`
+	ConnectRetry time.Duration `yaml:"connect-retry" json:"connect_retry_ns" hops:"positive; default=5s; alias=connectretry|connect-retry-time; doc=How long a session waits before trying to connect again after a failed attempt (the RFC suggests 120s; hops' default is short so that iBGP sessions come up as soon as OSPF has routes)."`
+	MRAI         time.Duration `yaml:"min-advertisement-interval" json:"min_advertisement_interval_ns" hops:"nonneg; default=100ms; alias=mrai|advertisement-interval; doc=MinRouteAdvertisementInterval: a burst of UPDATEs is acted on at most once per interval (the first after a quiet spell at once); 0 acts on each at once. The RFC suggests 30s between ASes."`
+	Pos          Pos           `json:"-"`
 }
 
 // Endpoint is one end of a link, or a member of a LAN: an interface of a

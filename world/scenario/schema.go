@@ -168,6 +168,17 @@ var metas = []struct {
 			"another crosses two. A LAN's name is unique among links and LANs.",
 		example: ` (e.g. {name: home, members: ["r1:lan0 192.168.1.1/24", "laptop dhcp"]})`,
 	}},
+	{reflect.TypeFor[OSPFTimers](), structMeta{
+		what: "ospf", title: "ospf",
+		intro: "OSPF's timers, for every router of a world routed by OSPF (or by BGP, inside each AS). " +
+			"Shorter ones make a demo converge sooner: `ospf: {hello: 1s, dead: 4s}`.",
+		example: " (e.g. {hello: 10s, dead: 40s})",
+	}},
+	{reflect.TypeFor[BGPTimers](), structMeta{
+		what: "bgp", title: "bgp",
+		intro:   "BGP's timers, for every router of a world routed by BGP: `bgp: {hold: 9s, min-advertisement-interval: 0s}`.",
+		example: " (e.g. {hold: 90s, connect-retry: 5s})",
+	}},
 	{reflect.TypeFor[ASRelationship](), structMeta{
 		what: "AS relationship", title: "as-relationships[]",
 		intro: "A business relationship between two autonomous systems: `{provider: 64501, customer: 64496}` " +
