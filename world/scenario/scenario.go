@@ -80,8 +80,8 @@ type Scenario struct {
 	// Relationships are the business relationships between autonomous
 	// systems that BGP's policies follow.
 	// OSPF and BGP set the routing protocols' timers.
-	OSPF *OSPFTimers `yaml:"ospf" json:"ospf,omitempty" hops:"alias=ospf-timers; doc=OSPF's timers for every router of the world (see ospf). Default: the RFC's, Hellos every 10 s, dead after 40 s."`
-	BGP  *BGPTimers  `yaml:"bgp" json:"bgp,omitempty" hops:"alias=bgp-timers; doc=BGP's timers for every router of the world (see bgp). Default: hold time 90 s, ConnectRetry 5 s, minimum advertisement interval 100 ms."`
+	OSPF          *OSPFTimers      `yaml:"ospf" json:"ospf,omitempty" hops:"alias=ospf-timers; doc=OSPF's timers for every router of the world (see ospf). Default: the RFC's, Hellos every 10 s, dead after 40 s."`
+	BGP           *BGPTimers       `yaml:"bgp" json:"bgp,omitempty" hops:"alias=bgp-timers; doc=BGP's timers for every router of the world (see bgp). Default: hold time 90 s, ConnectRetry 5 s, minimum advertisement interval 100 ms."`
 	Relationships []ASRelationship `yaml:"as-relationships" json:"as_relationships,omitempty" hops:"alias=relationships|peering|as-relations; doc=The business relationships between autonomous systems (see as-relationships[]), which BGP's import and export policies follow (Gao–Rexford: routes from customers are preferred and go to everyone; routes from peers and providers go to customers only). Every two ASes whose routers share a link need one."`
 }
 
