@@ -78,8 +78,8 @@ type Scenario struct {
 	// Routing is how routers learn their routes.
 	Routing Routing `yaml:"routing" json:"routing,omitempty" hops:"doc=How routers learn their routes: oracle (shortest paths over the whole world, computed by hops and recomputed when a link changes), ospf (every router with a static address runs OSPFv2 in one area, with Hellos every 10 s and a dead interval of 40 s; hosts keep a default route to their router) or bgp (OSPFv2 inside each autonomous system and BGP-4 between them and within them: every router needs an as, and linked ASes a relationship in as-relationships). hops --routing overrides it. Default: oracle."`
 	// OSPF and BGP set the routing protocols' timers.
-	OSPF          *OSPFTimers      `yaml:"ospf" json:"ospf,omitempty" hops:"alias=ospf-timers; doc=OSPF's timers for every router of the world (see ospf). Default: the RFC's, Hellos every 10 s, dead after 40 s."`
-	BGP           *BGPTimers       `yaml:"bgp" json:"bgp,omitempty" hops:"alias=bgp-timers; doc=BGP's timers for every router of the world (see bgp). Default: hold time 90 s, ConnectRetry 5 s, minimum advertisement interval 100 ms."`
+	OSPF *OSPFTimers `yaml:"ospf" json:"ospf,omitempty" hops:"alias=ospf-timers; doc=OSPF's timers for every router of the world (see ospf). Default: the RFC's, Hellos every 10 s, dead after 40 s."`
+	BGP  *BGPTimers  `yaml:"bgp" json:"bgp,omitempty" hops:"alias=bgp-timers; doc=BGP's timers for every router of the world (see bgp). Default: hold time 90 s, ConnectRetry 5 s, minimum advertisement interval 100 ms."`
 	// Relationships are the business relationships between autonomous
 	// systems that BGP's policies follow.
 	Relationships []ASRelationship `yaml:"as-relationships" json:"as_relationships,omitempty" hops:"alias=relationships|peering|as-relations; doc=The business relationships between autonomous systems (see as-relationships[]), which BGP's import and export policies follow (Gao–Rexford: routes from customers are preferred and go to everyone; routes from peers and providers go to customers only). Every two ASes whose routers share a link need one."`
