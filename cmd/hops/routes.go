@@ -49,6 +49,9 @@ With --json, the tables are JSON in the shape of ip -j route.`,
 			for _, n := range nodes {
 				fmt.Fprintln(g.stdout)
 				writeRoutes(g.stdout, n)
+				// A lazily built oracle table is dropped once shown, so
+				// that listing a huge world needs one table's memory.
+				n.Routes.Invalidate()
 			}
 			return nil
 		},
