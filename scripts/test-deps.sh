@@ -2,7 +2,7 @@
 # Installs what the test suite needs when it is missing and we may install
 # packages (root): tshark (capture checks), traceroute (the Linux side
 # of internal/fidelity, with iputils ping and iproute2, which a minimal
-# image may lack) and
+# image may lack), dig and curl (Linux's side of hops live's tests) and
 # knot (knotd, the independent DNS server internal/dnsjudge runs on
 # loopback to judge dns/auth).
 # Prints what it does; never fails the build itself: the tests report a
@@ -23,6 +23,9 @@ command -v traceroute >/dev/null 2>&1 || [ -x /usr/sbin/traceroute ] || missing+
 command -v knotd >/dev/null 2>&1 || [ -x /usr/sbin/knotd ] || missing+=(knot)
 command -v ping >/dev/null 2>&1 || [ -x /usr/bin/ping ] || [ -x /bin/ping ] || missing+=(iputils-ping)
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing+=(iproute2)
+# hops live's tests run Linux's dig and curl through the bridge.
+command -v dig >/dev/null 2>&1 || missing+=(bind9-dnsutils)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -19,6 +19,9 @@ fi
 # namespaces) instead of skipping it.
 if [ "$(id -u)" = "0" ]; then
   export HOPS_REQUIRE_NETNS=1
+  # hops live's tests (cmd/hops TestLive*: a namespace, /dev/net/tun,
+  # Linux's ping, traceroute, dig and curl through the bridge) too.
+  export HOPS_REQUIRE_TUN=1
 fi
 echo "== go test"
 $GO test -count=1 ./...

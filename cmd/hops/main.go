@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hopsnet/hops/world/scenario"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -101,6 +102,9 @@ type globals struct {
 	onBrowse func(*browseRun)
 	// onClose, when set, sees the session as the command ends (hops nat).
 	onClose func(*session)
+	// editScenario, when set, changes the scenario before --link-set
+	// applies (hops live --attach ROUTER adds a host).
+	editScenario func(*scenario.Scenario) error
 }
 
 func newRoot(stdout, stderr io.Writer, intr *interrupt) *cobra.Command {
@@ -143,7 +147,7 @@ Without --world, hops uses its embedded default internet (see 'hops world').`,
 	pf.StringArrayVar(&g.linkSet, "link-set", nil, "change a link before the run: `LINK:KEY=VALUE,...` with the keys of a scenario file's links (rate, delay, loss, duplicate, reorder, reorder-delay, jitter, corrupt, queue, mtu, cost), e.g. home-uplink:loss=5%,rate=10Mbps; repeatable")
 	pf.BoolVar(&g.staticRt, "static-routes", false, "keep the initial routes when links fail (no rerouting)")
 	pf.StringVar(&g.routing, "routing", "", "how routers learn routes: `oracle` (computed by hops), ospf (OSPFv2 on every router) or bgp (BGP-4 between autonomous systems, OSPFv2 inside them); default: the world's (oracle)")
-	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g), newTransferCmd(g), newDigCmd(g), newCurlCmd(g), newRenderCmd(g), newBenchCmd(g), newBrowseCmd(g), newCompareCmd(g), newDHCPCmd(g), newNATCmd(g), newGenerateCmd(g), newServeCmd(g), newBGPCmd(g))
+	root.AddCommand(newPingCmd(g), newTracerouteCmd(g), newWorldCmd(g), newRoutesCmd(g), newTransferCmd(g), newDigCmd(g), newCurlCmd(g), newRenderCmd(g), newBenchCmd(g), newBrowseCmd(g), newCompareCmd(g), newDHCPCmd(g), newNATCmd(g), newGenerateCmd(g), newServeCmd(g), newBGPCmd(g), newLiveCmd(g))
 	return root
 }
 

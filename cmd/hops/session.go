@@ -108,6 +108,11 @@ func loadScenario(g *globals) (*scenario.Scenario, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
+	if g.editScenario != nil {
+		if err := g.editScenario(sc); err != nil {
+			return nil, usageError{err}
+		}
+	}
 	for _, spec := range g.linkSet {
 		if err := scenario.SetLink(sc, spec); err != nil {
 			return nil, usageError{fmt.Errorf("--link-set %s: %v", spec, err)}

@@ -162,6 +162,7 @@ func remove(name string) error {
 	if err := os.RemoveAll(filepath.Join(ConfDir, name)); err != nil {
 		errs = append(errs, err)
 	}
+	os.Remove(ConfDir) // only if empty: no other namespace has files there
 	return errors.Join(errs...)
 }
 

@@ -26,11 +26,16 @@ const (
 // devices, as an error a person can act on: the privileges (root, or
 // CAP_NET_ADMIN and CAP_SYS_ADMIN), the TUN clone device, ip(8).
 func Check() error {
-	var missing []string
 	caps, err := effectiveCaps()
 	if err != nil {
 		return fmt.Errorf("reading this process's capabilities: %v", err)
 	}
+	return check(caps, "/dev/net/tun", ipPath())
+}
+
+// check is Check on given capabilities, TUN clone device and ip(8).
+func check(caps uint64, tunPath, ip string) error {
+	var missing []string
 	var lack []string
 	if caps&(1<<capNetAdmin) == 0 {
 		lack = append(lack, "CAP_NET_ADMIN")
@@ -41,10 +46,10 @@ func Check() error {
 	if len(lack) > 0 {
 		missing = append(missing, fmt.Sprintf("privileges: it needs root (or %s, which this process lacks); run it with sudo", strings.Join(lack, " and ")))
 	}
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		missing = append(missing, "/dev/net/tun: load the tun module (modprobe tun) or, in a container, pass the device (docker run --device /dev/net/tun --cap-add NET_ADMIN --cap-add SYS_ADMIN)")
+	if _, err := os.Stat(tunPath); err != nil {
+		missing = append(missing, tunPath+": load the tun module (modprobe tun) or, in a container, pass the device (docker run --device /dev/net/tun --cap-add NET_ADMIN --cap-add SYS_ADMIN)")
 	}
-	if _, err := exec.LookPath(ipPath()); err != nil {
+	if _, err := exec.LookPath(ip); err != nil {
 		missing = append(missing, "ip (iproute2): install it (apt-get install iproute2)")
 	}
 	if len(missing) == 0 {
