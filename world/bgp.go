@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hopsnet/hops/app/bgpd"
+	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/routing/bgp"
 	"github.com/hopsnet/hops/sim"
 )
@@ -178,21 +179,12 @@ func (w *World) startBGP() error {
 			o.SetOnChange(d.Resolve)
 		}
 	}
-	for _, l := range w.Links {
-		for side := 0; side < 2; side++ {
-			end := l.End(side)
-			n := w.Node(end.Node)
-			if n == nil {
-				continue
-			}
-			d := w.bgpByNode[n]
-			i := n.Iface(end.Iface)
-			if d == nil || i == nil {
-				continue
-			}
-			l.Watch(func(now sim.Time, up bool) { d.SetUp(i, up) })
+	w.watchCarriers(func(n *node.Node) func(*node.Iface, bool) {
+		if d := w.bgpByNode[n]; d != nil {
+			return d.SetUp
 		}
-	}
+		return nil
+	})
 	return nil
 }
 

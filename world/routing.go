@@ -101,6 +101,19 @@ func (w *World) startOSPF() error {
 		w.OSPF = append(w.OSPF, d)
 		w.ospfByNode[n] = d
 	}
+	w.watchCarriers(func(n *node.Node) func(*node.Iface, bool) {
+		if d := w.ospfByNode[n]; d != nil {
+			return d.SetUp
+		}
+		return nil
+	})
+	return nil
+}
+
+// watchCarriers tells routing daemons when their links go down and up,
+// as a point-to-point link's carrier does: for each end of each link,
+// daemon returns the function its node's daemon wants told (nil: none).
+func (w *World) watchCarriers(daemon func(n *node.Node) func(i *node.Iface, up bool)) {
 	for _, l := range w.Links {
 		for side := 0; side < 2; side++ {
 			end := l.End(side)
@@ -108,15 +121,13 @@ func (w *World) startOSPF() error {
 			if n == nil {
 				continue
 			}
-			d := w.ospfByNode[n]
-			i := n.Iface(end.Iface)
-			if d == nil || i == nil {
+			set, i := daemon(n), n.Iface(end.Iface)
+			if set == nil || i == nil {
 				continue
 			}
-			l.Watch(func(now sim.Time, up bool) { d.SetUp(i, up) })
+			l.Watch(func(now sim.Time, up bool) { set(i, up) })
 		}
 	}
-	return nil
 }
 
 // OSPFDaemon returns the OSPF daemon of the node called name, or nil.

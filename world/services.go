@@ -110,7 +110,7 @@ func (w *World) startService(nodeName string, svc scenario.Service) error {
 			return err
 		}
 		if svc.Push != nil {
-			pushes, err := pushTable(sites[0], svc.Push)
+			pushes, err := web.PushTable(sites[0], svc.Push)
 			if err != nil {
 				return err
 			}
@@ -218,35 +218,3 @@ func zoneEntry(e string) (origin, file string) {
 	return origin, strings.TrimSpace(file)
 }
 
-// pushTable reads a web service's push entries: "PAGE RESOURCE..." for
-// the first site, "HOST/PAGE RESOURCE..." for another, or "none".
-func pushTable(first string, entries []string) (map[string]map[string][]string, error) {
-	out := map[string]map[string][]string{}
-	for _, e := range entries {
-		f := strings.Fields(e)
-		if len(f) == 1 && f[0] == "none" {
-			continue
-		}
-		if len(f) < 2 {
-			return nil, fmt.Errorf("push %q: want \"PAGE RESOURCE...\", e.g. \"/ /style.css /logo.png\", or none", e)
-		}
-		host, page := strings.ToLower(first), f[0]
-		if !strings.HasPrefix(page, "/") {
-			h, p, ok := strings.Cut(page, "/")
-			if !ok || h == "" {
-				return nil, fmt.Errorf("push %q: the page %q must be a path (/…) or HOST/PATH", e, page)
-			}
-			host, page = strings.ToLower(h), "/"+p
-		}
-		for _, r := range f[1:] {
-			if !strings.HasPrefix(r, "/") {
-				return nil, fmt.Errorf("push %q: the resource %q must be a path on the same site (/…)", e, r)
-			}
-		}
-		if out[host] == nil {
-			out[host] = map[string][]string{}
-		}
-		out[host][page] = append(out[host][page], f[1:]...)
-	}
-	return out, nil
-}
