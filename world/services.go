@@ -217,4 +217,3 @@ func zoneEntry(e string) (origin, file string) {
 	origin, file, _ = strings.Cut(strings.TrimSpace(e), " ")
 	return origin, strings.TrimSpace(file)
 }
-
