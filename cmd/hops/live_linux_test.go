@@ -448,7 +448,8 @@ func tcpPeer(peer, sizeText string) error {
 
 // hostState is what hops live must never change in the host's own
 // namespace: its interfaces, addresses, routes and namespaces (other
-// test beds' namespaces, hopsfid-*, come and go and are left out), and
+// test beds' namespaces, hopsfid-*, and those of hops live runs of
+// other processes still running come and go and are left out), and
 // hops live's files in /etc/netns.
 func hostState(t *testing.T) string {
 	t.Helper()
@@ -465,7 +466,7 @@ func hostState(t *testing.T) string {
 		}
 		fmt.Fprintf(&b, "== ip %s\n", strings.Join(args, " "))
 		for _, l := range strings.Split(string(out), "\n") {
-			if strings.HasPrefix(l, "hopsfid-") {
+			if strings.HasPrefix(l, "hopsfid-") || othersLive(strings.Fields(l+" x")[0]) {
 				continue
 			}
 			b.WriteString(expires.ReplaceAllString(l, "expires") + "\n")
@@ -473,11 +474,18 @@ func hostState(t *testing.T) string {
 	}
 	ents, _ := os.ReadDir(netns.ConfDir)
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), netns.Prefix) {
+		if strings.HasPrefix(e.Name(), netns.Prefix) && !othersLive(e.Name()) {
 			fmt.Fprintf(&b, "/etc/netns/%s\n", e.Name())
 		}
 	}
 	return b.String()
+}
+
+// othersLive reports whether name is the namespace of a hops live run
+// that is not this test's and still runs (another test binary's, say).
+func othersLive(name string) bool {
+	pid, ok := netns.Owner(name)
+	return ok && pid != os.Getpid() && netns.Alive(pid)
 }
 
 // startLiveProcess starts hops (this test binary as a helper) with args
