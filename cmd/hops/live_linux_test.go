@@ -466,7 +466,7 @@ func hostState(t *testing.T) string {
 		}
 		fmt.Fprintf(&b, "== ip %s\n", strings.Join(args, " "))
 		for _, l := range strings.Split(string(out), "\n") {
-			if strings.HasPrefix(l, "hopsfid-") || othersLive(strings.Fields(l+" x")[0]) {
+			if strings.HasPrefix(l, "hopsfid-") || othersLive(strings.Fields(l + " x")[0]) {
 				continue
 			}
 			b.WriteString(expires.ReplaceAllString(l, "expires") + "\n")
