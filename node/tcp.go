@@ -77,6 +77,7 @@ type TCPConn struct {
 	timerAt  sim.Time
 	conn     bool // the app was told Connected (or, accepted, handed over)
 	wasFull  bool // the send buffer was full: report Writable when room opens
+	lowat    int  // SetNotSentLowat; 0: none
 	readable int  // Readable() last reported
 	eof      bool // EOF last reported
 	done     bool // released
@@ -185,14 +186,39 @@ func (c *TCPConn) Engine() *tcp.Conn { return c.c }
 // SetHandler replaces the connection's handler.
 func (c *TCPConn) SetHandler(h TCPHandler) { c.h = h }
 
+// SetNotSentLowat bounds the bytes written but not yet sent, as Linux's
+// TCP_NOTSENT_LOWAT does: Write takes only what keeps them under n, and
+// Writable is reported once they fall below it. An app that schedules
+// its own output (an HTTP/2 server's priorities) then decides late what
+// goes next, instead of filling the whole send buffer early. 0 (the
+// default) bounds nothing beyond the send buffer.
+func (c *TCPConn) SetNotSentLowat(n int) { c.lowat = max(n, 0) }
+
+// room returns how many bytes Write takes now.
+func (c *TCPConn) room() int {
+	k := c.c.Writable()
+	if c.lowat > 0 {
+		k = min(k, max(c.lowat-c.c.NotSent(), 0))
+	}
+	return k
+}
+
 // Write queues p for sending and returns how much fit in the send buffer
 // (back-pressure: the rest waits for Writable).
 func (c *TCPConn) Write(p []byte) int {
 	if c.done {
 		return 0
 	}
+	want := len(p)
+	if c.lowat > 0 {
+		p = p[:min(len(p), c.room())]
+		if len(p) == 0 {
+			c.wasFull = true
+			return 0
+		}
+	}
 	k := c.c.Write(p)
-	if k < len(p) {
+	if k < want {
 		c.wasFull = true
 	}
 	c.appCall()
@@ -339,7 +365,7 @@ func (c *TCPConn) notify(now sim.Time) {
 	} else {
 		c.readable, c.eof = r, eof
 	}
-	if c.wasFull && c.c.Writable() > 0 && !c.done {
+	if c.wasFull && c.room() > 0 && !c.done {
 		c.wasFull = false
 		if c.h.Writable != nil {
 			c.h.Writable(c)

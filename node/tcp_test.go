@@ -196,3 +196,57 @@ func TestTCPSoftICMPError(t *testing.T) {
 		t.Fatalf("%d timeouts, want 3 retries before giving up", st.Timeouts)
 	}
 }
+
+// SetNotSentLowat (TCP_NOTSENT_LOWAT): the app never has more than the
+// mark written and not yet sent, Writable comes back as TCP sends, and
+// every byte arrives.
+func TestTCPNotSentLowat(t *testing.T) {
+	w := build(t, chain)
+	a, b := w.Node("a"), w.Node("b")
+	const size, lowat = 1 << 20, 8 << 10
+	var got int
+	buf := make([]byte, 64<<10)
+	h := sha256.New()
+	if _, err := b.ListenTCP(5001, tcp.Config{}, func(c *node.TCPConn) node.TCPHandler {
+		return node.TCPHandler{Readable: func(c *node.TCPConn) {
+			for k := c.Read(buf); k > 0; k = c.Read(buf) {
+				got += k
+				h.Write(buf[:k])
+			}
+		}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sent := make([]byte, size)
+	for i := range sent {
+		sent[i] = byte(i * 31)
+	}
+	off, calls, most := 0, 0, 0
+	write := func(c *node.TCPConn) {
+		calls++
+		for off < size {
+			k := c.Write(sent[off:])
+			if k == 0 {
+				break
+			}
+			off += k
+			most = max(most, c.Engine().NotSent())
+		}
+		if off == size {
+			c.CloseWrite()
+		}
+	}
+	c, err := a.DialTCP(netip.AddrPortFrom(b.Addr(), 5001), tcp.Config{SendBufSize: 256 << 10}, node.TCPHandler{Connected: write, Writable: write})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetNotSentLowat(lowat)
+	w.Kernel.RunUntil(w.Kernel.Now().Add(time.Minute))
+	want := sha256.Sum256(sent)
+	if got != size || !bytes.Equal(h.Sum(nil), want[:]) {
+		t.Fatalf("%d of %d bytes arrived (hash equal: %v)", got, size, bytes.Equal(h.Sum(nil), want[:]))
+	}
+	if most > lowat || calls < size/lowat/2 {
+		t.Fatalf("at most %d bytes not sent (mark %d), %d writes", most, lowat, calls)
+	}
+}

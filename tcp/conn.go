@@ -254,6 +254,16 @@ func (c *Conn) Writable() int {
 	return c.snd.free()
 }
 
+// NotSent returns how many written bytes have not been sent even once
+// (Linux's tcpi_notsent_bytes): what TCP_NOTSENT_LOWAT bounds.
+func (c *Conn) NotSent() int {
+	sent := 0
+	if c.sndBufSeq.LessThan(c.sndMax) {
+		sent = int(c.sndMax.Sub(c.sndBufSeq))
+	}
+	return max(c.snd.n-sent, 0)
+}
+
 func (c *Conn) writable() bool {
 	switch c.state {
 	case SynSent, SynReceived, Established, CloseWait:
