@@ -254,6 +254,10 @@ func (c *Conn) Writable() int {
 	return c.snd.free()
 }
 
+// Unacked returns how many written bytes the peer has not acknowledged
+// yet (sent or not).
+func (c *Conn) Unacked() int { return c.snd.n }
+
 // NotSent returns how many written bytes have not been sent even once
 // (Linux's tcpi_notsent_bytes): what TCP_NOTSENT_LOWAT bounds.
 func (c *Conn) NotSent() int {

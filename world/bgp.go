@@ -128,9 +128,17 @@ func (w *World) startBGP() error {
 			}
 		}
 	}
-	announce := map[uint32][]netip.Prefix{}
+	announce := map[uint32][]bgpd.Announce{}
 	for as, set := range own {
-		announce[as] = aggregatePrefixes(set)
+		for _, p := range aggregatePrefixes(set) {
+			a := bgpd.Announce{Prefix: p}
+			for _, q := range slices.SortedFunc(maps.Keys(set), netip.Prefix.Compare) {
+				if p.Contains(q.Addr()) && q.Bits() >= p.Bits() {
+					a.Parts = append(a.Parts, q)
+				}
+			}
+			announce[as] = append(announce[as], a)
+		}
 	}
 	for s, n := range w.Nodes {
 		if !ids[s].IsValid() {
@@ -230,14 +238,17 @@ func prefixLast(p netip.Prefix) netip.Addr {
 }
 
 // bgpConverged reports whether BGP has been quiet for quietSpell (no
-// UPDATE, best-route or session change) and every session that can be
-// up is Established (the external ones over links that are up), naming
-// what is not so.
+// UPDATE, best-route or session change), has nothing held back or in
+// flight (Busy), and every session that can be up is Established (the
+// external ones over links that are up), naming what is not so.
 func (w *World) bgpConverged() (bool, string) {
 	now := w.Kernel.Now()
 	for _, d := range w.BGP {
 		if now.Sub(d.LastChange()) < quietSpell {
 			return false, fmt.Sprintf("%s's BGP changed %v ago", d.Node().Name, now.Sub(d.LastChange()))
+		}
+		if d.Busy() {
+			return false, d.Node().Name + "'s BGP has changes held or UPDATEs in flight"
 		}
 	}
 	for _, d := range w.BGP {
@@ -272,12 +283,16 @@ func (w *World) ASOf(name string) uint32 {
 }
 
 // LastBGPChange returns when a BGP daemon last heard an UPDATE, changed a
-// best route or a session's state: the instant BGP converged, once it
-// has (RoutingConverged).
+// best route, a session's state or a route, or an OSPF daemon inside an
+// AS changed anything: the instant the routing converged, once it has
+// (RoutingConverged).
 func (w *World) LastBGPChange() sim.Time {
 	var t sim.Time
 	for _, d := range w.BGP {
 		t = max(t, d.LastChange())
+	}
+	for _, d := range w.OSPF {
+		t = max(t, d.LastActivity()) // OSPF inside the ASes, too
 	}
 	return t
 }

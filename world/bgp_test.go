@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hopsnet/hops/node"
 	"github.com/hopsnet/hops/world"
@@ -97,19 +98,26 @@ func newASGraph(w *world.World) asGraph {
 // down: Gao and Rexford's condition. A route server in the middle of a
 // path is transparent (its two neighbours peer through it).
 func (g asGraph) valleyFree(ases []uint32) error {
-	var hops []uint32
+	type hop struct {
+		as    uint32
+		viaRS bool // reached through a route server: a peering
+	}
+	var hops []hop
+	via := false
 	for i, as := range ases {
 		if g.rs[as] && i > 0 && i < len(ases)-1 {
+			via = true
 			continue
 		}
-		hops = append(hops, as)
+		hops = append(hops, hop{as, via})
+		via = false
 	}
 	phase := 0 // 0 climbing, 1 after the peering or the top, 2 descending
 	for i := 1; i < len(hops); i++ {
-		a, b := hops[i-1], hops[i]
+		a, b := hops[i-1].as, hops[i].as
 		r := g.rel[a][b]
-		if r == "" && g.viaRS(a, b) {
-			r = "peer" // two clients of a route server, joined through it
+		if hops[i].viaRS {
+			r = "peer" // whatever else a and b are to each other
 		}
 		switch {
 		case r == "provider" && phase == 0:
@@ -273,6 +281,18 @@ func TestBGPValleyFree(t *testing.T) {
 	if err := g.valleyFree([]uint32{64496, 64510, 64498, 64502}); err == nil {
 		t.Error("the oracle's path through the datacenter passed the valley check")
 	}
+	// A hop across a route server is a peering, whatever else its two
+	// clients are to each other: A and B peer at the exchange, B is also
+	// A's provider, C is B's; A → RS → B → C climbs after peering.
+	h := asGraph{rel: map[uint32]map[uint32]string{
+		1: {9: "peer", 2: "provider"}, 2: {9: "peer", 1: "customer", 3: "provider"},
+		3: {2: "customer"}, 9: {1: "peer", 2: "peer"}}, rs: map[uint32]bool{9: true}}
+	if err := h.valleyFree([]uint32{1, 9, 2, 3}); err == nil {
+		t.Error("a path up from a peering through a route server passed the valley check")
+	}
+	if err := h.valleyFree([]uint32{1, 2, 3}); err != nil {
+		t.Errorf("a climb through providers failed the valley check: %v", err)
+	}
 }
 
 // TestBGPSessions: after settling, every BGP session is Established, the
@@ -299,5 +319,107 @@ func TestBGPSessions(t *testing.T) {
 	}
 	if ok, why := w.RoutingConverged(); !ok {
 		t.Error(why)
+	}
+}
+
+// triWorld: AS 64496 is a triangle r1 r2 r3; r1 is its border to AS
+// 64497 (x, with host hx). r1's iBGP address is on the r1–r3 link.
+const triWorld = `routing: bgp
+ospf: {hello: 1s, dead: 4s}
+nodes:
+  - {name: r1, role: router, as: 64496}
+  - {name: r2, role: router, as: 64496}
+  - {name: r3, role: router, as: 64496}
+  - {name: x, role: router, as: 64497}
+  - {name: h3, role: host}
+  - {name: hx, role: host}
+links:
+  - {name: r1r2, a: r1 10.0.12.1/30, b: r2 10.0.12.2/30}
+  - {name: r1r3, a: r1 10.0.13.1/30, b: r3 10.0.13.2/30}
+  - {name: r2r3, a: r2 10.0.23.1/30, b: r3 10.0.23.2/30}
+  - {name: r1x, a: r1 10.0.1.1/30, b: x 10.0.1.2/30}
+  - {a: r3 10.3.0.1/24, b: h3 10.3.0.2/24}
+  - {a: x 10.9.0.1/24, b: hx 10.9.0.2/24}
+as-relationships:
+  - {provider: 64497, customer: 64496}
+`
+
+// Cutting the link that holds a border router's iBGP address leaves its
+// AS connected: the address is advertised as a host route (as a
+// loopback's), so the iBGP sessions and next hops go around through r2,
+// and r3 reaches hx again; nothing is resolved through a link that is
+// down.
+func TestBGPInsideLinkCut(t *testing.T) {
+	w, err := world.FromYAML("tri.yaml", []byte(triWorld), 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Settle(); err != nil {
+		t.Fatal(err)
+	}
+	hx := netip.MustParseAddr("10.9.0.2")
+	if id := w.BGPDaemon("r1").Config().RouterID; id != netip.MustParseAddr("10.0.13.1") {
+		t.Fatalf("r1's iBGP address %v: the test wants it on the r1–r3 link", id)
+	}
+	w.Link("r1r3").SetUp(false)
+	for i := 1; i <= 4; i++ {
+		w.Kernel.RunUntil(w.Kernel.Now().Add(30 * time.Second))
+		hops, err := path(w, w.Node("h3"), hx)
+		var names []string
+		for _, h := range hops {
+			names = append(names, h.Name)
+		}
+		if err != nil || strings.Join(names, " ") != "h3 r3 r2 r1 x hx" {
+			t.Fatalf("+%ds after the cut, h3 → hx: %v, %v", 30*i, names, err)
+		}
+		for _, d := range w.BGP {
+			if up, all := d.Established(); d.Node().Name != "x" && up != all {
+				t.Fatalf("+%ds: %s has %d of %d sessions up", 30*i, d.Node().Name, up, all)
+			}
+		}
+	}
+}
+
+// With a long minimum advertisement interval the world is not declared
+// converged while changes are held: after Settle, nothing more changes.
+func TestBGPConvergedNotHeld(t *testing.T) {
+	b := strings.Replace(string(world.DefaultYAML()), "name: default\n", "name: default\nrouting: bgp\nbgp: {min-advertisement-interval: 3s}\n", 1)
+	w, err := world.FromYAML("t.yaml", []byte(b), 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Settle(); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (n uint64) {
+		for _, d := range w.BGP {
+			n += d.Stats.RouteInstalls + d.Stats.BestChanges
+		}
+		return n
+	}
+	before := count()
+	w.Kernel.RunUntil(w.Kernel.Now().Add(2 * time.Minute))
+	if after := count(); after != before {
+		t.Fatalf("%d route or best changes after Settle declared convergence", after-before)
+	}
+}
+
+// An OSPF route that replaced a BGP one and then went away leaves the
+// BGP route to take its place again: the table, not the daemon's memory,
+// is the reference.
+func TestBGPRouteBackAfterOSPF(t *testing.T) {
+	w := bgpWorld(t)
+	p := netip.MustParsePrefix("198.18.2.0/30") // isp-a-core–carrier-1: OSPF inside ISP A, and BGP
+	edge := w.Node("isp-a-edge")
+	if r, ok := edge.Routes.Get(p); !ok || r.Proto != "ospf" {
+		t.Fatalf("isp-a-edge's route to %v: %v, want OSPF's", p, r)
+	}
+	w.Link("isp-a-core--carrier-1").SetUp(false)
+	w.Kernel.RunUntil(w.Kernel.Now().Add(10 * time.Second))
+	if _, ok := w.BGPDaemon("isp-a-edge").Speaker().Best(p); !ok {
+		t.Skip("no BGP route left to the cut link's subnet")
+	}
+	if r, ok := edge.Routes.Get(p); !ok || r.Proto != "bgp" {
+		t.Fatalf("after OSPF dropped %v, isp-a-edge's table has %v (%v), want BGP's route", p, r, ok)
 	}
 }

@@ -91,6 +91,11 @@ func (w *World) startOSPF() error {
 			ifs = append(ifs, c)
 		}
 		oc := ospfd.Config{Ifaces: ifs}
+		if w.routing() == RoutingBGP {
+			// The iBGP address stays reachable whatever its link does,
+			// as a loopback's would.
+			oc.HostRoutes = []netip.Addr{w.bgpAddr(s)}
+		}
 		if t := w.Scenario.OSPF; t != nil {
 			oc.HelloInterval, oc.DeadInterval = t.Hello, t.Dead
 		}

@@ -24,6 +24,7 @@ package bgpd
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"time"
@@ -60,14 +61,26 @@ type Peer struct {
 	RouteServer bool
 }
 
+// Announce is a prefix a router originates and the subnets it covers
+// (itself, or the halves of an aggregate): the router announces it while
+// it has a connected route on a link that is up, or an OSPF route, to one
+// of them, and withdraws it otherwise, as FRR's "bgp network
+// import-check" does, so that a router cut off from a subnet does not
+// draw its traffic.
+type Announce struct {
+	Prefix netip.Prefix
+	Parts  []netip.Prefix
+}
+
 // Config configures a daemon.
 type Config struct {
 	AS          uint32
 	RouterID    netip.Addr
 	RouteServer bool // this router is an IXP's route server
 	Peers       []Peer
-	// Originate lists the prefixes the router announces (origin IGP).
-	Originate []netip.Prefix
+	// Originate lists the prefixes the router announces (origin IGP),
+	// each while it reaches one of the subnets it covers.
+	Originate []Announce
 	// HoldTime and ConnectRetry are the sessions' timers; zero takes
 	// the engine's defaults (90 s and 120 s).
 	HoldTime, ConnectRetry time.Duration
@@ -97,6 +110,7 @@ type Daemon struct {
 	evs       []bgp.Event
 	busy      bool
 	active    sim.Time
+	announced []bool // per cfg.Originate: announced now
 	// Stats counts what the daemon did.
 	Stats Stats
 }
@@ -148,16 +162,40 @@ func Start(n *node.Node, cfg Config) (*Daemon, error) {
 	d.timer = n.NewTimer(d.fire)
 	now := n.Now()
 	d.active = now
-	for _, p := range cfg.Originate {
-		if err := sp.Originate(now, p, bgp.Origination{Origin: bgp.OriginIGP}); err != nil {
-			return nil, fmt.Errorf("%s: originate %v: %w", n.Name, p, err)
-		}
+	d.announced = make([]bool, len(cfg.Originate))
+	if err := d.checkOrigins(now); err != nil {
+		return nil, err
 	}
 	for i := range cfg.Peers {
 		sp.Start(now, i)
 	}
 	d.pump(now)
 	return d, nil
+}
+
+// checkOrigins announces the prefixes the router reaches and withdraws
+// those it no longer does (Announce).
+func (d *Daemon) checkOrigins(now sim.Time) error {
+	for k, a := range d.cfg.Originate {
+		reach := false
+		for _, p := range a.Parts {
+			if r, ok := d.n.Routes.Get(p); ok && r.Proto != "bgp" && d.n.Ifaces()[r.Iface].Up() {
+				reach = true
+				break
+			}
+		}
+		switch {
+		case reach && !d.announced[k]:
+			if err := d.sp.Originate(now, a.Prefix, bgp.Origination{Origin: bgp.OriginIGP}); err != nil {
+				return fmt.Errorf("%s: originate %v: %w", d.n.Name, a.Prefix, err)
+			}
+			d.announced[k] = true
+		case !reach && d.announced[k]:
+			d.sp.Unoriginate(now, a.Prefix)
+			d.announced[k] = false
+		}
+	}
+	return nil
 }
 
 // Speaker returns the engine, to read its tables.
@@ -172,6 +210,22 @@ func (d *Daemon) Config() Config { return d.cfg }
 // LastChange is when the daemon last heard an UPDATE, changed a best
 // route or a session's state.
 func (d *Daemon) LastChange() sim.Time { return d.active }
+
+// Busy reports whether the daemon has work under way that will change
+// what its neighbours know: changes held for the minimum advertisement
+// interval, bytes TCP has not taken yet, or bytes its neighbours have
+// not acknowledged.
+func (d *Daemon) Busy() bool {
+	if d.sp.Held() {
+		return true
+	}
+	for i, c := range d.conns {
+		if len(d.pend[i]) > 0 || c != nil && c.Engine().Unacked() > 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // Established reports how many sessions are Established, of how many.
 func (d *Daemon) Established() (up, all int) {
@@ -202,32 +256,36 @@ func (d *Daemon) SetUp(iface *node.Iface, up bool) {
 			d.discard(i) // the NOTIFICATION has no way out
 		}
 	}
+	d.checkOrigins(now)
 	d.pump(now)
 }
 
 // Resolve installs the best routes again, their next hops looked up
-// anew: call it when the node's other routes changed.
+// anew, and announces or withdraws the router's own prefixes as it now
+// reaches them: call it when the node's other routes changed.
 func (d *Daemon) Resolve() {
 	if d.busy {
 		return
 	}
-	changed := false
-	for _, p := range slices.SortedFunc(func(yield func(netip.Prefix) bool) {
-		for p := range d.best {
-			if !yield(p) {
-				return
-			}
-		}
-	}, netip.Prefix.Compare) {
-		changed = d.install(p) || changed
+	now := d.n.Now()
+	d.checkOrigins(now)
+	d.pump(now)
+	set := map[netip.Prefix]bool{}
+	for p := range d.best {
+		set[p] = true
 	}
 	for p := range d.installed {
-		if d.best[p] == nil {
-			changed = d.install(p) || changed
-		}
+		set[p] = true
 	}
-	if changed && d.cfg.OnChange != nil {
-		d.cfg.OnChange()
+	changed := false
+	for _, p := range slices.SortedFunc(maps.Keys(set), netip.Prefix.Compare) {
+		changed = d.install(p) || changed
+	}
+	if changed {
+		d.active = now
+		if d.cfg.OnChange != nil {
+			d.cfg.OnChange()
+		}
 	}
 }
 
@@ -463,32 +521,30 @@ func (d *Daemon) event(now sim.Time, e bgp.Event) bool {
 }
 
 // install brings the node's route for p in line with the best route;
-// it reports whether the table changed.
+// it reports whether the table changed. The table is the reference: a
+// route another protocol put at p since (OSPF's) is left alone, and one
+// of ours that went missing is put back.
 func (d *Daemon) install(p netip.Prefix) bool {
 	want, ok := d.route(p)
-	old, had := d.installed[p]
+	cur, exists := d.n.Routes.Get(p)
+	mine := exists && cur.Proto == "bgp"
+	_, had := d.installed[p]
 	switch {
-	case ok && had && old.Equal(want):
+	case ok && exists && !mine:
+		// A connected or OSPF route wins (administrative distance).
+		delete(d.installed, p)
 		return false
 	case ok:
-		if cur, exists := d.n.Routes.Get(p); exists && cur.Proto != "bgp" {
-			// A connected or OSPF route wins (administrative distance).
-			if had {
-				delete(d.installed, p)
-				d.Stats.RouteInstalls++
-				return true
-			}
+		d.installed[p] = want
+		if mine && cur.Equal(want) {
 			return false
 		}
 		d.n.Routes.Insert(want)
-		d.installed[p] = want
 		d.Stats.RouteInstalls++
-		d.note(had, want)
+		d.note(had || mine, want)
 		return true
-	case had:
-		if cur, exists := d.n.Routes.Get(p); exists && cur.Proto == "bgp" {
-			d.n.Routes.Remove(p)
-		}
+	case mine:
+		d.n.Routes.Remove(p)
 		delete(d.installed, p)
 		d.Stats.RouteInstalls++
 		if d.n.Tracing() {
@@ -496,6 +552,7 @@ func (d *Daemon) install(p netip.Prefix) bool {
 		}
 		return true
 	}
+	delete(d.installed, p)
 	return false
 }
 
@@ -508,7 +565,7 @@ func (d *Daemon) route(p netip.Prefix) (node.Route, bool) {
 	}
 	nh := b.Path.NextHop
 	via, ok := d.n.Routes.Lookup(nh)
-	if !ok || via.Proto == "bgp" {
+	if !ok || via.Proto == "bgp" || !d.n.Ifaces()[via.Iface].Up() {
 		return node.Route{}, false // not resolvable through the IGP
 	}
 	gw := via.NextHop

@@ -61,6 +61,10 @@ type Config struct {
 	// OnChange, if set, is called after the daemon changed the node's
 	// routes (BGP resolves its next hops again then).
 	OnChange func()
+	// HostRoutes are the router's addresses advertised as /32 host routes
+	// whatever the state of their interfaces, as loopback addresses are
+	// (a BGP router's iBGP address).
+	HostRoutes []netip.Addr
 }
 
 // Daemon is OSPF on one router.
@@ -107,7 +111,7 @@ func Start(n *node.Node, cfg Config) (*Daemon, error) {
 		mtu = min(mtu, c.Iface.MTU())
 	}
 	eng, err := ospf.New(ospf.Config{RouterID: cfg.RouterID, AreaID: cfg.Area, HelloInterval: cfg.HelloInterval,
-		RouterDeadInterval: cfg.DeadInterval, MTU: mtu})
+		RouterDeadInterval: cfg.DeadInterval, MTU: mtu, HostRoutes: cfg.HostRoutes})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", n.Name, err)
 	}
@@ -297,7 +301,9 @@ func (d *Daemon) install(now sim.Time) {
 	// In prefix order, not the map's: the events must not depend on it.
 	slices.SortFunc(gone, func(a, b netip.Prefix) int { return a.Compare(b) })
 	for _, p := range gone {
-		d.n.Routes.Remove(p)
+		if cur, ok := d.n.Routes.Get(p); ok && cur.Proto == "ospf" {
+			d.n.Routes.Remove(p) // not a route another protocol put there since
+		}
 		d.emitRoute("del", d.installed[p])
 		delete(d.installed, p)
 		changed = true

@@ -85,13 +85,19 @@ func tablesInstant(cmd *cobra.Command, s *session, g *globals, atText string) (r
 		// A routing protocol needs a moment after the last event: show
 		// the tables once it has converged again.
 		end := s.w.Kernel.Now().Add(time.Minute)
-		for ok, _ := s.w.RoutingConverged(); !ok && s.w.Kernel.Now() < end && s.w.Kernel.Step(); ok, _ = s.w.RoutingConverged() {
+		ok, notYet := s.w.RoutingConverged()
+		for !ok && s.w.Kernel.Now() < end && s.w.Kernel.Step() {
+			ok, notYet = s.w.RoutingConverged()
 		}
 		conv := s.w.Kernel.Now()
-		if len(s.w.BGP) > 0 {
+		if len(s.w.BGP) > 0 && ok {
 			conv = s.w.LastBGPChange() // BGP waits for a quiet spell to tell
 		}
-		if d := time.Duration(conv - s.w.Start); d > at {
+		switch d := time.Duration(conv - s.w.Start); {
+		case !ok:
+			why = fmt.Sprintf("the routing had not converged %v after the last scheduled link event: %s", d-at, notYet)
+			at = d
+		case d > at:
 			why = fmt.Sprintf("the routing converged %v after the last scheduled link event", d-at)
 			at = d
 		}

@@ -84,9 +84,12 @@ type SpeakerConfig struct {
 	// RouteServer makes the speaker an IXP's route server (RFC 7947):
 	// every external neighbour is a client, and gets the best routes
 	// learned from the other clients whatever their relationships, with
-	// the AS_PATH as it came (our AS is not prepended to clients'
-	// routes; our own routes carry it) and our address as NEXT_HOP.
-	// Clients' sessions to a route server need NoFirstASCheck.
+	// the AS_PATH and MULTI_EXIT_DISC as they came (our AS is not
+	// prepended to clients' routes; our own routes carry it). Unlike RFC
+	// 7947 2.2.2, which leaves NEXT_HOP alone because clients share the
+	// exchange's LAN, NEXT_HOP is our address: hops' exchange is a router
+	// on point-to-point links, in the path. Clients' sessions to a route
+	// server need NoFirstASCheck.
 	RouteServer bool
 	// MinAdvertisementInterval spaces the runs of the decision process
 	// and the UPDATEs they send (RFC 4271 9.2.1.1's
@@ -251,6 +254,11 @@ func (sp *Speaker) Advance(now sim.Time) {
 	}
 	sp.sync(now)
 }
+
+// Held reports whether changes wait for the minimum advertisement
+// interval: the decision process will run, and UPDATEs may go, at
+// NextDeadline.
+func (sp *Speaker) Held() bool { return sp.held }
 
 // NextDeadline returns when Advance must next be called, or sim.Never.
 func (sp *Speaker) NextDeadline() sim.Time {
@@ -524,8 +532,8 @@ func (sp *Speaker) exportPath(p *peer, pfx netip.Prefix) *Path {
 			q.ASPath = src.ASPath // RFC 7947 2.2.2: transparent
 		}
 		q.NextHop = local
-		if own {
-			q.MED, q.HasMED = src.MED, src.HasMED
+		if own || sp.cfg.RouteServer {
+			q.MED, q.HasMED = src.MED, src.HasMED // RFC 7947 2.2: passed on unchanged
 		}
 		return q
 	}

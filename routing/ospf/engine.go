@@ -37,6 +37,11 @@ type Config struct {
 	MinLSInterval      time.Duration
 	MinLSArrival       time.Duration
 	MTU                int // IP MTU of every interface, bytes
+	// HostRoutes are addresses of the router advertised as host routes
+	// whatever its interfaces' states, as a loopback interface's address
+	// is (RFC 2328 12.4.1.4: a stub link with the address as Link ID, mask
+	// 0xffffffff as Link Data, cost 0).
+	HostRoutes []netip.Addr
 }
 
 // InterfaceConfig configures one point-to-point interface.

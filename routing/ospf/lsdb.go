@@ -212,5 +212,8 @@ func (e *Engine) routerLSA() *RouterLSA {
 		r.Links = append(r.Links, RouterLink{LinkID: IDFrom(p.Addr()), LinkData: IDFrom(maskAddr(p.Bits())),
 			Type: LinkStub, Metric: ifc.cfg.Cost})
 	}
+	for _, a := range e.cfg.HostRoutes {
+		r.Links = append(r.Links, RouterLink{LinkID: IDFrom(a), LinkData: IDFrom(maskAddr(32)), Type: LinkStub})
+	}
 	return r
 }

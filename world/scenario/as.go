@@ -26,11 +26,25 @@ func (d *decoder) checkTimers(s *Scenario) {
 	if t := s.OSPF; t != nil && t.Dead > 0 && t.Hello > 0 && t.Dead <= t.Hello {
 		if f := keyOf[OSPFTimers](d, t.Pos, "dead"); f != nil {
 			d.errorf(f.val.pos, "dead %v is not longer than hello %v: neighbours would be declared down between two Hellos", t.Dead, t.Hello)
+		} else if f := keyOf[OSPFTimers](d, t.Pos, "hello"); f != nil {
+			d.errorf(f.val.pos, "hello %v is not shorter than the default dead interval %v: set dead too", t.Hello, t.Dead)
 		}
 	}
-	if t := s.BGP; t != nil && t.Hold > 0 && t.Hold < 3*time.Second {
+	if t := s.OSPF; t != nil {
+		for _, k := range []struct {
+			key string
+			v   time.Duration
+		}{{"hello", t.Hello}, {"dead", t.Dead}} {
+			if k.v%time.Second != 0 || k.v > 65535*time.Second {
+				if f := keyOf[OSPFTimers](d, t.Pos, k.key); f != nil {
+					d.errorf(f.val.pos, "%s %v: OSPF counts it in whole seconds, at most 65535s", k.key, k.v)
+				}
+			}
+		}
+	}
+	if t := s.BGP; t != nil && t.Hold != 0 && (t.Hold < 3*time.Second || t.Hold%time.Second != 0 || t.Hold > 65535*time.Second) {
 		if f := keyOf[BGPTimers](d, t.Pos, "hold"); f != nil {
-			d.errorf(f.val.pos, "hold %v: a BGP hold time is 0 or at least 3s (RFC 4271 4.2)", t.Hold)
+			d.errorf(f.val.pos, "hold %v: a BGP hold time is 0 or whole seconds from 3s to 65535s (RFC 4271 4.2)", t.Hold)
 		}
 	}
 }

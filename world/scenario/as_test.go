@@ -92,7 +92,10 @@ func TestRoutingTimers(t *testing.T) {
 	}
 	for _, tc := range []struct{ src, want string }{
 		{"ospf: {hello: 10s, dead: 5s}\n", "w.yaml:1:26: dead 5s is not longer than hello 10s"},
-		{"bgp: {hold: 2s}\n", "w.yaml:1:13: hold 2s: a BGP hold time is 0 or at least 3s (RFC 4271 4.2)"},
+		{"bgp: {hold: 2s}\n", "w.yaml:1:13: hold 2s: a BGP hold time is 0 or whole seconds from 3s to 65535s (RFC 4271 4.2)"},
+		{"bgp: {hold: 3500ms}\n", "w.yaml:1:13: hold 3.5s: a BGP hold time is 0 or whole seconds"},
+		{"ospf: {hello: 60s}\n", "w.yaml:1:15: hello 1m0s is not shorter than the default dead interval 40s: set dead too"},
+		{"ospf: {hello: 1500ms, dead: 6s}\n", "w.yaml:1:15: hello 1.5s: OSPF counts it in whole seconds, at most 65535s"},
 	} {
 		_, err := Parse("w.yaml", []byte(tc.src+"nodes:\n  - {name: r, role: router}\n"))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
