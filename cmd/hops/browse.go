@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"image/png"
 	"net/netip"
 	"os"
 	"strings"
@@ -269,7 +268,7 @@ func (r *browseRun) finish() error {
 	}
 	if r.o.png != "" && last.Result.Page != nil {
 		var buf bytes.Buffer
-		if err := png.Encode(&buf, last.Result.Page.Paint()); err != nil {
+		if err := last.Result.Page.WritePNG(&buf); err != nil {
 			return err
 		}
 		if err := os.WriteFile(r.o.png, buf.Bytes(), 0o644); err != nil {
