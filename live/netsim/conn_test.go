@@ -378,3 +378,22 @@ func TestRealTimeEcho(t *testing.T) {
 	// No timing asserted: the round trips take at least 14ms of wall time.
 	t.Logf("64 KiB echoed in %v of wall time", time.Since(start))
 }
+
+// Deadlines set after Close return at once (net.Pipe's shape): a timer
+// stopped by Close must not leave a later SetDeadline waiting for a
+// close of its channel that never comes.
+func TestDeadlineAfterClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := running(t, small(t))
+		c, s := pair(t, n)
+		defer s.Close()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		c.Close()
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		c.SetDeadline(time.Now().Add(time.Second))
+		c.SetWriteDeadline(time.Time{})
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Read after Close: %v, want net.ErrClosed", err)
+		}
+	})
+}

@@ -57,6 +57,7 @@ func (d *deadline) stop() {
 	defer d.mu.Unlock()
 	if d.timer != nil {
 		d.timer.Stop()
+		d.timer = nil // a later set must not wait for a close that never comes
 	}
 }
 
