@@ -105,6 +105,12 @@ type liveRun struct {
 // runLive is hops live: checks, the world, the namespace, the bridge,
 // the command or the wait, and the cleanup, whatever ends the run.
 func (g *globals) runLive(attach string, duration time.Duration, command []string) (err error) {
+	// Signals caught from here on, and as often as they come: the cleanup
+	// must run whatever arrives. One that came before (while hops
+	// started) ends the run before anything is created.
+	sigs := make(chan syscall.Signal, 4)
+	stopRelay := g.intr.relayTo(sigs)
+	defer stopRelay()
 	if err := netns.Check(); err != nil {
 		return err
 	}
@@ -137,11 +143,9 @@ func (g *globals) runLive(attach string, duration time.Duration, command []strin
 		return err
 	}
 	lr := &liveRun{g: g, s: s}
-	// Signals caught from here on, and as often as they come: the cleanup
-	// must run whatever arrives.
-	sigs := make(chan syscall.Signal, 4)
-	stopRelay := g.intr.relayTo(sigs)
-	defer stopRelay()
+	if sig := g.intr.signal(); sig != 0 {
+		return killedBy{sig}
+	}
 	defer func() {
 		if cerr := lr.cleanup(); cerr != nil && err == nil {
 			err = cerr
@@ -304,7 +308,7 @@ func (lr *liveRun) cleanup() error {
 		for _, d := range []struct {
 			n    uint64
 			what string
-		}{{st.NotIPv4, "not IPv4"}, {st.BadChecksum, "bad checksum"}, {st.Malformed, "malformed"}, {st.Spoofed, "not from the host's address"}, {st.Refused, "refused by the host (no route, queue full)"}, {st.QueueFull, "TUN queue full"}} {
+		}{{st.NotIPv4, "not IPv4"}, {st.BadChecksum, "bad checksum"}, {st.Malformed, "malformed"}, {st.Spoofed, "not from the host's address"}, {st.Refused, "refused by the host (no route, queue full)"}, {st.QueueFull, "TUN queue full"}, {st.Behind, "the world fell behind the wall clock (receive queue full)"}} {
 			if d.n > 0 {
 				drops = append(drops, fmt.Sprintf("%d %s", d.n, d.what))
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -43,15 +44,14 @@ func TestLiveCurl100MB(t *testing.T) {
 	}
 	served := make(chan error, 1)
 	liveStarted = func(s *session, d *realtime.Driver) {
-		served <- d.Call(func() {
+		var serr error
+		err := d.Call(func() {
 			// 4 MiB of send buffer, as hops transfer uses (hops has no
 			// autotuning): 128 KiB would cap a 2.2 ms round trip at
 			// 470 Mbit/s.
-			_, err := web.Serve(s.w.Node("www.example.com"), web.Config{Port: 8080, TCP: tcp.Config{SendBufSize: 4 << 20, NoDelay: true}}, site)
-			if err != nil {
-				served <- err
-			}
+			_, serr = web.Serve(s.w.Node("www.example.com"), web.Config{Port: 8080, TCP: tcp.Config{SendBufSize: 4 << 20, NoDelay: true}}, site)
 		})
+		served <- errors.Join(err, serr)
 	}
 	defer func() { liveStarted = nil }()
 	out := filepath.Join(t.TempDir(), "big.bin")

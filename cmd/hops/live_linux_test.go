@@ -177,15 +177,19 @@ func TestLivePingTraceroute(t *testing.T) {
 	}
 	path := []string{"laptop", "home-router", "isp-a-edge", "isp-a-core", "ixp", "dc-router", "www.example.com"}
 	delay, jitter := pathTimes(t, sc, path)
-	// What the bridge and a busy machine may add to a round trip.
-	const slack = 4 * time.Millisecond
+	// What the bridge and a busy machine may add to a round trip (wall
+	// time on a shared 2-core machine: generous, so that the test checks
+	// the world's delays show, not the machine's speed), and what a driver
+	// running behind the wall clock may take off (it injects at its own
+	// "now").
+	const slack, early = 50 * time.Millisecond, time.Millisecond
 	m := pingRTT.FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no ping statistics in\n%s", out)
 	}
 	last := len(delay) - 1
 	rtt := 2 * delay[last]
-	if min := msDur(m[1]); min < rtt || min > rtt+2*jitter[last]+slack {
+	if min := msDur(m[1]); min < rtt-early || min > rtt+2*jitter[last]+slack {
 		t.Errorf("ping: min RTT %v, want the world's %v (+ up to %v jitter, %v slack)", min, rtt, 2*jitter[last], slack)
 	}
 	t.Logf("ping: Linux saw rtt min/avg/max %s/%s/%s ms; the world's round trip is %v plus up to %v of jitter", m[1], m[2], m[3], rtt, 2*jitter[last])
@@ -208,7 +212,7 @@ func TestLivePingTraceroute(t *testing.T) {
 		}
 		min := slices.Min(rtts)
 		want := 2 * delay[i]
-		if min < want || min > want+2*jitter[i]+slack {
+		if min < want-early || min > want+2*jitter[i]+slack {
 			t.Errorf("hop %s (%s): RTTs %v, want the world's %v (+ up to %v jitter, %v slack)", h[1], name, rtts, want, 2*jitter[i], slack)
 		}
 		t.Logf("hop %s %-15s %-16s Linux %v, the world %v (+ jitter up to %v)", h[1], h[2], name, rtts, want, 2*jitter[i])
@@ -454,7 +458,9 @@ func tcpPeer(peer, sizeText string) error {
 func hostState(t *testing.T) string {
 	t.Helper()
 	var b strings.Builder
-	expires := regexp.MustCompile(`expires \d+sec`)
+	// Counters that tick down by themselves: a route's expiry, an
+	// address's lifetimes (DHCP, SLAAC).
+	expires := regexp.MustCompile(`(expires|valid_lft|preferred_lft) \d+sec`)
 	for _, args := range [][]string{
 		{"-o", "link", "show"}, {"-o", "addr", "show"},
 		{"-4", "route", "show", "table", "all"}, {"-6", "route", "show", "table", "all"},
@@ -469,7 +475,7 @@ func hostState(t *testing.T) string {
 			if strings.HasPrefix(l, "hopsfid-") || othersLive(strings.Fields(l + " x")[0]) {
 				continue
 			}
-			b.WriteString(expires.ReplaceAllString(l, "expires") + "\n")
+			b.WriteString(expires.ReplaceAllString(l, "$1") + "\n")
 		}
 	}
 	ents, _ := os.ReadDir(netns.ConfDir)

@@ -45,8 +45,9 @@ type Options struct {
 	// Keep reports the datagrams addressed to the node that the node
 	// handles itself instead of the device. nil: KeepDHCP.
 	Keep func(datagram []byte) bool
-	// QueuePackets bounds the datagrams waiting for the device; 0 means
-	// DefaultQueuePackets.
+	// QueuePackets bounds the datagrams waiting for the device, and
+	// those from the device waiting for the simulation to take them in;
+	// 0 means DefaultQueuePackets.
 	QueuePackets int
 }
 
@@ -78,6 +79,10 @@ type Stats struct {
 	Malformed   uint64 // an IPv4 header that does not parse, or a truncated datagram
 	Spoofed     uint64 // a source address that is not the node's
 	Refused     uint64 // the node could not send it (no route, queue full)
+	// Behind: the simulation had QueuePackets datagrams from the device
+	// still to take in (it fell behind the wall clock), as a NIC's full
+	// receive ring drops.
+	Behind uint64
 	// Dropped on the way out: the device's queue was full.
 	QueueFull uint64
 }
@@ -94,6 +99,9 @@ type Bridge struct {
 
 	in, inBytes, outN, outBytes                         atomic.Uint64
 	notIPv4, badSum, malformed, spoofed, refused, qfull atomic.Uint64
+	behind                                              atomic.Uint64
+	inFlight                                            atomic.Int64 // datagrams handed to the driver, not yet taken in
+	inMax                                               int64
 
 	startOnce, closeOnce sync.Once
 	wg                   sync.WaitGroup
@@ -112,7 +120,7 @@ func New(d *realtime.Driver, n *node.Node, dev Device, opt Options) *Bridge {
 	if keep == nil {
 		keep = KeepDHCP
 	}
-	b := &Bridge{d: d, n: n, dev: dev, keep: keep, out: make(chan []byte, q)}
+	b := &Bridge{d: d, n: n, dev: dev, keep: keep, out: make(chan []byte, q), inMax: int64(q)}
 	b.bufs.New = func() any { return make([]byte, MaxDatagram) }
 	return b
 }
@@ -155,7 +163,7 @@ func (b *Bridge) Stats() Stats {
 	return Stats{
 		In: b.in.Load(), InBytes: b.inBytes.Load(), Out: b.outN.Load(), OutBytes: b.outBytes.Load(),
 		NotIPv4: b.notIPv4.Load(), BadChecksum: b.badSum.Load(), Malformed: b.malformed.Load(),
-		Spoofed: b.spoofed.Load(), Refused: b.refused.Load(), QueueFull: b.qfull.Load(),
+		Spoofed: b.spoofed.Load(), Refused: b.refused.Load(), QueueFull: b.qfull.Load(), Behind: b.behind.Load(),
 	}
 }
 
@@ -216,7 +224,16 @@ func (b *Bridge) readLoop() {
 			b.bufs.Put(buf)
 			continue
 		}
+		if b.inFlight.Load() >= b.inMax {
+			// The world is behind: drop, as a full receive ring does,
+			// rather than queue without bound.
+			b.behind.Add(1)
+			b.bufs.Put(buf)
+			continue
+		}
+		b.inFlight.Add(1)
 		err = b.d.Do(func() {
+			b.inFlight.Add(-1)
 			if !b.n.HasAddr(wire.IPv4(d).Src()) {
 				b.spoofed.Add(1)
 			} else if _, err := b.n.SendRaw(d); err != nil {

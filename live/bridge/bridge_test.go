@@ -179,3 +179,32 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// A world that falls behind does not queue the device's datagrams
+// without bound: with the driver not running, the bridge hands it at
+// most QueuePackets and counts the rest as Behind, as a NIC's full
+// receive ring drops them.
+func TestBridgeBoundsWhatWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, err := world.FromYAML("bridge.yaml", []byte(twoHosts), 1, world.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := realtime.New(w.Kernel) // never run: the world is behind
+		dev := newFakeDev()
+		b := bridge.New(d, w.Node("h1"), dev, bridge.Options{QueuePackets: 10})
+		if err := b.Start(); err != nil {
+			t.Fatal(err)
+		}
+		h1, h2 := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.6")
+		for i := range 25 {
+			dev.in <- echo(h1, h2, 64, uint16(i))
+		}
+		synctest.Wait()
+		if st := b.Stats(); st.Behind != 15 {
+			t.Errorf("%d datagrams counted behind, want 15 (25 less the 10 the queue holds)", st.Behind)
+		}
+		d.Stop()
+		b.Close()
+	})
+}

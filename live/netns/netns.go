@@ -49,6 +49,7 @@ type Namespace struct {
 	// Name is the namespace's name, e.g. hops-live-4242.
 	Name    string
 	removed atomic.Bool
+	madeDir bool // WriteResolvConf created /etc/netns itself
 }
 
 // Path returns the file that holds the namespace (for setns).
@@ -120,6 +121,9 @@ func (ns *Namespace) Run(args ...string) error {
 // WriteResolvConf gives the namespace's programs a resolv.conf naming
 // nameserver (with comment lines first, each prefixed by "# ").
 func (ns *Namespace) WriteResolvConf(nameserver string, comment ...string) error {
+	if _, err := os.Stat(ConfDir); errors.Is(err, os.ErrNotExist) {
+		ns.madeDir = true
+	}
 	if err := os.MkdirAll(ns.ConfDir(), 0o755); err != nil {
 		return fmt.Errorf("resolv.conf for %s: %v", ns.Name, err)
 	}
@@ -140,14 +144,21 @@ func (ns *Namespace) Command(ctx context.Context, name string, args ...string) *
 	return cmd
 }
 
-// Remove deletes the namespace and its /etc/netns directory. Programs
-// still running in it keep it alive, without a network, until they end.
-// Removing twice is harmless.
+// Remove ends the processes still running in the namespace (a
+// command's children that outlived it: every process in a namespace of
+// ours was started there by us), deletes the namespace and its
+// /etc/netns directory, and /etc/netns itself if it made it and it is
+// empty. Removing twice is harmless.
 func (ns *Namespace) Remove() error {
 	if ns.removed.Swap(true) {
 		return nil
 	}
-	return remove(ns.Name)
+	killAll(ns.Name)
+	err := remove(ns.Name)
+	if ns.madeDir {
+		os.Remove(ConfDir) // only if empty: no other namespace has files there
+	}
+	return err
 }
 
 // remove deletes namespace name and its configuration directory; a part
@@ -162,7 +173,6 @@ func remove(name string) error {
 	if err := os.RemoveAll(filepath.Join(ConfDir, name)); err != nil {
 		errs = append(errs, err)
 	}
-	os.Remove(ConfDir) // only if empty: no other namespace has files there
 	return errors.Join(errs...)
 }
 

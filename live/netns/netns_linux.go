@@ -116,3 +116,17 @@ func (ns *Namespace) enter(f func() error) error {
 func setDeathSignal(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
+
+// killAll sends SIGKILL to every process in namespace name (ip netns
+// pids), by PID.
+func killAll(name string) {
+	out, err := ip("netns", "pids", name)
+	if err != nil {
+		return
+	}
+	for _, f := range strings.Fields(out) {
+		if pid, err := strconv.Atoi(f); err == nil && pid > 1 && pid != os.Getpid() {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
