@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hopsnet/hops/live/netns"
 )
 
 // RequireEnv makes a missing root, namespace support or tool fail the test
@@ -143,7 +145,7 @@ func removeStaleNamespaces(t *testing.T) {
 		if !ok || pid == os.Getpid() {
 			continue
 		}
-		if alive(pid) {
+		if netns.Alive(pid) {
 			continue // its run is still going
 		}
 		if out, err := ipCmd("netns", "del", n); err != nil {
@@ -152,18 +154,6 @@ func removeStaleNamespaces(t *testing.T) {
 			t.Logf("removed stale namespace %s from an earlier run", n)
 		}
 	}
-}
-
-// alive reports whether process pid runs (a zombie, killed but not yet
-// reaped, does not).
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	// "PID (COMM) STATE …"; COMM may hold spaces and parentheses.
-	i := bytes.LastIndexByte(b, ')')
-	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
 }
 
 // removeOwnNamespaces deletes every namespace of this process.
