@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"os"
 	"strconv"
@@ -43,11 +44,13 @@ type curlOpts struct {
 	write    string
 	silent   bool
 	agent    string
-	h2       bool   // --http2-prior-knowledge
-	h2up     bool   // --http2: HTTP/1.1 offering Upgrade: h2c
-	h1       bool   // --http1.1
-	cookieIn string // -b: NAME=VALUE pairs, or a file to read
-	jarOut   string // -c: the file to write the cookies to
+	h2       bool    // --http2-prior-knowledge
+	h2up     bool    // --http2: HTTP/1.1 offering Upgrade: h2c
+	h1       bool    // --http1.1
+	cookieIn string  // -b: NAME=VALUE pairs, or a file to read
+	jarOut   string  // -c: the file to write the cookies to
+	maxTime  float64 // -m: seconds for the whole operation; 0: none
+	connTime float64 // --connect-timeout: seconds to connect; 0: none
 }
 
 // curlFail is an error curl reports as "curl: (CODE) MSG" with CODE as
@@ -91,6 +94,14 @@ empty reply.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, v := range []struct {
+				name string
+				v    float64
+			}{{"--max-time", o.maxTime}, {"--connect-timeout", o.connTime}} {
+				if v.v < 0 || math.IsNaN(v.v) || math.IsInf(v.v, 0) {
+					return usageError{fmt.Errorf("curl: %s %v: expected a proper numerical parameter (seconds, 0 or more)", v.name, v.v)}
+				}
+			}
 			err := g.runCurl(o, args[0])
 			var cf *curlFail
 			if errors.As(err, &cf) {
@@ -127,6 +138,8 @@ func (o *curlOpts) flags(f *pflag.FlagSet) {
 	f.BoolVar(&o.h2, "http2-prior-knowledge", false, "speak HTTP/2 at once, without Upgrade (h2c by prior knowledge)")
 	f.BoolVar(&o.h2up, "http2", false, "ask for HTTP/2: the first request in HTTP/1.1 with Upgrade: h2c, HTTP/2 after the server's 101 (HTTP/1.1 if it declines)")
 	f.BoolVar(&o.h1, "http1.1", false, "speak HTTP/1.1 (the default)")
+	f.Float64VarP(&o.maxTime, "max-time", "m", 0, "give up after `SECONDS` of virtual time for the whole operation (exit 28)")
+	f.Float64Var(&o.connTime, "connect-timeout", 0, "give up connecting after `SECONDS` of virtual time (exit 28)")
 }
 
 // curlURL is an http URL taken apart.
@@ -291,7 +304,9 @@ type curlRun struct {
 	lastURL  curlURL
 	finished func()
 	cookies  *curlCookies
-	dropBody bool // a 301, 302 or 303 turned the POST into a GET
+	dropBody bool          // a 301, 302 or 303 turned the POST into a GET
+	cur      *web.Exchange // the exchange under way, as its progress reports it
+	over     bool          // the run has ended (a timeout ends it early)
 }
 
 func (g *globals) runCurl(o curlOpts, raw string) error {
@@ -346,9 +361,11 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 			default:
 				r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}})
 			}
-			// curl's clock starts before the name lookup, at the run's
-			// start; the lookup (if any) has just ended.
-			r.start, r.lookedUp = 0, src.Now()
+			// curl's clock starts before the name lookup, when the
+			// world's clock starts (after DHCP and the routing settled);
+			// the lookup (if any) has just ended.
+			r.start, r.lookedUp = s.w.Start, src.Now()
+			r.armTimeouts(src)
 			r.fetch(u, dst)
 			return nil
 		},
@@ -399,7 +416,42 @@ func (r *curlRun) fetch(u curlURL, addr netip.Addr) {
 		req.Header.Add("Cookie", h)
 	}
 	r.lastURL = u
-	r.client.DoProgress(netip.AddrPortFrom(addr, u.port), req, nil, func(x *web.Exchange) { r.exchanged(u, x) })
+	r.cur = nil
+	r.client.DoProgress(netip.AddrPortFrom(addr, u.port), req, func(x *web.Exchange) { r.cur = x }, func(x *web.Exchange) {
+		if !r.over {
+			r.exchanged(u, x)
+		}
+	})
+}
+
+// armTimeouts sets -m's and --connect-timeout's timers, counted in
+// virtual time from the run's start as curl counts from its own.
+func (r *curlRun) armTimeouts(src *node.Node) {
+	at := func(sec float64) sim.Time { return r.start.Add(time.Duration(sec * float64(time.Second))) }
+	if r.o.connTime > 0 {
+		src.NewTimer(func(now sim.Time) {
+			if r.over || r.cur != nil && r.cur.Connected != 0 || r.last != nil {
+				return // connected (or done) in time
+			}
+			msg := fmt.Sprintf("Failed to connect to %s port %d after %d ms: Timeout was reached", r.lastURL.host, r.lastURL.port, now.Sub(r.start).Milliseconds())
+			r.verbose("* %s\n* Closing connection\n", msg)
+			r.fail(&curlFail{28, msg})
+		}).ResetAt(at(r.o.connTime))
+	}
+	if r.o.maxTime > 0 {
+		src.NewTimer(func(now sim.Time) {
+			if r.over {
+				return
+			}
+			got := 0
+			if r.cur != nil && r.cur.Resp != nil {
+				got = len(r.cur.Resp.Body)
+			}
+			msg := fmt.Sprintf("Operation timed out after %d milliseconds with %d bytes received", now.Sub(r.start).Milliseconds(), got)
+			r.verbose("* %s\n* Closing connection\n", msg)
+			r.fail(&curlFail{28, msg})
+		}).ResetAt(at(r.o.maxTime))
+	}
 }
 
 func (r *curlRun) verbose(format string, args ...any) {
@@ -627,6 +679,9 @@ func exchangeFail(err error) *curlFail {
 }
 
 func (r *curlRun) fail(err error) {
+	if r.over {
+		return
+	}
 	r.err = err
 	r.done()
 }
@@ -641,6 +696,7 @@ func (r *curlRun) done() {
 			r.err = err
 		}
 	}
+	r.over = true
 	r.client.Close()
 	r.finished()
 }

@@ -153,7 +153,7 @@ func TestCurlCases(t *testing.T) {
 		{[]string{"-s", "nosuch"}, 6, ""},
 		// The home router forwards it to the ISP, whose edge router has no
 		// route and answers net unreachable (translated back by the NAT).
-		{[]string{"http://10.99.99.99/"}, 7, "curl: (7) Failed to connect to 10.99.99.99 port 80 after 46 ms: Couldn't connect to server\n"},
+		{[]string{"http://10.99.99.99/"}, 7, "curl: (7) Failed to connect to 10.99.99.99 port 80 after 25 ms: Couldn't connect to server\n"},
 		{[]string{"-o", file, "-w", "%{http_code} %{size_download}", "www.example.com/logo.png"}, 0, "200 315"},
 		{[]string{"-w", "%{url_effective} %{num_redirects}", "-L", "-o", os.DevNull, "www.example.com/about"}, 0, "http://www.example.com/about.html 1"},
 	} {
@@ -181,5 +181,30 @@ func TestCurlHTTP2PriorKnowledge(t *testing.T) {
 	out, _, code = hops(t, "curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", "www.example.com")
 	if code != 0 || out != "200" {
 		t.Errorf("-w: %q", out)
+	}
+}
+
+// -m and --connect-timeout end a run in virtual time as curl's do: exit
+// 28 with curl's words, timed from the world's start; an answer in time
+// is untouched; a bad value is a usage error.
+func TestCurlTimeouts(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--link-set", "dc-router--www.example.com:loss=100%", "curl", "--connect-timeout", "3", "http://www.example.com/"}, 28,
+			"curl: (28) Failed to connect to www.example.com port 80 after 3000 ms: Timeout was reached\n"},
+		{[]string{"--link-set", "home-uplink:rate=10kbps", "curl", "-m", "1", "-o", os.DevNull, "http://www.example.com/logo.png"}, 28,
+			"curl: (28) Operation timed out after 1000 milliseconds with 0 bytes received\n"},
+		{[]string{"--link-set", "home-uplink:rate=2kbps", "curl", "-m", "2.5", "-o", os.DevNull, "http://www.example.com/"}, 28,
+			"Operation timed out after 2500 milliseconds with"},
+		{[]string{"curl", "-m", "5", "--connect-timeout", "1", "-s", "-o", os.DevNull, "-w", "%{http_code}", "http://www.example.com/"}, 0, "200"},
+		{[]string{"curl", "-m", "-1", "http://www.example.com/"}, 2, "curl: --max-time -1: expected a proper numerical parameter"},
+	} {
+		out, errs, code := hops(t, c.args...)
+		if code != c.code || !strings.Contains(out+errs, c.want) {
+			t.Errorf("hops %q: exit %d, want %d and %q in:\n%s%s", c.args, code, c.code, c.want, out, errs)
+		}
 	}
 }
