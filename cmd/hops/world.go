@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -193,6 +195,7 @@ func writeWorld(w io.Writer, sc *scenario.Scenario) {
 		}
 		tw.Flush()
 	}
+	writeASes(w, sc)
 	if len(sc.Events) > 0 {
 		fmt.Fprintln(w, "\nEVENTS")
 		for _, e := range sc.Events {
@@ -203,6 +206,56 @@ func writeWorld(w io.Writer, sc *scenario.Scenario) {
 			fmt.Fprintf(w, "  at %v: link %s %s\n", e.At, e.Link, state)
 		}
 	}
+}
+
+// writeASes lists the autonomous systems (routing bgp): each AS's
+// routers and what the other ASes are to it.
+func writeASes(w io.Writer, sc *scenario.Scenario) {
+	routers := map[int][]string{}
+	var ases []int
+	rs := map[int]bool{}
+	for _, n := range sc.Nodes {
+		if n.AS == 0 {
+			continue
+		}
+		if routers[n.AS] == nil {
+			ases = append(ases, n.AS)
+		}
+		routers[n.AS] = append(routers[n.AS], n.Name)
+		rs[n.AS] = rs[n.AS] || n.RouteServer
+	}
+	if len(ases) == 0 {
+		return
+	}
+	slices.Sort(ases)
+	providers, customers, peers := map[int][]string{}, map[int][]string{}, map[int][]string{}
+	for _, r := range sc.Relationships {
+		a, b, peering := r.Pair()
+		if peering {
+			peers[a] = append(peers[a], strconv.Itoa(b))
+			peers[b] = append(peers[b], strconv.Itoa(a))
+			continue
+		}
+		customers[a] = append(customers[a], strconv.Itoa(b))
+		providers[b] = append(providers[b], strconv.Itoa(a))
+	}
+	fmt.Fprintln(w, "\nAUTONOMOUS SYSTEMS (BGP between them with --routing bgp)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  AS\tROUTERS\tPROVIDERS\tCUSTOMERS\tPEERS")
+	dash := func(l []string) string {
+		if len(l) == 0 {
+			return "-"
+		}
+		return strings.Join(l, " ")
+	}
+	for _, as := range ases {
+		name := strings.Join(routers[as], " ")
+		if rs[as] {
+			name += " (route server)"
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", as, name, dash(providers[as]), dash(customers[as]), dash(peers[as]))
+	}
+	tw.Flush()
 }
 
 // shapes gives each role a Graphviz shape.
