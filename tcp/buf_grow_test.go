@@ -83,3 +83,25 @@ func TestRecvBufGrows(t *testing.T) {
 		t.Fatal("not empty after reading everything")
 	}
 }
+
+// With autotuning, the SYN offers the window scale the largest buffer
+// needs (6 MiB: 7, as Linux with tcp_rmem's maximum), while the buffer
+// starts small; without, the scale follows the fixed buffer.
+func TestAutotuneWindowScale(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want uint8
+	}{
+		{Config{RecvBufSize: 128 << 10, RecvBufMax: 6 << 20}, 7},
+		{Config{RecvBufSize: 128 << 10}, 2},
+	} {
+		c := Dial(tc.cfg, 0)
+		segs := c.AppendOutput(nil, 0)
+		if len(segs) != 1 || !segs[0].Options.HasWindowScale || segs[0].Options.WindowScale != tc.want {
+			t.Errorf("%+v: SYN %v, want window scale %d", tc.cfg, segs, tc.want)
+		}
+		if c.rcv.capacity != tc.cfg.RecvBufSize {
+			t.Errorf("%+v: buffer starts at %d", tc.cfg, c.rcv.capacity)
+		}
+	}
+}

@@ -40,6 +40,15 @@ type Config struct {
 	// SendBufSize and RecvBufSize are the buffer sizes in bytes; 0 means
 	// DefaultBufSize. The receive buffer bounds the advertised window.
 	SendBufSize, RecvBufSize int
+	// RecvBufMax turns on receive-buffer autotuning, Linux's dynamic
+	// right-sizing (tcp_rcv_space_adjust): the buffer starts at
+	// RecvBufSize and, once per round trip in which the application read
+	// more than before, grows to twice what it read plus 16 segments, up
+	// to RecvBufMax, so the window keeps ahead of what the path carries.
+	// The window scale offered is the one RecvBufMax needs. 0 (the
+	// default) keeps RecvBufSize, as Linux does for a socket whose
+	// SO_RCVBUF was set.
+	RecvBufMax int
 	// NoWindowScale, NoTimestamps and NoSACK turn off offering the window
 	// scale (RFC 7323 section 2), timestamp (RFC 7323 section 3) and
 	// SACK-permitted (RFC 2018) options.

@@ -51,6 +51,14 @@ type Conn struct {
 	finAhead   bool      // a FIN arrived out of order, at finAheadAt
 	finAheadAt seq.Value // sequence number of that FIN
 	rcvMSS     int       // largest payload the peer has sent us (Linux's rcv_mss)
+	// Receive-buffer autotuning (Config.RecvBufMax), after Linux's
+	// rcvq_space and rcv_rtt_est.
+	rcvRead     uint64        // bytes the application has read
+	rcvSpace    int           // what it read in the last measured round trip
+	rcvSpaceAt  sim.Time      // when the current measurement began
+	rcvSpaceOff uint64        // rcvRead then
+	rcvSpaceOn  bool          // a measurement runs
+	rcvRTT      time.Duration // the receiver's RTT estimate, from timestamps
 
 	// Negotiated options.
 	wsOK, tsOK, sackOK bool
@@ -191,7 +199,7 @@ func (c *Conn) takeSYN(syn *Segment) {
 	if c.wsOK {
 		// RFC 7323 section 2.3: a shift above 14 is used as 14.
 		c.sndShift = min(o.WindowScale, maxWindowShift)
-		c.rcvShift = windowShift(c.cfg.RecvBufSize)
+		c.rcvShift = windowShift(max(c.cfg.RecvBufSize, c.cfg.RecvBufMax))
 	}
 	c.tsOK = !c.cfg.NoTimestamps && o.HasTimestamps
 	if c.tsOK {
@@ -285,6 +293,10 @@ func (c *Conn) Read(p []byte) int {
 	}
 	before := c.advertisedNow()
 	n := c.rcv.read(p)
+	if n > 0 {
+		c.rcvRead += uint64(n)
+		c.rcvSpaceAdjust(c.lastRecv)
+	}
 	if n > 0 && c.state.synchronized() && !c.rcvFin {
 		// Linux's tcp_cleanup_rbuf: tell the peer when the window
 		// it may use has at least doubled.
@@ -293,6 +305,61 @@ func (c *Conn) Read(p []byte) int {
 		}
 	}
 	return n
+}
+
+// rcvSpaceAdjust grows the receive buffer (Config.RecvBufMax), as
+// Linux's tcp_rcv_space_adjust: once a round trip has passed since the
+// measurement began, if the application read more in it than in the
+// last, the buffer becomes twice that plus 16 segments, plus twice that
+// again scaled by how much faster the application read than the round
+// trip before (at most RecvBufMax). now is the last arrival: reads
+// follow arrivals.
+func (c *Conn) rcvSpaceAdjust(now sim.Time) {
+	if c.cfg.RecvBufMax <= c.rcv.capacity || c.rcvRTT <= 0 {
+		return
+	}
+	if !c.rcvSpaceOn {
+		c.rcvSpaceOn, c.rcvSpaceAt, c.rcvSpaceOff = true, now, c.rcvRead
+		c.rcvSpace = min(c.rcv.capacity, 10*c.rcvMSS)
+		return
+	}
+	if now.Sub(c.rcvSpaceAt) < c.rcvRTT {
+		return
+	}
+	if copied := int(c.rcvRead - c.rcvSpaceOff); copied > c.rcvSpace {
+		win := 2*copied + 16*c.rcvMSS
+		if c.rcvSpace > 0 {
+			// The sender is growing (slow start doubles it each round
+			// trip): give room for the growth to come, as Linux does.
+			win += 2 * (win * (copied - c.rcvSpace) / c.rcvSpace)
+		}
+		if win > c.rcv.capacity {
+			c.rcv.capacity = min(win, c.cfg.RecvBufMax)
+			c.stats.RecvBufGrowths++
+		}
+		c.rcvSpace = copied
+	}
+	c.rcvSpaceAt, c.rcvSpaceOff = now, c.rcvRead
+}
+
+// rcvRTTSample folds in the round trip a data segment's echoed
+// timestamp shows (Linux's tcp_rcv_rtt_measure_ts): the least seen,
+// smoothed upwards, at least 1 ms (the clock's tick).
+func (c *Conn) rcvRTTSample(now sim.Time, ecr uint32) {
+	if ecr == 0 {
+		return
+	}
+	m := time.Duration(int32(c.tsClock(now)-ecr)) * time.Millisecond
+	if m < 0 {
+		return
+	}
+	m = max(m, time.Millisecond)
+	switch {
+	case c.rcvRTT == 0 || m < c.rcvRTT:
+		c.rcvRTT = m
+	default:
+		c.rcvRTT += (m - c.rcvRTT) / 8
+	}
 }
 
 // Readable returns how many bytes Read would return now.
@@ -430,6 +497,10 @@ type Stats struct {
 	MSS                int           `json:"mss"`         // payload bytes of a full-sized segment
 	SendWindow         int           `json:"send_window"` // the peer's window, bytes
 	Congestion         string        `json:"congestion"`  // the congestion controller's name
+	// RecvBuf is the receive buffer's size now; RecvBufGrowths counts
+	// how often autotuning grew it (Config.RecvBufMax).
+	RecvBuf        int    `json:"recv_buf"`
+	RecvBufGrowths uint64 `json:"recv_buf_growths,omitempty"`
 }
 
 // Stats returns the connection's counters and current estimates.
@@ -440,5 +511,6 @@ func (c *Conn) Stats() Stats {
 	s.Cwnd, s.Ssthresh, s.MSS = c.ccs.Cwnd, c.ccs.Ssthresh, c.ccs.MSS
 	s.SendWindow = c.sndWnd
 	s.Congestion = c.cc.Name()
+	s.RecvBuf = c.rcv.capacity
 	return s
 }

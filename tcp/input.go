@@ -219,6 +219,9 @@ func (c *Conn) handleText(now sim.Time, s *Segment) {
 	free := c.rcv.free()
 	data := s.Payload[:max(min(len(s.Payload), free-off), 0)]
 	hadHoles := c.rcv.nooo > 0
+	if c.cfg.RecvBufMax > 0 && c.tsOK && s.Options.HasTimestamps {
+		c.rcvRTTSample(now, s.Options.TSEcr)
+	}
 	advanced, _ := c.rcv.write(s.Seq, data)
 	c.rcvNxt = c.rcv.nxt
 	c.stats.BytesReceived += uint64(advanced)

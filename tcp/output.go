@@ -97,7 +97,7 @@ func (c *Conn) synOptions(now sim.Time) wire.TCPOptions {
 		}
 	}
 	if c.wsOK && !c.cfg.NoWindowScale {
-		o.HasWindowScale, o.WindowScale = true, windowShift(c.cfg.RecvBufSize)
+		o.HasWindowScale, o.WindowScale = true, windowShift(max(c.cfg.RecvBufSize, c.cfg.RecvBufMax))
 	}
 	return o
 }

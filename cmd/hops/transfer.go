@@ -196,7 +196,7 @@ The run is deterministic: the same seed gives the same bytes on the wire.`,
 	f.BoolVarP(&udp, "udp", "u", false, "send a UDP stream at a constant rate instead of a TCP transfer")
 	f.StringVar(&cc, "cc", "cubic", "TCP congestion control: `ALGO` cubic (with HyStart++, as Linux) or newreno")
 	f.VarP(intFlag{&flows, "transfer", 1, maxFlows}, "flows", "P", "TCP: `N` parallel connections (ports 5201, 5202 …), like iperf3 -P")
-	f.VarP(sizeFlag{&window}, "window", "w", "TCP send and receive buffer `SIZE` of both ends (default 4MiB; hops has no buffer autotuning yet)")
+	f.VarP(sizeFlag{&window}, "window", "w", "TCP send and receive buffer `SIZE` of both ends, fixed (default: Linux's, the receive buffer autotuned from 128 KiB to 6 MiB, the send buffer up to 4 MiB)")
 	f.VarP(rateFlag{&cfg.Rate}, "rate", "b", "UDP payload `RATE` in bits per second: 90Mbps, 1.5Gbps, or iperf3's 90M")
 	f.VarP(intFlag{&cfg.Length, "transfer", udpstream.HeaderLen, udpstream.MaxLength}, "length", "l", "UDP payload `BYTES` per datagram")
 	secondsVarP(f, &duration, "time", "t", udpstream.DefaultDuration, "how long to send, in seconds or as a duration (10, 500ms)")
@@ -347,10 +347,13 @@ type tcpOpts struct {
 	synLinear int
 }
 
-// defaultTCPWindow stands in for Linux's receive-buffer autotuning, which
-// hops lacks: a buffer about as large as an autotuned Linux socket grows
-// to on the default world's paths (tcp_rmem's maximum is 6 MiB).
-const defaultTCPWindow = 4 << 20
+// Linux's TCP buffer sizes (net.ipv4.tcp_rmem, tcp_wmem): what hops
+// transfer's connections use without -w.
+const (
+	linuxRmemDefault = 131072
+	linuxRmemMax     = 6291456
+	linuxWmemMax     = 4194304
+)
 
 // defaultTCPSize is what a TCP transfer sends without --size.
 const defaultTCPSize = 10 << 20
@@ -369,13 +372,19 @@ func (g *globals) tcpTransfer(cmd *cobra.Command, from, dest string, o tcpOpts) 
 		return usageError{fmt.Errorf("transfer: unknown congestion control %q (hops has: %s)", o.cc, strings.Join(tcp.CongestionNames(), ", "))}
 	}
 	cfg := bulk.Config{Size: o.size, Port: uint16(o.port), Interval: o.interval}
-	if o.window == 0 {
-		o.window = defaultTCPWindow
-	}
 	if o.window > 1<<30 {
 		return usageError{fmt.Errorf("transfer: --window %d: at most 1 GiB (RFC 7323's largest window)", o.window)}
 	}
-	cfg.TCP.SendBufSize, cfg.TCP.RecvBufSize = int(o.window), int(o.window)
+	if o.window == 0 {
+		// Linux's defaults: the receive buffer starts at tcp_rmem's
+		// default and autotunes to its maximum; the send buffer may
+		// reach tcp_wmem's maximum (memory is taken as it fills).
+		cfg.TCP.RecvBufSize, cfg.TCP.RecvBufMax, cfg.TCP.SendBufSize = linuxRmemDefault, linuxRmemMax, linuxWmemMax
+	} else {
+		// -w sets both buffers and no autotuning, as SO_SNDBUF and
+		// SO_RCVBUF do in Linux (iperf3 -w).
+		cfg.TCP.SendBufSize, cfg.TCP.RecvBufSize = int(o.window), int(o.window)
+	}
 	cfg.TCP.Congestion = newCC
 	cfg.TCP.SynLinearTimeouts = o.synLinear
 	if cfg.Size == 0 {
