@@ -108,3 +108,18 @@ func FuzzServerConn(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePriority: any Priority field value gives parameters in range
+// (urgency 0..7), never a panic; a value that is no dictionary gives the
+// defaults.
+func FuzzParsePriority(f *testing.F) {
+	for _, s := range []string{"u=0, i", "u=5", "i", "u=3, i=?0", "u=8", "u=1;a=2, x=(1 2), i", `u="x"`, "u=1.5", ",", "u=0,,i", "a=b;c=d, e=(f g);h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		p := ParsePriority(v)
+		if p.Urgency > 7 {
+			t.Fatalf("%q: urgency %d", v, p.Urgency)
+		}
+	})
+}

@@ -208,3 +208,21 @@ func TestBridgeBoundsWhatWaits(t *testing.T) {
 		b.Close()
 	})
 }
+
+// FuzzCheck: whatever Linux writes to the device, Check never panics,
+// and what it accepts parses as IPv4 with a transport header hops reads.
+func FuzzCheck(f *testing.F) {
+	h1, h2 := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.6")
+	f.Add(echo(h1, h2, 64, 1))
+	f.Add([]byte{0x45, 0, 0, 20})
+	f.Add([]byte{0x60, 0, 0, 0})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, d []byte) {
+		if bridge.Check(d) != nil {
+			return
+		}
+		if _, _, err := wire.ParseIPv4(d); err != nil {
+			t.Fatalf("Check accepted %x, which does not parse: %v", d, err)
+		}
+	})
+}
