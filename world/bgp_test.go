@@ -423,3 +423,43 @@ func TestBGPRouteBackAfterOSPF(t *testing.T) {
 		t.Fatalf("after OSPF dropped %v, isp-a-edge's table has %v (%v), want BGP's route", p, r, ok)
 	}
 }
+
+// A static route wins over the oracle's, OSPF's and BGP's routes to the
+// same prefix: isp-a-core sends www's subnet to its carrier instead of
+// the exchange, whatever the routing. (The others do not know: under the
+// oracle and OSPF carrier-1's shortest way back to www is through
+// isp-a-core, and the datagram loops until its TTL runs out, as it would
+// with the same static route on real routers.)
+func TestStaticRoutes(t *testing.T) {
+	b := strings.Replace(string(world.DefaultYAML()), "  - {name: isp-a-core, role: isp, as: 64496}",
+		`  - {name: isp-a-core, role: isp, as: 64496, static-routes: ["203.0.113.8/30 via 198.18.2.2"]}`, 1)
+	for _, routing := range []string{"oracle", "ospf", "bgp"} {
+		w, err := world.FromYAML("t.yaml", []byte(b), 1, world.Options{Routing: routing})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Settle(); err != nil {
+			t.Fatal(err)
+		}
+		core := w.Node("isp-a-core")
+		r, ok := core.Routes.Lookup(netip.MustParseAddr("203.0.113.10"))
+		if !ok || r.Proto != "static" || r.NextHop != netip.MustParseAddr("198.18.2.2") {
+			t.Errorf("%s: isp-a-core's route to www: %v", routing, r)
+		}
+		hops, err := path(w, w.Node("resolver.isp-a.net"), netip.MustParseAddr("203.0.113.10"))
+		var names []string
+		for _, h := range hops {
+			names = append(names, h.Name)
+		}
+		if len(names) < 3 || names[1] != "isp-a-core" || names[2] != "carrier-1" {
+			t.Errorf("%s: resolver → www: %v %v", routing, names, err)
+		}
+		if loops := err != nil && strings.Contains(err.Error(), "loops"); loops != (routing != "bgp") {
+			t.Errorf("%s: resolver → www: %v, %v (BGP carries it on; the others send it back)", routing, names, err)
+		}
+	}
+	bad := strings.Replace(b, "via 198.18.2.2", "via 10.1.2.3", 1)
+	if _, err := world.FromYAML("t.yaml", []byte(bad), 1, world.Options{}); err == nil || !strings.Contains(err.Error(), "10.1.2.3 is on none of its subnets") {
+		t.Errorf("a next hop that is no neighbour: %v", err)
+	}
+}

@@ -240,6 +240,7 @@ func (w *World) fillAtOnce(s int) {
 	n := w.Nodes[s]
 	n.Routes.Clear()
 	w.connectedRoutes(n)
+	defer w.insertStatics(s, &n.Routes)
 	if w.connectedOnly(s) {
 		return
 	}
@@ -323,6 +324,7 @@ func (w *World) fillRoutes(s int, t *node.RouteTable) {
 	for _, r := range live {
 		t.Insert(r)
 	}
+	w.insertStatics(s, t)
 	o.routes = live[:0]
 }
 

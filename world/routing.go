@@ -230,7 +230,7 @@ func (w *World) RoutingConverged() (bool, string) {
 			if connected(n, p) {
 				continue
 			}
-			if r, ok := n.Routes.Lookup(p.Addr()); !ok || r.Proto != "ospf" {
+			if r, ok := n.Routes.Lookup(p.Addr()); !ok || r.Proto != "ospf" && r.Proto != "static" {
 				return false, n.Name + " has no OSPF route to " + p.String()
 			}
 		}

@@ -106,6 +106,7 @@ type World struct {
 	// routing.go).
 	OSPF       []*ospfd.Daemon
 	ospfByNode map[*node.Node]*ospfd.Daemon
+	statics    [][]node.Route // per node: its static routes (static-routes)
 	// BGP holds the BGP daemons (routing bgp), in node order.
 	BGP       []*bgpd.Daemon
 	bgpByNode map[*node.Node]*bgpd.Daemon
@@ -199,6 +200,9 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 	}
 	w.markDynamic()
 	if err := w.markOSPF(); err != nil {
+		return nil, fmt.Errorf("%s: %v", sc.File, err)
+	}
+	if err := w.buildStatics(); err != nil {
 		return nil, fmt.Errorf("%s: %v", sc.File, err)
 	}
 	w.ComputeRoutes()

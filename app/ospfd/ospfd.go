@@ -318,6 +318,9 @@ func (d *Daemon) install(now sim.Time) {
 		if old, ok := d.installed[p]; ok && old.Equal(r) {
 			continue
 		}
+		if cur, ok := d.n.Routes.Get(p); ok && cur.Proto == "static" {
+			continue // a static route wins (administrative distance 1)
+		}
 		d.n.Routes.Insert(r)
 		verb := "add"
 		if _, ok := d.installed[p]; ok {

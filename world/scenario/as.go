@@ -1,6 +1,11 @@
 package scenario
 
-import "time"
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
 
 // ASRelationship is a business relationship between two autonomous
 // systems: either Provider and Customer, or Peer and PeerWith.
@@ -19,6 +24,37 @@ func (r ASRelationship) Pair() (a, b int, peers bool) {
 		return r.Peer, r.PeerWith, true
 	}
 	return r.Provider, r.Customer, false
+}
+
+// ParseStaticRoute reads a static route, "PREFIX via ADDR".
+func ParseStaticRoute(e string) (prefix netip.Prefix, via netip.Addr, err error) {
+	f := strings.Fields(e)
+	if len(f) != 3 || f[1] != "via" {
+		return prefix, via, fmt.Errorf("static route %q: want \"PREFIX via ADDR\", e.g. \"10.9.0.0/16 via 198.18.1.2\"", e)
+	}
+	if prefix, err = netip.ParsePrefix(f[0]); err != nil || !prefix.Addr().Is4() {
+		return prefix, via, fmt.Errorf("static route %q: %q is not an IPv4 prefix (ADDR/LEN)", e, f[0])
+	}
+	if via, err = netip.ParseAddr(f[2]); err != nil || !via.Is4() {
+		return prefix, via, fmt.Errorf("static route %q: %q is not an IPv4 address", e, f[2])
+	}
+	return prefix.Masked(), via, nil
+}
+
+// checkStaticRoutes checks the static routes' syntax (that the next hop
+// is a neighbour is checked when the world is built).
+func (d *decoder) checkStaticRoutes(nodes []nodeInfo) {
+	for _, n := range nodes {
+		for _, e := range n.StaticRoutes {
+			if _, _, err := ParseStaticRoute(e); err != nil {
+				pos := n.Pos
+				if f := keyOf[Node](d, n.Pos, "static-routes"); f != nil {
+					pos = f.val.pos
+				}
+				d.errorf(pos, "%v", err)
+			}
+		}
+	}
 }
 
 // checkTimers checks the routing protocols' timers against each other.

@@ -103,3 +103,24 @@ func TestRoutingTimers(t *testing.T) {
 		}
 	}
 }
+
+// Static routes read as "PREFIX via ADDR"; anything else is reported at
+// the key.
+func TestStaticRouteSyntax(t *testing.T) {
+	s, err := Parse("w.yaml", []byte(`nodes:
+  - {name: r, role: router, static-routes: ["10.9.0.0/16 via 198.18.1.2"]}
+`))
+	if err != nil || len(s.Nodes[0].StaticRoutes) != 1 {
+		t.Fatalf("%v %+v", err, s)
+	}
+	for _, tc := range []struct{ route, want string }{
+		{"10.9.0.0/16", `w.yaml:2:44: static route "10.9.0.0/16": want "PREFIX via ADDR"`},
+		{"10.9.0.0 via 198.18.1.2", `w.yaml:2:44: static route "10.9.0.0 via 198.18.1.2": "10.9.0.0" is not an IPv4 prefix (ADDR/LEN)`},
+		{"10.9.0.0/16 via r2", `w.yaml:2:44: static route "10.9.0.0/16 via r2": "r2" is not an IPv4 address`},
+	} {
+		_, err := Parse("w.yaml", []byte("nodes:\n  - {name: r, role: router, static-routes: [\""+tc.route+"\"]}\n"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %s", tc.route, err, tc.want)
+		}
+	}
+}

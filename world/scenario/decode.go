@@ -168,6 +168,7 @@ func (d *decoder) decode(data []byte) *Scenario {
 	d.validate(nodes, links, lans, events)
 	d.checkASes(s, nodes, links)
 	d.checkTimers(s)
+	d.checkStaticRoutes(nodes)
 
 	s.Nodes = nil
 	for _, n := range nodes {

@@ -147,6 +147,9 @@ type Node struct {
 	NAT *NAT `yaml:"nat" json:"nat,omitempty" hops:"alias=napt|masquerade|snat; doc=For routers: network address and port translation between an inside and an outside interface (see nodes[].nat). Default: none."`
 	// ECMP is how a router spreads datagrams over equal-cost paths.
 	ECMP ECMPMode `yaml:"ecmp" json:"ecmp,omitempty" hops:"alias=multipath; doc=For routers: how forwarded datagrams spread over the equal-cost paths of a multipath route (OSPF computes them): per-flow (a keyed hash of the addresses, the protocol and the ports picks the path, so a connection stays on one) or per-packet (the paths take turns). Default: per-flow."`
+	// StaticRoutes are routes written by hand, as `ip route add PREFIX
+	// via ADDR` would: "PREFIX via ADDR".
+	StaticRoutes []string `yaml:"static-routes" json:"static_routes,omitempty" hops:"alias=routes|static|ip-routes; doc=Routes written by hand, each \"PREFIX via ADDR\" (ADDR a neighbour on one of the node's subnets), e.g. \"10.9.0.0/16 via 198.18.1.2\": shown as proto static; they win over the oracle's, OSPF's and BGP's routes to the same prefix (administrative distance 1; connected subnets 0). Default: none."`
 	// AS is the autonomous system a router belongs to (BGP).
 	AS int `yaml:"as" json:"as,omitempty" hops:"min=1; max=4294967295; alias=asn|as-number; doc=For routers: the autonomous system the router belongs to, a 4-octet AS number (RFC 6793); use the documentation ranges 64496-64511 and 65536-65551 (RFC 5398). With routing bgp every router with a static address needs one. Default: none."`
 	// RouteServer makes a router an IXP's route server.

@@ -19,7 +19,7 @@ func TestNodeKeysAreSchemaDriven(t *testing.T) {
 			t.Errorf("node key %q is decoded by hand; per-node keys must be decoded from their tags", fs.key)
 		}
 	}
-	if got := strings.Join(keys, ","); got != "name,role,services,resolver,icmp-ratelimit,nat,ecmp,as,route-server" {
+	if got := strings.Join(keys, ","); got != "name,role,services,resolver,icmp-ratelimit,nat,ecmp,static-routes,as,route-server" {
 		t.Errorf("node keys %s", got)
 	}
 }
