@@ -463,3 +463,45 @@ func TestStaticRoutes(t *testing.T) {
 		t.Errorf("a next hop that is no neighbour: %v", err)
 	}
 }
+
+// diamondAS: AS 64496 is a diamond r1 (r2 | r3) r4 of equal links; r4 is
+// its border to AS 64497 (x, host hx); h1 hangs off r1.
+const diamondAS = `routing: bgp
+nodes:
+  - {name: r1, role: router, as: 64496}
+  - {name: r2, role: router, as: 64496}
+  - {name: r3, role: router, as: 64496}
+  - {name: r4, role: router, as: 64496}
+  - {name: x, role: router, as: 64497}
+  - {name: h1, role: host}
+  - {name: hx, role: host}
+links:
+  - {a: r1 10.0.12.1/30, b: r2 10.0.12.2/30, delay: 1ms}
+  - {a: r1 10.0.13.1/30, b: r3 10.0.13.2/30, delay: 1ms}
+  - {a: r2 10.0.24.1/30, b: r4 10.0.24.2/30, delay: 1ms}
+  - {a: r3 10.0.34.1/30, b: r4 10.0.34.2/30, delay: 1ms}
+  - {a: r4 10.0.4.1/30, b: x 10.0.4.2/30, delay: 1ms}
+  - {a: r1 10.1.0.1/24, b: h1 10.1.0.2/24}
+  - {a: x 10.9.0.1/24, b: hx 10.9.0.2/24}
+as-relationships:
+  - {provider: 64497, customer: 64496}
+`
+
+// An iBGP route whose next hop OSPF reaches over two equal paths takes
+// both (ECMP through a recursive next hop).
+func TestBGPRecursiveECMP(t *testing.T) {
+	w, err := world.FromYAML("d.yaml", []byte(diamondAS), 1, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Settle(); err != nil {
+		t.Fatal(err)
+	}
+	r, ok := w.Node("r1").Routes.Lookup(netip.MustParseAddr("10.9.0.2"))
+	if !ok || r.Proto != "bgp" || len(r.Alt) != 1 {
+		t.Fatalf("r1's route to hx: %v (%d alternates), want a BGP route over both sides of the diamond", r, len(r.Alt))
+	}
+	if hops := []netip.Addr{r.NextHop, r.Alt[0].NextHop}; hops[0] == hops[1] {
+		t.Fatalf("both paths through %v", hops[0])
+	}
+}

@@ -576,7 +576,13 @@ func (d *Daemon) route(p netip.Prefix) (node.Route, bool) {
 	if b.External {
 		metric = MetricExternal
 	}
-	return node.Route{Prefix: p, Iface: via.Iface, NextHop: gw, Metric: metric, Proto: "bgp"}, true
+	r := node.Route{Prefix: p, Iface: via.Iface, NextHop: gw, Metric: metric, Proto: "bgp"}
+	if via.NextHop.IsValid() && len(via.Alt) > 0 {
+		// The IGP reaches the next hop over several equal paths: so does
+		// the route through it (ECMP, as FRR's recursive next hops).
+		r.Alt = append([]node.Hop(nil), via.Alt...)
+	}
+	return r, true
 }
 
 // note reports a route added or changed, in ip route's words.
