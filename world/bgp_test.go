@@ -505,3 +505,40 @@ func TestBGPRecursiveECMP(t *testing.T) {
 		t.Fatalf("both paths through %v", hops[0])
 	}
 }
+
+// A static route whose next hop's link goes down is withdrawn, so the
+// computed route takes over, and it comes back with the link; a static
+// route to one of the node's own subnets is refused.
+func TestStaticRouteLinkDown(t *testing.T) {
+	b := strings.Replace(string(world.DefaultYAML()), "  - {name: isp-a-core, role: isp, as: 64496}",
+		`  - {name: isp-a-core, role: isp, as: 64496, static-routes: ["203.0.113.8/30 via 198.18.100.2"]}`, 1)
+	www := netip.MustParseAddr("203.0.113.10")
+	for _, routing := range []string{"oracle", "ospf", "bgp"} {
+		w, err := world.FromYAML("t.yaml", []byte(b), 1, world.Options{Routing: routing})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Settle(); err != nil {
+			t.Fatal(err)
+		}
+		core := w.Node("isp-a-core")
+		proto := func() string { r, _ := core.Routes.Lookup(www); return r.Proto }
+		if p := proto(); p != "static" {
+			t.Fatalf("%s: isp-a-core's route to www is %q before the cut", routing, p)
+		}
+		w.Link("isp-a-core--ixp").SetUp(false)
+		w.Kernel.RunUntil(w.Kernel.Now().Add(time.Second))
+		if _, err := path(w, w.Node("resolver.isp-a.net"), www); err != nil || proto() == "static" {
+			t.Errorf("%s: after the cut, route %q, path error %v", routing, proto(), err)
+		}
+		w.Link("isp-a-core--ixp").SetUp(true)
+		w.Kernel.RunUntil(w.Kernel.Now().Add(time.Minute))
+		if p := proto(); p != "static" {
+			t.Errorf("%s: isp-a-core's route to www is %q after the link came back", routing, p)
+		}
+	}
+	own := strings.Replace(b, "203.0.113.8/30 via 198.18.100.2", "192.0.2.52/30 via 198.18.2.2", 1)
+	if _, err := world.FromYAML("t.yaml", []byte(own), 1, world.Options{}); err == nil || !strings.Contains(err.Error(), "is the node's own subnet") {
+		t.Errorf("a static route to a connected subnet: %v", err)
+	}
+}

@@ -11,8 +11,11 @@ import (
 // as proto static. They win over every computed route to the same
 // prefix, as their administrative distance (1) is below the oracle's,
 // OSPF's (110) and BGP's (20, 200); only a connected subnet (0) beats
-// them. The oracle adds them to every table it builds; OSPF and BGP
-// never install over them.
+// them. A static route whose next hop's link is down is left out, as a
+// routing daemon withdraws it, so the computed route takes over (and it
+// comes back with the link). The oracle adds them to every table it
+// builds; OSPF and BGP never install over them; a link change
+// re-evaluates them on their nodes (restatic).
 
 // buildStatics reads every node's static routes: each next hop must be
 // a neighbour, on a subnet of one of the node's interfaces.
@@ -35,18 +38,62 @@ func (w *World) buildStatics() error {
 			if iface < 0 {
 				return fmt.Errorf("node %s: static route %q: %v is on none of its subnets (a next hop must be a neighbour)", n.Name, e, via)
 			}
+			if connected(n, prefix) {
+				return fmt.Errorf("node %s: static route %q: %v is the node's own subnet (its connected route wins)", n.Name, e, prefix)
+			}
 			w.statics[s] = append(w.statics[s], node.Route{Prefix: prefix, Iface: iface, NextHop: via, Proto: "static"})
 		}
 	}
 	return nil
 }
 
-// insertStatics adds node s's static routes to table t.
+// insertStatics adds node s's static routes whose link is up to table t.
 func (w *World) insertStatics(s int, t *node.RouteTable) {
 	if w.statics == nil {
 		return
 	}
+	ifs := w.Nodes[s].Ifaces()
 	for _, r := range w.statics[s] {
-		t.Insert(r)
+		if ifs[r.Iface].Up() {
+			t.Insert(r)
+		}
+	}
+}
+
+// restatic re-evaluates the static routes after a link change: an
+// oracle table is rebuilt when next used; a node whose routes come from
+// OSPF or BGP gets its statics put in or taken out, and its daemons
+// install their own routes again where a static went away.
+func (w *World) restatic() {
+	for s, rs := range w.statics {
+		if len(rs) == 0 {
+			continue
+		}
+		n := w.Nodes[s]
+		if !w.connectedOnly(s) {
+			n.Routes.Invalidate()
+			continue
+		}
+		changed := false
+		for _, r := range rs {
+			cur, ok := n.Routes.Get(r.Prefix)
+			switch up := n.Ifaces()[r.Iface].Up(); {
+			case up && (!ok || cur.Proto != "static"):
+				n.Routes.Insert(r)
+				changed = true
+			case !up && ok && cur.Proto == "static":
+				n.Routes.Remove(r.Prefix)
+				changed = true
+			}
+		}
+		if !changed {
+			continue
+		}
+		if d := w.ospfByNode[n]; d != nil {
+			d.Reinstall()
+		}
+		if d := w.bgpByNode[n]; d != nil {
+			d.Resolve()
+		}
 	}
 }

@@ -186,6 +186,7 @@ func Build(sc *scenario.Scenario, seed uint64, opts Options) (*World, error) {
 		w.linkIndex[sl.Name] = len(w.Links)
 		w.Links = append(w.Links, l)
 		l.Watch(w.linkChanged)
+		l.Watch(func(sim.Time, bool) { w.restatic() })
 		cost := w.cost(len(w.Links) - 1)
 		w.adj[a] = append(w.adj[a], edge{iface: ia, to: b, peer: ib, links: []*link.Link{l}, cost: cost})
 		w.adj[b] = append(w.adj[b], edge{iface: ib, to: a, peer: ia, links: []*link.Link{l}, cost: cost})

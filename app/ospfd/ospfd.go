@@ -363,6 +363,14 @@ func (d *Daemon) connected(p netip.Prefix) bool {
 	return false
 }
 
+// Reinstall installs the engine's routes again, whatever the daemon
+// remembers having installed: another route (a static one) left the
+// table.
+func (d *Daemon) Reinstall() {
+	clear(d.installed)
+	d.install(d.n.Now())
+}
+
 // SetOnChange sets the function called after the daemon changed the
 // node's routes (Config.OnChange).
 func (d *Daemon) SetOnChange(f func()) { d.onChange = f }

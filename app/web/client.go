@@ -25,6 +25,10 @@ type ClientConfig struct {
 	// a server that ignores the offer answers in HTTP/1.1, and that
 	// connection then closes after the exchange.
 	H2CUpgrade bool
+	// OnConnected, if set, is called when a new connection's handshake
+	// completes, with the exchange it was opened for (curl's connect
+	// timeout watches it).
+	OnConnected func(*Exchange)
 }
 
 // Client sends requests from a node, one at a time per connection, and
@@ -187,6 +191,9 @@ type clientConn struct {
 
 func (cc *clientConn) connected(tc *node.TCPConn) {
 	cc.x.Connected = cc.c.n.Now()
+	if f := cc.c.cfg.OnConnected; f != nil {
+		f(cc.x)
+	}
 	cc.begin(cc.x, cc.req, cc.done)
 }
 

@@ -161,6 +161,9 @@ func (hc *h2conn) onConnected(tc *node.TCPConn) {
 	for _, s := range hc.streams {
 		if s.x.Connected == 0 {
 			s.x.Connected = hc.connected
+			if f := hc.c.cfg.OnConnected; f != nil {
+				f(s.x)
+			}
 		}
 	}
 	if hc.upX != nil && hc.upX.x.Connected == 0 {

@@ -307,6 +307,7 @@ type curlRun struct {
 	dropBody bool          // a 301, 302 or 303 turned the POST into a GET
 	cur      *web.Exchange // the exchange under way, as its progress reports it
 	over     bool          // the run has ended (a timeout ends it early)
+	conn     *web.Exchange // the exchange whose connection came up last
 }
 
 func (g *globals) runCurl(o curlOpts, raw string) error {
@@ -350,16 +351,17 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 			if r.body == nil {
 				r.body = s.out
 			}
+			connected := func(x *web.Exchange) { r.conn = x }
 			switch {
 			case o.h1:
-				r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}})
+				r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}, OnConnected: connected})
 			case o.h2:
-				r.client = web.NewH2Client(src, web.ClientConfig{}, h2.ClientConfig{MaxBodyBytes: curlMaxBody})
+				r.client = web.NewH2Client(src, web.ClientConfig{OnConnected: connected}, h2.ClientConfig{MaxBodyBytes: curlMaxBody})
 			case o.h2up:
-				r.client = web.NewH2Client(src, web.ClientConfig{H2CUpgrade: true, HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}},
+				r.client = web.NewH2Client(src, web.ClientConfig{H2CUpgrade: true, HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}, OnConnected: connected},
 					h2.ClientConfig{MaxBodyBytes: curlMaxBody})
 			default:
-				r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}})
+				r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}, OnConnected: connected})
 			}
 			// curl's clock starts before the name lookup, when the
 			// world's clock starts (after DHCP and the routing settled);
@@ -430,7 +432,7 @@ func (r *curlRun) armTimeouts(src *node.Node) {
 	at := func(sec float64) sim.Time { return r.start.Add(time.Duration(sec * float64(time.Second))) }
 	if r.o.connTime > 0 {
 		src.NewTimer(func(now sim.Time) {
-			if r.over || r.cur != nil && r.cur.Connected != 0 || r.last != nil {
+			if r.over || r.conn != nil || r.last != nil {
 				return // connected (or done) in time
 			}
 			msg := fmt.Sprintf("Failed to connect to %s port %d after %d ms: Timeout was reached", r.lastURL.host, r.lastURL.port, now.Sub(r.start).Milliseconds())
@@ -688,7 +690,15 @@ func (r *curlRun) fail(err error) {
 
 // done ends the run: -w's output, then the connections kept open close.
 func (r *curlRun) done() {
-	if r.o.write != "" && r.last != nil {
+	if r.o.write != "" {
+		if r.last == nil {
+			// Nothing was exchanged (a timeout): curl still writes -w,
+			// with http_code 000 and the times it has.
+			r.last = &web.Exchange{}
+			if x := r.conn; x != nil {
+				r.last = x
+			}
+		}
 		io.WriteString(r.s.out, r.writeOut())
 	}
 	if r.o.jarOut != "" && r.cookies.jar != nil {

@@ -208,3 +208,23 @@ func TestCurlTimeouts(t *testing.T) {
 		}
 	}
 }
+
+// A connection that is up before --connect-timeout stays good even if the
+// first byte comes after it (the default world connects at 74 ms and
+// answers at 97 ms).
+func TestCurlConnectTimeoutAfterConnect(t *testing.T) {
+	for _, args := range [][]string{
+		{"curl", "-s", "-o", os.DevNull, "-w", "%{http_code}", "--connect-timeout", "0.08", "http://www.example.com/"},
+		{"curl", "-s", "-o", os.DevNull, "-w", "%{http_code}", "--connect-timeout", "0.08", "--http2-prior-knowledge", "http://www.example.com/"},
+	} {
+		out, errs, code := hops(t, args...)
+		if code != 0 || out != "200" {
+			t.Errorf("hops %q: exit %d, %q %s", args, code, out, errs)
+		}
+	}
+	// A timeout still writes -w, with code 000.
+	out, _, code := hops(t, "--link-set", "dc-router--www.example.com:loss=100%", "curl", "-s", "--connect-timeout", "1", "-w", "%{http_code}", "http://www.example.com/")
+	if code != 28 || out != "000" {
+		t.Errorf("connect timeout: exit %d, -w %q", code, out)
+	}
+}
