@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hopsnet/hops/node"
+	"github.com/hopsnet/hops/sim"
 )
 
 // appRun is one app for runApp to run: what to check, how to start it
@@ -25,6 +26,11 @@ type appRun struct {
 	// unresolved words the error of a DEST that DNS could not resolve
 	// (a *nameError) the way the real tool does; nil gives a usage error.
 	unresolved func(s *session, ne *nameError) error
+	// lookupLimit, if set, bounds a DNS lookup of DEST in virtual time
+	// from the world's start; lookupTimeout words the error then (curl's
+	// -m and --connect-timeout cover name resolution too).
+	lookupLimit   time.Duration
+	lookupTimeout func(elapsed time.Duration) error
 	// plan is the app's longest run in virtual time; the run is cut off
 	// maxVirtual after it.
 	plan time.Duration
@@ -94,8 +100,18 @@ func (g *globals) runApp(a appRun) (*session, syscall.Signal, error) {
 		resolved := false
 		var lerr error
 		s.lookup(src, a.dest, func(addr netip.Addr, err error) {
-			dst, lerr, resolved = addr, err, true
+			if !resolved {
+				dst, lerr, resolved = addr, err, true
+			}
 		})
+		if a.lookupLimit > 0 && a.lookupTimeout != nil {
+			at := s.w.Start.Add(a.lookupLimit)
+			s.w.Kernel.Schedule(max(at, s.w.Kernel.Now()), sim.HandlerFunc(func(now sim.Time, _ uint64) {
+				if !resolved {
+					lerr, resolved = a.lookupTimeout(now.Sub(s.w.Start)), true
+				}
+			}), 0)
+		}
 		s.runUntilDone(&resolved)
 		if !resolved {
 			if err := s.close(); err != nil {

@@ -333,6 +333,18 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 		},
 		plan:  10 * time.Minute,
 		label: "curl " + u.String(),
+		lookupLimit: func() time.Duration {
+			limit := 0.0
+			for _, v := range []float64{o.maxTime, o.connTime} {
+				if v > 0 && (limit == 0 || v < limit) {
+					limit = v
+				}
+			}
+			return time.Duration(limit * float64(time.Second))
+		}(),
+		lookupTimeout: func(elapsed time.Duration) error {
+			return &curlFail{28, fmt.Sprintf("Resolving timed out after %d milliseconds", elapsed.Milliseconds())}
+		},
 		quiet: true,
 		check: func(s *session, src *node.Node, dst netip.Addr) error {
 			if o.output == "" {

@@ -201,6 +201,9 @@ func TestCurlTimeouts(t *testing.T) {
 			"Operation timed out after 2500 milliseconds with"},
 		{[]string{"curl", "-m", "5", "--connect-timeout", "1", "-s", "-o", os.DevNull, "-w", "%{http_code}", "http://www.example.com/"}, 0, "200"},
 		{[]string{"curl", "-m", "-1", "http://www.example.com/"}, 2, "curl: --max-time -1: expected a proper numerical parameter"},
+		// The name lookup counts too.
+		{[]string{"--link-set", "isp-a-core--resolver.isp-a.net:loss=100%", "curl", "-m", "2", "http://www.example.com/"}, 28,
+			"curl: (28) Resolving timed out after 2000 milliseconds\n"},
 	} {
 		out, errs, code := hops(t, c.args...)
 		if code != c.code || !strings.Contains(out+errs, c.want) {
