@@ -58,8 +58,10 @@ func (c *Conn) noteArrival(now sim.Time) {
 	c.keepaliveAt = sim.Never
 }
 
-// rcvWindow is RCV.WND: the room left in the receive buffer.
-func (c *Conn) rcvWindow() seq.Size { return seq.Size(c.rcv.free()) }
+// rcvWindow is RCV.WND: the room left in the receive buffer, or the
+// window last advertised if that reaches further (by at most the slack a
+// window rounded up to the scale takes).
+func (c *Conn) rcvWindow() seq.Size { return seq.Size(max(c.rcv.free(), c.advertisedNow())) }
 
 // acceptable is the first check of RFC 9293 section 3.10.7.4 with PAWS
 // (RFC 7323 section 5.3) in front. An unacceptable segment gets an ACK

@@ -19,7 +19,7 @@ func (c *Conn) checkInvariants() error {
 		return fmt.Errorf("SND.NXT %d after SND.MAX %d", c.sndNxt, c.sndMax)
 	case c.snd.n < 0 || c.snd.n > c.snd.capacity:
 		return fmt.Errorf("send buffer holds %d of %d", c.snd.n, c.snd.capacity)
-	case c.rcv.n < 0 || c.rcv.n > c.rcv.capacity || c.rcv.n > len(c.rcv.buf):
+	case c.rcv.n < 0 || c.rcv.n > c.rcv.capacity+c.rcv.slack || c.rcv.n > len(c.rcv.buf):
 		return fmt.Errorf("receive buffer holds %d of %d (%d allocated)", c.rcv.n, c.rcv.capacity, len(c.rcv.buf))
 	case c.sndUna != c.iss && c.sndUna != c.sndBufSeq && c.sndUna != c.sndBufSeq.Add(1):
 		return fmt.Errorf("SND.UNA %d is neither the send buffer's start %d nor its FIN", c.sndUna, c.sndBufSeq)

@@ -171,11 +171,22 @@ func (c *Conn) windowToAdvertise() int {
 }
 
 // windowField is the window field for a non-SYN segment: the window
-// scaled down (RFC 7323 section 2.3) and rounded down, so it never
-// offers room the buffer lacks. Windows are measured from the next data
-// byte, so the peer's FIN does not shift them.
+// scaled down (RFC 7323 section 2.3) and rounded down, unless that would
+// pull the right edge back (then up, into the buffer's slack). Windows
+// are measured from the next data byte, so the peer's FIN does not shift
+// them.
 func (c *Conn) windowField() uint16 {
-	f := min(c.windowToAdvertise()>>c.rcvShift, 65535)
+	f := c.windowToAdvertise() >> c.rcvShift
+	if cur := c.advertisedNow(); f<<c.rcvShift < cur {
+		// Rounding down would move the right edge left (shrink the
+		// window, which RFC 9293 section 3.8.6.2.1 says a receiver
+		// SHOULD NOT do): round the window up instead, as Linux's
+		// tcp_select_window does; the buffer keeps the few bytes of
+		// slack that may take.
+		f = (cur + 1<<c.rcvShift - 1) >> c.rcvShift
+	}
+	f = min(f, 65535)
+	c.rcv.slack = 1<<c.rcvShift - 1
 	c.rcvAdvEdge = c.rcv.nxt.Add(seq.Size(f << c.rcvShift))
 	return uint16(f)
 }

@@ -50,6 +50,8 @@ type pipeEnd struct {
 	readSince int
 	addr      netip.Addr
 	port      uint16
+	edge      seq.Value // the right edge of the window this side advertised
+	edgeSet   bool
 }
 
 type pipe struct {
@@ -159,6 +161,17 @@ func (p *pipe) output(i int) {
 		p.t.Fatalf("side %d at %v: invariant: %v", i, time.Duration(p.now), err)
 	}
 	for k := range p.outBuf {
+		if sg := &p.outBuf[k]; sg.Flags&wire.ACK != 0 && sg.Flags&(wire.SYN|wire.RST) == 0 {
+			// RFC 9293 section 3.8.6.2.1: the receiver SHOULD NOT
+			// shrink the window (move its right edge left).
+			edge := sg.Ack.Add(seq.Size(int(sg.Window) << e.c.rcvShift))
+			if e.edgeSet && edge.LessThan(e.edge) {
+				p.t.Fatalf("side %d at %v: window right edge moved left, %d → %d", i, time.Duration(p.now), e.edge, edge)
+			}
+			if !e.edgeSet || e.edge.LessThan(edge) {
+				e.edge, e.edgeSet = edge, true
+			}
+		}
 		h := p.outBuf[k].Header(e.port, peer.port)
 		b := h.AppendTo(nil, e.addr, peer.addr, p.outBuf[k].Payload)
 		p.sent++
@@ -315,12 +328,22 @@ func TestPipeTransfer(t *testing.T) {
 		{"no-options-lossy", pipeConfig{delay: 10 * time.Millisecond, loss: 0.05, reorder: 0.1, jitter: 10 * time.Millisecond, cfg: plain}},
 		{"mixed-options", pipeConfig{delay: 10 * time.Millisecond, loss: 0.02, cfg: mixed}},
 		{"path-mtu-drop", pipeConfig{delay: 10 * time.Millisecond, loss: 0.01, mtuDropAt: 300 * time.Millisecond, mtu: 1000}},
+		// Big buffers (window scale 7) and a reader that pauses: while
+		// receiver SWS avoidance holds the window, its right edge must
+		// not move left when rounded to the scale.
+		{"big-window-paused-reader", pipeConfig{delay: 15 * time.Millisecond, loss: 0.001, pauseEvery: 300 << 10, pause: 200 * time.Millisecond, bytes: 8 << 20,
+			cfg: func(side int, c *Config) { c.SendBufSize, c.RecvBufSize = 4<<20, 4<<20 }}},
+		{"autotuned-paused-reader", pipeConfig{delay: 15 * time.Millisecond, loss: 0.001, pauseEvery: 300 << 10, pause: 200 * time.Millisecond, bytes: 8 << 20,
+			cfg: func(side int, c *Config) { c.SendBufSize, c.RecvBufSize, c.RecvBufMax = 4<<20, 128<<10, 6<<20 }}},
 	}
 	for _, tc := range cases {
 		for _, seed := range []uint64{1, 2} {
 			t.Run(fmt.Sprintf("%s/seed%d", tc.name, seed), func(t *testing.T) {
 				pc := tc.pc
-				pc.seed, pc.bytes = seed, mb
+				pc.seed = seed
+				if pc.bytes == 0 {
+					pc.bytes = mb
+				}
 				if pc.limit == 0 {
 					pc.limit = time.Hour
 				}

@@ -27,12 +27,16 @@ type oooRange struct {
 type recvBuf struct {
 	buf      []byte
 	capacity int
-	head     int       // ring index of the first unread byte
-	n        int       // in-order bytes not yet read
-	nxt      seq.Value // sequence number of the next in-order byte
-	ooo      [maxOOORanges]oooRange
-	nooo     int    // ooo[:nooo] are in use, sorted by start, disjoint, not adjacent
-	stamp    uint64 // last stamp handed out
+	// slack is what the ring may hold beyond capacity: a window rounded
+	// up to the window scale (so that its right edge never moves left)
+	// may offer up to 2^scale-1 bytes more than the buffer has free.
+	slack int
+	head  int       // ring index of the first unread byte
+	n     int       // in-order bytes not yet read
+	nxt   seq.Value // sequence number of the next in-order byte
+	ooo   [maxOOORanges]oooRange
+	nooo  int    // ooo[:nooo] are in use, sorted by start, disjoint, not adjacent
+	stamp uint64 // last stamp handed out
 }
 
 func newRecvBuf(capacity int) recvBuf { return recvBuf{capacity: capacity} }
@@ -41,7 +45,7 @@ func newRecvBuf(capacity int) recvBuf { return recvBuf{capacity: capacity} }
 const minAlloc = 4 << 10
 
 // free returns the room left for in-order data: the receive window.
-func (b *recvBuf) free() int { return b.capacity - b.n }
+func (b *recvBuf) free() int { return max(b.capacity-b.n, 0) }
 
 // ensure makes the first span bytes from head addressable, growing the
 // ring (and laying its contents out from index 0) if it is smaller.
@@ -53,7 +57,7 @@ func (b *recvBuf) ensure(span int) {
 	for size < span {
 		size *= 2
 	}
-	size = min(size, b.capacity)
+	size = min(size, b.capacity+b.slack)
 	nb := make([]byte, size)
 	if len(b.buf) > 0 {
 		// Everything held lies within len(b.buf) bytes of head.
@@ -64,7 +68,8 @@ func (b *recvBuf) ensure(span int) {
 }
 
 // write stores data that starts at sequence number at, which must lie in
-// [nxt, nxt+free) with at+len(data) <= nxt+free (the caller trims). It
+// [nxt, nxt+window) with at+len(data) within the window (the caller trims to
+// RCV.WND, which may reach into the slack). It
 // reports how many bytes the in-order run grew by, and false when the
 // bytes were out of order and the store was full (they are dropped).
 func (b *recvBuf) write(at seq.Value, data []byte) (advanced int, stored bool) {
