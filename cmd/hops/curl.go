@@ -308,6 +308,9 @@ type curlRun struct {
 	cur      *web.Exchange // the exchange under way, as its progress reports it
 	over     bool          // the run has ended (a timeout ends it early)
 	conn     *web.Exchange // the exchange whose connection came up last
+	connWait bool          // a new connection is being opened (--connect-timeout runs)
+	connT    *node.Timer   // --connect-timeout's timer
+	connFrom sim.Time      // when that connection attempt began
 }
 
 func (g *globals) runCurl(o curlOpts, raw string) error {
@@ -363,7 +366,7 @@ func (g *globals) runCurl(o curlOpts, raw string) error {
 			if r.body == nil {
 				r.body = s.out
 			}
-			connected := func(x *web.Exchange) { r.conn = x }
+			connected := func(x *web.Exchange) { r.conn, r.connWait = x, false }
 			switch {
 			case o.h1:
 				r.client = web.NewClient(src, web.ClientConfig{HTTP: h1.ClientConfig{Limits: h1.Limits{MaxBodyBytes: curlMaxBody}}, OnConnected: connected})
@@ -429,6 +432,12 @@ func (r *curlRun) fetch(u curlURL, addr netip.Addr) {
 	if h := r.cookies.header(r.src.Now(), u); h != "" {
 		req.Header.Add("Cookie", h)
 	}
+	if r.connT != nil && r.last != nil && (!r.last.LeftIntact || r.last.Remote != netip.AddrPortFrom(addr, u.port)) {
+		// A redirect elsewhere opens a new connection: curl gives it
+		// its own connect timeout.
+		r.connWait, r.connFrom = true, r.src.Now()
+		r.connT.Reset(time.Duration(r.o.connTime * float64(time.Second)))
+	}
 	r.lastURL = u
 	r.cur = nil
 	r.client.DoProgress(netip.AddrPortFrom(addr, u.port), req, func(x *web.Exchange) { r.cur = x }, func(x *web.Exchange) {
@@ -443,14 +452,18 @@ func (r *curlRun) fetch(u curlURL, addr netip.Addr) {
 func (r *curlRun) armTimeouts(src *node.Node) {
 	at := func(sec float64) sim.Time { return r.start.Add(time.Duration(sec * float64(time.Second))) }
 	if r.o.connTime > 0 {
-		src.NewTimer(func(now sim.Time) {
-			if r.over || r.conn != nil || r.last != nil {
+		// The first connection's clock starts with curl's (the name
+		// lookup counts); a later new one's when it is opened.
+		r.connWait, r.connFrom = true, r.start
+		r.connT = src.NewTimer(func(now sim.Time) {
+			if r.over || !r.connWait {
 				return // connected (or done) in time
 			}
-			msg := fmt.Sprintf("Failed to connect to %s port %d after %d ms: Timeout was reached", r.lastURL.host, r.lastURL.port, now.Sub(r.start).Milliseconds())
+			msg := fmt.Sprintf("Failed to connect to %s port %d after %d ms: Timeout was reached", r.lastURL.host, r.lastURL.port, now.Sub(r.connFrom).Milliseconds())
 			r.verbose("* %s\n* Closing connection\n", msg)
 			r.fail(&curlFail{28, msg})
-		}).ResetAt(at(r.o.connTime))
+		})
+		r.connT.ResetAt(at(r.o.connTime))
 	}
 	if r.o.maxTime > 0 {
 		src.NewTimer(func(now sim.Time) {

@@ -219,6 +219,8 @@ func TestCurlConnectTimeoutAfterConnect(t *testing.T) {
 	for _, args := range [][]string{
 		{"curl", "-s", "-o", os.DevNull, "-w", "%{http_code}", "--connect-timeout", "0.08", "http://www.example.com/"},
 		{"curl", "-s", "-o", os.DevNull, "-w", "%{http_code}", "--connect-timeout", "0.08", "--http2-prior-knowledge", "http://www.example.com/"},
+		// A redirect on the same connection opens none: no new timeout.
+		{"curl", "-s", "-L", "-o", os.DevNull, "-w", "%{http_code}", "--connect-timeout", "0.08", "http://www.example.com/about"},
 	} {
 		out, errs, code := hops(t, args...)
 		if code != 0 || out != "200" {
