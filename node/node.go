@@ -197,6 +197,7 @@ type Node struct {
 	curDgm  Datagram
 	curICMP ICMPPacket
 	curErr  ICMPError
+	rib     map[netip.Prefix][]ribEntry // routing sources' candidates (rib.go)
 }
 
 // New returns a node with no interfaces. Its random streams are the

@@ -230,7 +230,9 @@ func (w *World) RoutingConverged() (bool, string) {
 			if connected(n, p) {
 				continue
 			}
-			if r, ok := n.Routes.Lookup(p.Addr()); !ok || r.Proto != "ospf" && r.Proto != "static" {
+			// OSPF's route, whether or not the table took it (a static
+			// route or an eBGP one may win: administrative distance).
+			if _, ok := n.Offered(p, "ospf"); !ok {
 				return false, n.Name + " has no OSPF route to " + p.String()
 			}
 		}

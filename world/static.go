@@ -14,8 +14,9 @@ import (
 // them. A static route whose next hop's link is down is left out, as a
 // routing daemon withdraws it, so the computed route takes over (and it
 // comes back with the link). The oracle adds them to every table it
-// builds; OSPF and BGP never install over them; a link change
-// re-evaluates them on their nodes (restatic).
+// builds; on a node that runs OSPF or BGP they are offered to the node's
+// table at distance 1 like the daemons' own routes (node.Offer); a link
+// change re-evaluates them (restatic).
 
 // buildStatics reads every node's static routes: each next hop must be
 // a neighbour, on a subnet of one of the node's interfaces.
@@ -47,14 +48,22 @@ func (w *World) buildStatics() error {
 	return nil
 }
 
-// insertStatics adds node s's static routes whose link is up to table t.
+// insertStatics adds node s's static routes whose link is up to table
+// t, built by the oracle; a node whose routes come from OSPF or BGP
+// offers them to its table instead.
 func (w *World) insertStatics(s int, t *node.RouteTable) {
 	if w.statics == nil {
 		return
 	}
-	ifs := w.Nodes[s].Ifaces()
+	n := w.Nodes[s]
 	for _, r := range w.statics[s] {
-		if ifs[r.Iface].Up() {
+		up := n.Ifaces()[r.Iface].Up()
+		switch {
+		case w.connectedOnly(s) && up:
+			n.Offer(r, node.DistanceStatic)
+		case w.connectedOnly(s):
+			n.Withdraw(r.Prefix, "static")
+		case up:
 			t.Insert(r)
 		}
 	}
@@ -62,38 +71,15 @@ func (w *World) insertStatics(s int, t *node.RouteTable) {
 
 // restatic re-evaluates the static routes after a link change: an
 // oracle table is rebuilt when next used; a node whose routes come from
-// OSPF or BGP gets its statics put in or taken out, and its daemons
-// install their own routes again where a static went away.
+// OSPF or BGP offers or withdraws them.
 func (w *World) restatic() {
 	for s, rs := range w.statics {
-		if len(rs) == 0 {
-			continue
-		}
-		n := w.Nodes[s]
-		if !w.connectedOnly(s) {
-			n.Routes.Invalidate()
-			continue
-		}
-		changed := false
-		for _, r := range rs {
-			cur, ok := n.Routes.Get(r.Prefix)
-			switch up := n.Ifaces()[r.Iface].Up(); {
-			case up && (!ok || cur.Proto != "static"):
-				n.Routes.Insert(r)
-				changed = true
-			case !up && ok && cur.Proto == "static":
-				n.Routes.Remove(r.Prefix)
-				changed = true
-			}
-		}
-		if !changed {
-			continue
-		}
-		if d := w.ospfByNode[n]; d != nil {
-			d.Reinstall()
-		}
-		if d := w.bgpByNode[n]; d != nil {
-			d.Resolve()
+		switch {
+		case len(rs) == 0:
+		case w.connectedOnly(s):
+			w.insertStatics(s, nil)
+		default:
+			w.Nodes[s].Routes.Invalidate()
 		}
 	}
 }

@@ -3,8 +3,8 @@
 // neighbours over hops' TCP, carries the engine's bytes both ways, wakes
 // it at its deadlines, brings an external session down at once when its
 // link loses carrier (fast external fallover, as routers do by default)
-// and starts it again when the link comes back, and installs the best
-// routes in the node's table ("proto bgp").
+// and starts it again when the link comes back, and offers the best
+// routes to the node's table ("proto bgp", node.Offer).
 //
 // Routes from external neighbours go through the neighbour's address on
 // the shared link; routes from internal neighbours carry the announcing
@@ -12,11 +12,10 @@
 // resolved through the node's other routes (OSPF's, the connected ones):
 // the route installed goes out of the interface and to the gateway of
 // that route, and is resolved again whenever the IGP's routes change
-// (Resolve). A prefix the node already reaches by a connected route or
-// by OSPF keeps that route: BGP's routes yield to them, as their
-// administrative distances say (connected 0, OSPF 110, iBGP 200); the
-// routes are installed with the distance as their metric (20 external,
-// 200 internal), as FRR's zebra does.
+// (Resolve). The node's table takes, for each prefix, the route of least
+// administrative distance (node.Offer: connected 0, static 1, eBGP 20,
+// OSPF 110, iBGP 200); BGP's routes carry their distance as their metric,
+// as FRR's zebra shows them.
 //
 // Of two neighbours, the one with the lower address connects and the
 // other waits for it (a passive session), so connections never collide.
@@ -38,12 +37,6 @@ import (
 
 // Port is BGP's TCP port.
 const Port = 179
-
-// Route metrics, after the administrative distances.
-const (
-	MetricExternal = 20
-	MetricInternal = 200
-)
 
 // Peer is one neighbour.
 type Peer struct {
@@ -105,7 +98,6 @@ type Daemon struct {
 	closing   []bool   // per peer: close once pend is written
 	timer     *node.Timer
 	best      map[netip.Prefix]*bgp.Route
-	installed map[netip.Prefix]node.Route
 	buf       []byte
 	evs       []bgp.Event
 	busy      bool
@@ -130,7 +122,7 @@ func Start(n *node.Node, cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", n.Name, err)
 	}
-	d := &Daemon{n: n, cfg: cfg, sp: sp, best: map[netip.Prefix]*bgp.Route{}, installed: map[netip.Prefix]node.Route{},
+	d := &Daemon{n: n, cfg: cfg, sp: sp, best: map[netip.Prefix]*bgp.Route{},
 		buf: make([]byte, 64<<10)}
 	hold := cfg.HoldTime
 	if cfg.NoHoldTime {
@@ -270,15 +262,10 @@ func (d *Daemon) Resolve() {
 	now := d.n.Now()
 	d.checkOrigins(now)
 	d.pump(now)
-	set := map[netip.Prefix]bool{}
-	for p := range d.best {
-		set[p] = true
-	}
-	for p := range d.installed {
-		set[p] = true
-	}
+	// Every prefix BGP offers has a best path (a lost one is withdrawn
+	// when its EventBest comes), so the best paths are all to look at.
 	changed := false
-	for _, p := range slices.SortedFunc(maps.Keys(set), netip.Prefix.Compare) {
+	for _, p := range slices.SortedFunc(maps.Keys(d.best), netip.Prefix.Compare) {
 		changed = d.install(p) || changed
 	}
 	if changed {
@@ -520,39 +507,28 @@ func (d *Daemon) event(now sim.Time, e bgp.Event) bool {
 	return false
 }
 
-// install brings the node's route for p in line with the best route;
-// it reports whether the table changed. The table is the reference: a
-// route another protocol put at p since (OSPF's) is left alone, and one
-// of ours that went missing is put back.
+// install offers the node's table the route the best path to p gives,
+// or withdraws BGP's offer when there is none (or its next hop does not
+// resolve); it reports whether the offer changed.
 func (d *Daemon) install(p netip.Prefix) bool {
 	want, ok := d.route(p)
-	cur, exists := d.n.Routes.Get(p)
-	mine := exists && cur.Proto == "bgp"
-	_, had := d.installed[p]
+	old, had := d.n.Offered(p, "bgp")
 	switch {
-	case ok && exists && !mine:
-		// A connected or OSPF route wins (administrative distance).
-		delete(d.installed, p)
+	case ok && had && old.Equal(want):
 		return false
 	case ok:
-		d.installed[p] = want
-		if mine && cur.Equal(want) {
-			return false
-		}
-		d.n.Routes.Insert(want)
+		d.n.Offer(want, want.Metric) // the metric is the distance
 		d.Stats.RouteInstalls++
-		d.note(had || mine, want)
+		d.note(had, want)
 		return true
-	case mine:
-		d.n.Routes.Remove(p)
-		delete(d.installed, p)
+	case had:
+		d.n.Withdraw(p, "bgp")
 		d.Stats.RouteInstalls++
 		if d.n.Tracing() {
 			d.n.Note(trace.Routing, nil, fmt.Sprintf("bgp del %v", p))
 		}
 		return true
 	}
-	delete(d.installed, p)
 	return false
 }
 
@@ -572,9 +548,9 @@ func (d *Daemon) route(p netip.Prefix) (node.Route, bool) {
 	if !gw.IsValid() {
 		gw = nh // on a connected subnet
 	}
-	metric := MetricInternal
+	metric := node.DistanceIBGP
 	if b.External {
-		metric = MetricExternal
+		metric = node.DistanceEBGP
 	}
 	r := node.Route{Prefix: p, Iface: via.Iface, NextHop: gw, Metric: metric, Proto: "bgp"}
 	if via.NextHop.IsValid() && len(via.Alt) > 0 {
@@ -614,10 +590,8 @@ func (d *Daemon) Close() {
 	}
 	d.l.Close()
 	d.timer.Stop()
-	for p := range d.installed {
-		if cur, ok := d.n.Routes.Get(p); ok && cur.Proto == "bgp" {
-			d.n.Routes.Remove(p)
-		}
+	for p := range d.best {
+		d.n.Withdraw(p, "bgp")
 	}
-	clear(d.installed)
+	clear(d.best)
 }

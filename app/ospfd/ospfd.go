@@ -4,8 +4,9 @@
 // packets out of their interface with TTL 1 and the precedence of
 // internetwork control (RFC 2328 A.1), wakes the engine at its deadlines,
 // tells it when a link goes down or up (a point-to-point link's carrier),
-// and installs the routes SPF computes in the node's table ("proto ospf",
-// metric the path cost), removing those it no longer computes.
+// and offers the routes SPF computes to the node's table ("proto ospf",
+// metric the path cost, administrative distance 110: node.Offer), and
+// withdraws those it no longer computes.
 //
 // SPF is throttled as routers do it (FRR's "timers throttle spf 0 50
 // 5000"): a change after a quiet spell is computed at once, and while
@@ -301,9 +302,7 @@ func (d *Daemon) install(now sim.Time) {
 	// In prefix order, not the map's: the events must not depend on it.
 	slices.SortFunc(gone, func(a, b netip.Prefix) int { return a.Compare(b) })
 	for _, p := range gone {
-		if cur, ok := d.n.Routes.Get(p); ok && cur.Proto == "ospf" {
-			d.n.Routes.Remove(p) // not a route another protocol put there since
-		}
+		d.n.Withdraw(p, "ospf")
 		d.emitRoute("del", d.installed[p])
 		delete(d.installed, p)
 		changed = true
@@ -318,10 +317,7 @@ func (d *Daemon) install(now sim.Time) {
 		if old, ok := d.installed[p]; ok && old.Equal(r) {
 			continue
 		}
-		if cur, ok := d.n.Routes.Get(p); ok && cur.Proto == "static" {
-			continue // a static route wins (administrative distance 1)
-		}
-		d.n.Routes.Insert(r)
+		d.n.Offer(r, node.DistanceOSPF) // a static route, say, may still win
 		verb := "add"
 		if _, ok := d.installed[p]; ok {
 			verb = "change"
@@ -363,14 +359,6 @@ func (d *Daemon) connected(p netip.Prefix) bool {
 	return false
 }
 
-// Reinstall installs the engine's routes again, whatever the daemon
-// remembers having installed: another route (a static one) left the
-// table.
-func (d *Daemon) Reinstall() {
-	clear(d.installed)
-	d.install(d.n.Now())
-}
-
 // SetOnChange sets the function called after the daemon changed the
 // node's routes (Config.OnChange).
 func (d *Daemon) SetOnChange(f func()) { d.onChange = f }
@@ -383,7 +371,7 @@ func (d *Daemon) Close() {
 	d.reg.Close()
 	d.n.LeaveGroup(AllSPFRouters)
 	for p := range d.installed {
-		d.n.Routes.Remove(p)
+		d.n.Withdraw(p, "ospf")
 	}
 	clear(d.installed)
 }
