@@ -11,14 +11,10 @@ import (
 	"github.com/hopsnet/hops/world"
 )
 
-// bgpWorld is the default world routed by BGP, settled.
-func bgpWorld(t *testing.T) *world.World {
+// settledYAML builds the world src with seed 1 and settles it.
+func settledYAML(t *testing.T, src []byte, opts world.Options) *world.World {
 	t.Helper()
-	sc, err := world.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := world.Build(sc, 1, world.Options{Routing: world.RoutingBGP})
+	w, err := world.FromYAML("t.yaml", src, 1, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,6 +22,17 @@ func bgpWorld(t *testing.T) *world.World {
 		t.Fatal(err)
 	}
 	return w
+}
+
+// bgpWorld is the default world routed by BGP, settled.
+func bgpWorld(t *testing.T) *world.World {
+	return settledYAML(t, world.DefaultYAML(), world.Options{Routing: world.RoutingBGP})
+}
+
+// withStatic is the default world with a static route on isp-a-core.
+func withStatic(route string) []byte {
+	return []byte(strings.Replace(string(world.DefaultYAML()), "  - {name: isp-a-core, role: isp, as: 64496}",
+		`  - {name: isp-a-core, role: isp, as: 64496, static-routes: ["`+route+`"]}`, 1))
 }
 
 // path follows the routing tables from node src towards dst, hop by hop,
@@ -350,13 +357,7 @@ as-relationships:
 // and r3 reaches hx again; nothing is resolved through a link that is
 // down.
 func TestBGPInsideLinkCut(t *testing.T) {
-	w, err := world.FromYAML("tri.yaml", []byte(triWorld), 1, world.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Settle(); err != nil {
-		t.Fatal(err)
-	}
+	w := settledYAML(t, []byte(triWorld), world.Options{})
 	hx := netip.MustParseAddr("10.9.0.2")
 	if id := w.BGPDaemon("r1").Config().RouterID; id != netip.MustParseAddr("10.0.13.1") {
 		t.Fatalf("r1's iBGP address %v: the test wants it on the r1–r3 link", id)
@@ -384,13 +385,7 @@ func TestBGPInsideLinkCut(t *testing.T) {
 // converged while changes are held: after Settle, nothing more changes.
 func TestBGPConvergedNotHeld(t *testing.T) {
 	b := strings.Replace(string(world.DefaultYAML()), "name: default\n", "name: default\nrouting: bgp\nbgp: {min-advertisement-interval: 3s}\n", 1)
-	w, err := world.FromYAML("t.yaml", []byte(b), 1, world.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Settle(); err != nil {
-		t.Fatal(err)
-	}
+	w := settledYAML(t, []byte(b), world.Options{})
 	count := func() (n uint64) {
 		for _, d := range w.BGP {
 			n += d.Stats.RouteInstalls + d.Stats.BestChanges
@@ -404,23 +399,25 @@ func TestBGPConvergedNotHeld(t *testing.T) {
 	}
 }
 
-// An OSPF route that replaced a BGP one and then went away leaves the
-// BGP route to take its place again: the table, not the daemon's memory,
-// is the reference.
-func TestBGPRouteBackAfterOSPF(t *testing.T) {
+// Where OSPF and iBGP both offer a prefix, the table takes OSPF's (110
+// before 200); when the subnet is lost, both withdraw theirs (BGP's
+// origin stops announcing what it no longer reaches) and the table holds
+// none.
+func TestBGPAndOSPFOffers(t *testing.T) {
 	w := bgpWorld(t)
-	p := netip.MustParsePrefix("198.18.2.0/30") // isp-a-core–carrier-1: OSPF inside ISP A, and BGP
+	p := netip.MustParsePrefix("198.18.2.0/30") // isp-a-core–carrier-1: inside ISP A's OSPF, and announced by BGP
 	edge := w.Node("isp-a-edge")
-	if r, ok := edge.Routes.Get(p); !ok || r.Proto != "ospf" {
-		t.Fatalf("isp-a-edge's route to %v: %v, want OSPF's", p, r)
+	_, ospf := edge.Offered(p, "ospf")
+	_, bgp := edge.Offered(p, "bgp")
+	if r, ok := edge.Routes.Get(p); !ok || r.Proto != "ospf" || !ospf || !bgp {
+		t.Fatalf("isp-a-edge's route to %v: %v (offered by OSPF %v, BGP %v), want OSPF's over BGP's", p, r, ospf, bgp)
 	}
 	w.Link("isp-a-core--carrier-1").SetUp(false)
 	w.Kernel.RunUntil(w.Kernel.Now().Add(10 * time.Second))
-	if _, ok := w.BGPDaemon("isp-a-edge").Speaker().Best(p); !ok {
-		t.Skip("no BGP route left to the cut link's subnet")
-	}
-	if r, ok := edge.Routes.Get(p); !ok || r.Proto != "bgp" {
-		t.Fatalf("after OSPF dropped %v, isp-a-edge's table has %v (%v), want BGP's route", p, r, ok)
+	_, ospf = edge.Offered(p, "ospf")
+	_, bgp = edge.Offered(p, "bgp")
+	if r, ok := edge.Routes.Get(p); ok || ospf || bgp {
+		t.Fatalf("after the cut isp-a-edge holds %v (offered by OSPF %v, BGP %v), want nothing", r, ospf, bgp)
 	}
 }
 
@@ -431,16 +428,9 @@ func TestBGPRouteBackAfterOSPF(t *testing.T) {
 // isp-a-core, and the datagram loops until its TTL runs out, as it would
 // with the same static route on real routers.)
 func TestStaticRoutes(t *testing.T) {
-	b := strings.Replace(string(world.DefaultYAML()), "  - {name: isp-a-core, role: isp, as: 64496}",
-		`  - {name: isp-a-core, role: isp, as: 64496, static-routes: ["203.0.113.8/30 via 198.18.2.2"]}`, 1)
+	b := string(withStatic("203.0.113.8/30 via 198.18.2.2"))
 	for _, routing := range []string{"oracle", "ospf", "bgp"} {
-		w, err := world.FromYAML("t.yaml", []byte(b), 1, world.Options{Routing: routing})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Settle(); err != nil {
-			t.Fatal(err)
-		}
+		w := settledYAML(t, []byte(b), world.Options{Routing: routing})
 		core := w.Node("isp-a-core")
 		r, ok := core.Routes.Lookup(netip.MustParseAddr("203.0.113.10"))
 		if !ok || r.Proto != "static" || r.NextHop != netip.MustParseAddr("198.18.2.2") {
@@ -490,13 +480,7 @@ as-relationships:
 // An iBGP route whose next hop OSPF reaches over two equal paths takes
 // both (ECMP through a recursive next hop).
 func TestBGPRecursiveECMP(t *testing.T) {
-	w, err := world.FromYAML("d.yaml", []byte(diamondAS), 1, world.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Settle(); err != nil {
-		t.Fatal(err)
-	}
+	w := settledYAML(t, []byte(diamondAS), world.Options{})
 	r, ok := w.Node("r1").Routes.Lookup(netip.MustParseAddr("10.9.0.2"))
 	if !ok || r.Proto != "bgp" || len(r.Alt) != 1 {
 		t.Fatalf("r1's route to hx: %v (%d alternates), want a BGP route over both sides of the diamond", r, len(r.Alt))
@@ -510,17 +494,10 @@ func TestBGPRecursiveECMP(t *testing.T) {
 // computed route takes over, and it comes back with the link; a static
 // route to one of the node's own subnets is refused.
 func TestStaticRouteLinkDown(t *testing.T) {
-	b := strings.Replace(string(world.DefaultYAML()), "  - {name: isp-a-core, role: isp, as: 64496}",
-		`  - {name: isp-a-core, role: isp, as: 64496, static-routes: ["203.0.113.8/30 via 198.18.100.2"]}`, 1)
+	b := string(withStatic("203.0.113.8/30 via 198.18.100.2"))
 	www := netip.MustParseAddr("203.0.113.10")
 	for _, routing := range []string{"oracle", "ospf", "bgp"} {
-		w, err := world.FromYAML("t.yaml", []byte(b), 1, world.Options{Routing: routing})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Settle(); err != nil {
-			t.Fatal(err)
-		}
+		w := settledYAML(t, []byte(b), world.Options{Routing: routing})
 		core := w.Node("isp-a-core")
 		proto := func() string { r, _ := core.Routes.Lookup(www); return r.Proto }
 		if p := proto(); p != "static" {
