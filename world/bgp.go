@@ -51,6 +51,17 @@ func (w *World) sameDomain(a, b int) bool {
 	return w.routing() != RoutingBGP || w.asOf(a) == w.asOf(b)
 }
 
+// bgpAddrs gives every router of an AS its BGP address (bgpAddr), once:
+// OSPF advertises it as a host route, BGP uses it.
+func (w *World) bgpAddrs() {
+	w.bgpIDs = make([]netip.Addr, len(w.Nodes))
+	for s := range w.Nodes {
+		if w.ospfOn[s] && w.asOf(s) != 0 {
+			w.bgpIDs[s] = w.bgpAddr(s)
+		}
+	}
+}
+
 // bgpAddr is a router's BGP identifier and iBGP address. Without
 // loopback interfaces, it is the highest address on a link to another
 // router of its AS (the link that iBGP most needs), or else its highest
@@ -105,12 +116,7 @@ func (w *World) startBGP() error {
 	if w.routing() != RoutingBGP {
 		return nil
 	}
-	ids := make([]netip.Addr, len(w.Nodes))
-	for s := range w.Nodes {
-		if w.ospfOn[s] && w.asOf(s) != 0 {
-			ids[s] = w.bgpAddr(s)
-		}
-	}
+	ids := w.bgpIDs
 	// Each AS announces its subnets (those with one of its routers on
 	// them, not behind a NAT), aggregated where two halves of a prefix
 	// are both its own, from its border routers.
@@ -282,11 +288,11 @@ func (w *World) ASOf(name string) uint32 {
 	return 0
 }
 
-// LastBGPChange returns when a BGP daemon last heard an UPDATE, changed a
-// best route, a session's state or a route, or an OSPF daemon inside an
-// AS changed anything: the instant the routing converged, once it has
+// LastRoutingChange returns when a BGP daemon last heard an UPDATE,
+// changed a best route, a session's state or a route, or an OSPF daemon
+// changed anything: the instant the routing converged, once it has
 // (RoutingConverged).
-func (w *World) LastBGPChange() sim.Time {
+func (w *World) LastRoutingChange() sim.Time {
 	var t sim.Time
 	for _, d := range w.BGP {
 		t = max(t, d.LastChange())

@@ -57,6 +57,9 @@ func (w *World) markOSPF() error {
 			return fmt.Errorf("routing bgp: router %q has no as (every router with a static address belongs to an autonomous system)", n.Name)
 		}
 	}
+	if w.routing() == RoutingBGP {
+		w.bgpAddrs()
+	}
 	return nil
 }
 
@@ -91,10 +94,10 @@ func (w *World) startOSPF() error {
 			ifs = append(ifs, c)
 		}
 		oc := ospfd.Config{Ifaces: ifs}
-		if w.routing() == RoutingBGP {
+		if w.bgpIDs != nil && w.bgpIDs[s].IsValid() {
 			// The iBGP address stays reachable whatever its link does,
 			// as a loopback's would.
-			oc.HostRoutes = []netip.Addr{w.bgpAddr(s)}
+			oc.HostRoutes = []netip.Addr{w.bgpIDs[s]}
 		}
 		if t := w.Scenario.OSPF; t != nil {
 			oc.HelloInterval, oc.DeadInterval = t.Hello, t.Dead
@@ -155,12 +158,7 @@ func (w *World) routingQuiet(now sim.Time) bool {
 			return false
 		}
 	}
-	for _, d := range w.BGP {
-		if now.Sub(d.LastChange()) < quietSpell {
-			return false
-		}
-	}
-	return true
+	return true // BGP's quiet spell is part of RoutingConverged (bgpConverged)
 }
 
 // RoutingConverged reports whether the world's routing protocol has

@@ -107,6 +107,7 @@ type World struct {
 	OSPF       []*ospfd.Daemon
 	ospfByNode map[*node.Node]*ospfd.Daemon
 	statics    [][]node.Route // per node: its static routes (static-routes)
+	bgpIDs     []netip.Addr   // per node: its BGP address (routing bgp), or invalid
 	// BGP holds the BGP daemons (routing bgp), in node order.
 	BGP       []*bgpd.Daemon
 	bgpByNode map[*node.Node]*bgpd.Daemon

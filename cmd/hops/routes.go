@@ -91,7 +91,7 @@ func tablesInstant(cmd *cobra.Command, s *session, g *globals, atText string) (r
 		}
 		conv := s.w.Kernel.Now()
 		if len(s.w.BGP) > 0 && ok {
-			conv = s.w.LastBGPChange() // BGP waits for a quiet spell to tell
+			conv = s.w.LastRoutingChange() // BGP waits for a quiet spell to tell
 		}
 		switch d := time.Duration(conv - s.w.Start); {
 		case !ok:
