@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -74,6 +75,18 @@ var ipv4Unicast = &api.Family{Afi: api.Family_AFI_IP, Safi: api.Family_SAFI_UNIC
 // passive eBGP neighbour at peerAddr in AS peerAS.
 func startJudge(t *testing.T, as uint32, peerAddr string, peerAS uint32) *judge {
 	t.Helper()
+	j := startGoBGP(t, as, "10.255.255.1")
+	j.addPeer(&api.Peer{
+		Conf:      &api.PeerConf{NeighborAddress: peerAddr, PeerAsn: peerAS},
+		Transport: &api.Transport{PassiveMode: true, LocalAddress: "127.0.0.1"},
+	})
+	return j
+}
+
+// startGoBGP starts GoBGP in AS as, with BGP Identifier routerID, on
+// 127.0.0.1 and a free port, with no neighbours yet.
+func startGoBGP(t *testing.T, as uint32, routerID string) *judge {
+	t.Helper()
 	ctx := context.Background()
 	jl := &judgeLog{}
 	s := server.NewBgpServer(server.LoggerOption(jl))
@@ -83,7 +96,7 @@ func startJudge(t *testing.T, as uint32, peerAddr string, peerAS uint32) *judge 
 	for range 5 {
 		port = freePort(t)
 		err = s.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{
-			Asn: as, RouterId: "10.255.255.1", ListenPort: int32(port), ListenAddresses: []string{"127.0.0.1"},
+			Asn: as, RouterId: routerID, ListenPort: int32(port), ListenAddresses: []string{"127.0.0.1"},
 		}})
 		if err == nil {
 			break
@@ -96,18 +109,19 @@ func startJudge(t *testing.T, as uint32, peerAddr string, peerAS uint32) *judge 
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {
-			t.Logf("GoBGP log:\n%s", jl)
+			t.Logf("GoBGP (AS %d) log:\n%s", as, jl)
 		}
 	})
-	err = s.AddPeer(ctx, &api.AddPeerRequest{Peer: &api.Peer{
-		Conf:      &api.PeerConf{NeighborAddress: peerAddr, PeerAsn: peerAS},
-		Transport: &api.Transport{PassiveMode: true, LocalAddress: "127.0.0.1"},
-		AfiSafis:  []*api.AfiSafi{{Config: &api.AfiSafiConfig{Family: ipv4Unicast, Enabled: true}}},
-	}})
-	if err != nil {
-		t.Fatalf("GoBGP AddPeer: %v", err)
-	}
 	return j
+}
+
+// addPeer adds a neighbour for IPv4 unicast.
+func (j *judge) addPeer(p *api.Peer) {
+	j.t.Helper()
+	p.AfiSafis = []*api.AfiSafi{{Config: &api.AfiSafiConfig{Family: ipv4Unicast, Enabled: true}}}
+	if err := j.s.AddPeer(context.Background(), &api.AddPeerRequest{Peer: p}); err != nil {
+		j.t.Fatalf("GoBGP AddPeer: %v", err)
+	}
 }
 
 func freePort(t *testing.T) int {
@@ -431,6 +445,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 func TestGoBGP(t *testing.T) {
 	t.Run("four-octet", testGoBGPFourOctet)
 	t.Run("two-octet", testGoBGPTwoOctet)
+	t.Run("route-server", testGoBGPRouteServer)
 }
 
 const (
@@ -601,5 +616,65 @@ func testGoBGPTwoOctet(t *testing.T) {
 	waitFor(t, 5*time.Second, "GoBGP to forget our route", func() bool { return len(j.rib("198.51.100.0/24")) == 0 })
 	if !j.log.has("received notification map[Code:6") || !j.log.has("Subcode:2") {
 		t.Errorf("GoBGP did not log our Cease")
+	}
+}
+
+// testGoBGPRouteServer: GoBGP is an IXP's route server (RFC 7947) with two
+// clients, our speaker and a second GoBGP. Each client's route reaches the
+// other through the route server as RFC 7947 2.2 says: the server's AS is
+// not in the AS_PATH and the NEXT_HOP is the originating client's. Our
+// client takes such routes only because its session sets NoFirstASCheck
+// (the leftmost AS is not the route server's); the second GoBGP, which
+// does not enforce the first AS, takes ours.
+func testGoBGPRouteServer(t *testing.T) {
+	const (
+		rsAS, peerAS, ourAS = 65000, 65003, 65005
+		peerIP, ourIP       = "127.0.0.4", "127.0.0.5"
+	)
+	rs := startGoBGP(t, rsAS, "10.255.255.1")
+	for _, c := range []struct {
+		addr string
+		as   uint32
+	}{{ourIP, ourAS}, {peerIP, peerAS}} {
+		rs.addPeer(&api.Peer{
+			Conf:        &api.PeerConf{NeighborAddress: c.addr, PeerAsn: c.as},
+			Transport:   &api.Transport{PassiveMode: true, LocalAddress: "127.0.0.1"},
+			RouteServer: &api.RouteServer{RouteServerClient: true},
+		})
+	}
+	_, port, _ := net.SplitHostPort(rs.addr)
+	rsPort, _ := strconv.Atoi(port)
+	other := startGoBGP(t, peerAS, "10.255.255.4")
+	rs.waitActive(peerIP)
+	other.addPeer(&api.Peer{
+		Conf:      &api.PeerConf{NeighborAddress: judgeIP, PeerAsn: rsAS},
+		Transport: &api.Transport{LocalAddress: peerIP, RemotePort: uint32(rsPort)},
+	})
+	l := newLiveSpeaker(t, SpeakerConfig{AS: ourAS, RouterID: addr("10.255.255.5")}, PeerConfig{
+		Relationship: RelPeer,
+		Session: SessionConfig{PeerAS: rsAS, LocalAddr: addr(ourIP), PeerAddr: addr(judgeIP),
+			HoldTime: 9 * time.Second, IdleHoldTime: -1, ConnectRetryTime: time.Second, NoFirstASCheck: true},
+	}, ourIP, rs.addr)
+	rs.waitActive(ourIP)
+	l.do(func(now sim.Time, sp *Speaker) { sp.Start(now, 0) })
+	waitFor(t, 5*time.Second, "Established with the route server", func() bool { return l.state() == Established })
+	waitFor(t, 5*time.Second, "the other client Established", func() bool { return rs.peerState(peerIP) == api.PeerState_ESTABLISHED })
+
+	// Ours, through the route server, at the other client.
+	l.do(func(now sim.Time, sp *Speaker) { sp.Originate(now, pfx("198.51.100.0/24"), Origination{}) })
+	waitFor(t, 5*time.Second, "our route at the other client", func() bool { return len(other.rib("198.51.100.0/24")) == 1 })
+	got := other.rib("198.51.100.0/24")[0]
+	want := judgeRoute{prefix: "198.51.100.0/24", asPath: []uint32{ourAS}, nextHop: ourIP, origin: 0, from: judgeIP}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the other client has\n %+v\nwant\n %+v", got, want)
+	}
+
+	// The other client's, through the route server, in our Loc-RIB.
+	other.addPath(judgePath(t, pfx("203.0.113.0/24"), 0, 5, nil))
+	waitFor(t, 5*time.Second, "the other client's route in our Loc-RIB", func() bool { _, ok := l.best("203.0.113.0/24"); return ok })
+	r, _ := l.best("203.0.113.0/24")
+	t.Logf("our Loc-RIB: %v from %v", r.Path, r.PeerAddr)
+	if r.Path.ASPath.String() != "65003" || r.Path.NextHop != addr(peerIP) || r.PeerAddr != addr(judgeIP) {
+		t.Errorf("our Loc-RIB has %v from %v; want AS_PATH 65003, NEXT_HOP %s, from the route server", r.Path, r.PeerAddr, peerIP)
 	}
 }
