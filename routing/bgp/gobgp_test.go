@@ -75,7 +75,7 @@ var ipv4Unicast = &api.Family{Afi: api.Family_AFI_IP, Safi: api.Family_SAFI_UNIC
 // passive eBGP neighbour at peerAddr in AS peerAS.
 func startJudge(t *testing.T, as uint32, peerAddr string, peerAS uint32) *judge {
 	t.Helper()
-	j := startGoBGP(t, as, "10.255.255.1")
+	j := startGoBGP(t, as, "10.255.255.1", "127.0.0.1")
 	j.addPeer(&api.Peer{
 		Conf:      &api.PeerConf{NeighborAddress: peerAddr, PeerAsn: peerAS},
 		Transport: &api.Transport{PassiveMode: true, LocalAddress: "127.0.0.1"},
@@ -84,8 +84,8 @@ func startJudge(t *testing.T, as uint32, peerAddr string, peerAS uint32) *judge 
 }
 
 // startGoBGP starts GoBGP in AS as, with BGP Identifier routerID, on
-// 127.0.0.1 and a free port, with no neighbours yet.
-func startGoBGP(t *testing.T, as uint32, routerID string) *judge {
+// ip and a free port, with no neighbours yet.
+func startGoBGP(t *testing.T, as uint32, routerID, ip string) *judge {
 	t.Helper()
 	ctx := context.Background()
 	jl := &judgeLog{}
@@ -94,18 +94,18 @@ func startGoBGP(t *testing.T, as uint32, routerID string) *judge {
 	var err error
 	var port int
 	for range 5 {
-		port = freePort(t)
+		port = freePort(t, ip)
 		err = s.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{
-			Asn: as, RouterId: routerID, ListenPort: int32(port), ListenAddresses: []string{"127.0.0.1"},
+			Asn: as, RouterId: routerID, ListenPort: int32(port), ListenAddresses: []string{ip},
 		}})
 		if err == nil {
 			break
 		}
 	}
 	if err != nil {
-		t.Fatalf("GoBGP could not start on 127.0.0.1: %v\n%s", err, jl)
+		t.Fatalf("GoBGP could not start on %s: %v\n%s", ip, err, jl)
 	}
-	j := &judge{t: t, s: s, addr: fmt.Sprintf("127.0.0.1:%d", port), log: jl}
+	j := &judge{t: t, s: s, addr: net.JoinHostPort(ip, strconv.Itoa(port)), log: jl}
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {
@@ -124,10 +124,10 @@ func (j *judge) addPeer(p *api.Peer) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freePort(t *testing.T, ip string) int {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
-		t.Fatalf("no free port on 127.0.0.1: %v", err)
+		t.Fatalf("no free port on %s: %v", ip, err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
@@ -235,8 +235,8 @@ func (j *judge) deletePath(p *api.Path) {
 	}
 }
 
-// liveSpeaker runs a Speaker with one peer over a real TCP connection:
-// a goroutine reads the connection, another wakes the engine at its
+// liveSpeaker runs a Speaker whose peers are each over a real TCP
+// connection: a goroutine reads each connection, another wakes the engine at its
 // deadlines; every call into the engine holds mu and then writes the
 // output and acts on the events (dial, close).
 type liveSpeaker struct {
@@ -244,30 +244,37 @@ type liveSpeaker struct {
 	mu     sync.Mutex
 	sp     *Speaker
 	start  time.Time
-	local  string // address to dial from
-	remote string // address to dial
-	conn   net.Conn
+	peers  []*livePeer // by the speaker's peer index
 	events []Event
 	stop   chan struct{}
 	wg     sync.WaitGroup
 }
 
+// livePeer is one peer's connection.
+type livePeer struct {
+	local  string // address to dial from
+	remote string // address to dial
+	conn   net.Conn
+}
+
+// newLiveSpeaker makes a speaker with one peer, pc, dialled from local to
+// remote (host:port).
 func newLiveSpeaker(t *testing.T, cfg SpeakerConfig, pc PeerConfig, local, remote string) *liveSpeaker {
 	sp, err := NewSpeaker(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sp.AddPeer(pc); err != nil {
-		t.Fatal(err)
-	}
-	l := &liveSpeaker{t: t, sp: sp, start: time.Now(), local: local, remote: remote, stop: make(chan struct{})}
+	l := &liveSpeaker{t: t, sp: sp, start: time.Now(), stop: make(chan struct{})}
+	l.addPeer(pc, local, remote)
 	l.wg.Add(1)
 	go l.timers()
 	t.Cleanup(func() {
 		close(l.stop)
 		l.mu.Lock()
-		if l.conn != nil {
-			l.conn.Close()
+		for _, p := range l.peers {
+			if p.conn != nil {
+				p.conn.Close()
+			}
 		}
 		l.mu.Unlock()
 		l.wg.Wait()
@@ -276,6 +283,18 @@ func newLiveSpeaker(t *testing.T, cfg SpeakerConfig, pc PeerConfig, local, remot
 		}
 	})
 	return l
+}
+
+// addPeer adds a peer dialled from local to remote and returns its index.
+func (l *liveSpeaker) addPeer(pc PeerConfig, local, remote string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i, err := l.sp.AddPeer(pc)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.peers = append(l.peers, &livePeer{local: local, remote: remote})
+	return i
 }
 
 func (l *liveSpeaker) now() sim.Time { return sim.Time(time.Since(l.start)) }
@@ -290,64 +309,73 @@ func (l *liveSpeaker) do(f func(now sim.Time, sp *Speaker)) {
 }
 
 func (l *liveSpeaker) flushLocked() {
-	if out := l.sp.AppendOutput(nil, 0); len(out) > 0 && l.conn != nil {
-		if _, err := l.conn.Write(out); err != nil {
-			l.t.Logf("write: %v", err)
+	for i, p := range l.peers {
+		if out := l.sp.AppendOutput(nil, i); len(out) > 0 && p.conn != nil {
+			if _, err := p.conn.Write(out); err != nil {
+				l.t.Logf("write to %s: %v", p.remote, err)
+			}
 		}
 	}
 	evs := l.sp.AppendEvents(nil)
 	l.events = append(l.events, evs...)
 	for _, e := range evs {
-		switch e.Kind {
+		if e.Peer < 0 {
+			continue
+		}
+		switch p := l.peers[e.Peer]; e.Kind {
 		case EventDial:
 			l.wg.Add(1)
-			go l.dial()
+			go l.dial(e.Peer)
 		case EventClose:
-			if l.conn != nil {
-				l.conn.Close()
-				l.conn = nil
+			if p.conn != nil {
+				p.conn.Close()
+				p.conn = nil
 			}
 		}
 	}
 }
 
-func (l *liveSpeaker) dial() {
+func (l *liveSpeaker) dial(i int) {
 	defer l.wg.Done()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(l.local)}, Timeout: 2 * time.Second}
-	conn, err := d.Dial("tcp", l.remote)
+	l.mu.Lock()
+	p := l.peers[i]
+	l.mu.Unlock()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(p.local)}, Timeout: 2 * time.Second}
+	conn, err := d.Dial("tcp", p.remote)
 	l.do(func(now sim.Time, sp *Speaker) {
 		if err != nil {
-			l.t.Logf("dial %s: %v", l.remote, err)
-			sp.Closed(now, 0)
+			l.t.Logf("dial %s: %v", p.remote, err)
+			sp.Closed(now, i)
 			return
 		}
-		l.conn = conn
-		if err := sp.Connected(now, 0); err != nil {
+		p.conn = conn
+		if err := sp.Connected(now, i); err != nil {
 			conn.Close()
-			l.conn = nil
+			p.conn = nil
 			return
 		}
 		l.wg.Add(1)
-		go l.read(conn)
+		go l.read(i, conn)
 	})
 }
 
-func (l *liveSpeaker) read(conn net.Conn) {
+func (l *liveSpeaker) read(i int, conn net.Conn) {
 	defer l.wg.Done()
 	buf := make([]byte, 4096)
 	for {
 		n, err := conn.Read(buf)
 		l.do(func(now sim.Time, sp *Speaker) {
-			if l.conn != conn {
+			p := l.peers[i]
+			if p.conn != conn {
 				return // closed by us
 			}
 			if n > 0 {
-				sp.Receive(now, 0, buf[:n])
+				sp.Receive(now, i, buf[:n])
 			}
-			if err != nil && l.conn == conn {
-				l.conn = nil
+			if err != nil && p.conn == conn {
+				p.conn = nil
 				conn.Close()
-				sp.Closed(now, 0)
+				sp.Closed(now, i)
 			}
 		})
 		if err != nil {
@@ -446,6 +474,7 @@ func TestGoBGP(t *testing.T) {
 	t.Run("four-octet", testGoBGPFourOctet)
 	t.Run("two-octet", testGoBGPTwoOctet)
 	t.Run("route-server", testGoBGPRouteServer)
+	t.Run("our-route-server", testOurRouteServer)
 }
 
 const (
@@ -631,7 +660,7 @@ func testGoBGPRouteServer(t *testing.T) {
 		rsAS, peerAS, ourAS = 65000, 65003, 65005
 		peerIP, ourIP       = "127.0.0.4", "127.0.0.5"
 	)
-	rs := startGoBGP(t, rsAS, "10.255.255.1")
+	rs := startGoBGP(t, rsAS, "10.255.255.1", judgeIP)
 	for _, c := range []struct {
 		addr string
 		as   uint32
@@ -644,7 +673,7 @@ func testGoBGPRouteServer(t *testing.T) {
 	}
 	_, port, _ := net.SplitHostPort(rs.addr)
 	rsPort, _ := strconv.Atoi(port)
-	other := startGoBGP(t, peerAS, "10.255.255.4")
+	other := startGoBGP(t, peerAS, "10.255.255.4", judgeIP)
 	rs.waitActive(peerIP)
 	other.addPeer(&api.Peer{
 		Conf:      &api.PeerConf{NeighborAddress: judgeIP, PeerAsn: rsAS},
@@ -677,4 +706,60 @@ func testGoBGPRouteServer(t *testing.T) {
 	if r.Path.ASPath.String() != "65003" || r.Path.NextHop != addr(peerIP) || r.PeerAddr != addr(judgeIP) {
 		t.Errorf("our Loc-RIB has %v from %v; want AS_PATH 65003, NEXT_HOP %s, from the route server", r.Path, r.PeerAddr, peerIP)
 	}
+}
+
+// testOurRouteServer: our speaker is the route server, two GoBGPs its
+// clients. Each client's route reaches the other with the AS_PATH and MED
+// as they came (RFC 7947 2.2: the server's AS absent) and, as hops'
+// documented deviation (SpeakerConfig.RouteServer), our address as
+// NEXT_HOP; GoBGP, which does not enforce the first AS, takes them.
+// A client's withdrawal reaches the other.
+func testOurRouteServer(t *testing.T) {
+	const (
+		rsAS, aAS, bAS = 65020, 65021, 65022
+		rsIP, aIP, bIP = "127.0.0.6", "127.0.0.7", "127.0.0.8"
+	)
+	a := startGoBGP(t, aAS, "10.255.255.7", aIP)
+	b := startGoBGP(t, bAS, "10.255.255.8", bIP)
+	var l *liveSpeaker
+	for i, c := range []struct {
+		j  *judge
+		ip string
+		as uint32
+	}{{a, aIP, aAS}, {b, bIP, bAS}} {
+		c.j.addPeer(&api.Peer{
+			Conf:      &api.PeerConf{NeighborAddress: rsIP, PeerAsn: rsAS},
+			Transport: &api.Transport{PassiveMode: true, LocalAddress: c.ip},
+		})
+		c.j.waitActive(rsIP)
+		pc := PeerConfig{Relationship: RelPeer, Session: SessionConfig{PeerAS: c.as, LocalAddr: addr(rsIP), PeerAddr: addr(c.ip),
+			HoldTime: 9 * time.Second, IdleHoldTime: -1, ConnectRetryTime: time.Second}}
+		if i == 0 {
+			l = newLiveSpeaker(t, SpeakerConfig{AS: rsAS, RouterID: addr("10.255.255.6"), RouteServer: true}, pc, rsIP, c.j.addr)
+		} else {
+			l.addPeer(pc, rsIP, c.j.addr)
+		}
+	}
+	l.do(func(now sim.Time, sp *Speaker) { sp.Start(now, 0); sp.Start(now, 1) })
+	waitFor(t, 5*time.Second, "both clients Established", func() bool {
+		return a.peerState(rsIP) == api.PeerState_ESTABLISHED && b.peerState(rsIP) == api.PeerState_ESTABLISHED
+	})
+
+	pa := judgePath(t, pfx("198.51.100.0/24"), 0, 11, nil)
+	a.addPath(pa)
+	b.addPath(judgePath(t, pfx("203.0.113.0/24"), 1, 22, nil))
+	for _, c := range []struct {
+		j    *judge
+		want judgeRoute
+	}{
+		{b, judgeRoute{prefix: "198.51.100.0/24", asPath: []uint32{aAS}, nextHop: rsIP, origin: 0, med: 11, hasMED: true, from: rsIP}},
+		{a, judgeRoute{prefix: "203.0.113.0/24", asPath: []uint32{bAS}, nextHop: rsIP, origin: 1, med: 22, hasMED: true, from: rsIP}},
+	} {
+		waitFor(t, 5*time.Second, c.want.prefix+" through our route server", func() bool { return len(c.j.rib(c.want.prefix)) == 1 })
+		if got := c.j.rib(c.want.prefix)[0]; fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("GoBGP client has\n %+v\nwant\n %+v", got, c.want)
+		}
+	}
+	a.deletePath(pa)
+	waitFor(t, 5*time.Second, "the withdrawal through our route server", func() bool { return len(b.rib("198.51.100.0/24")) == 0 })
 }
